@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point inward: the pure core knows nothing of I/O; storage is the only
+// module that talks to SQLite; executables sit on top.
+let package = Package(
+    name: "RehabSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rehabsync", targets: ["rehabsync"]),
+        .executable(name: "rehabsync-bench", targets: ["rehabsync-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "RehabSyncCore"),
+        .target(name: "RehabSyncStorage", dependencies: ["CSQLite", "RehabSyncCore"]),
+        .executableTarget(name: "rehabsync", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
+        .executableTarget(name: "rehabsync-bench", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
+        .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
+        .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
