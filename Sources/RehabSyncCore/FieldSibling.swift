@@ -1,0 +1,26 @@
+/// One candidate value of a field: the value written, the write's dot, and what the
+/// write carried for audit and display (author, hybrid-logical time, device wall time).
+/// A field normally has exactly one sibling; two or more mean a conflict.
+public struct FieldSibling: Hashable, Sendable {
+    public let value: JSONValue
+    public let dot: Dot
+    public let hlc: HLCTimestamp
+    /// HSA-id of the clinician who made the write.
+    public let author: String
+    /// The device's wall clock at the write, in milliseconds since the Unix epoch.
+    public let wallMilliseconds: Int64
+
+    public init(value: JSONValue, dot: Dot, hlc: HLCTimestamp, author: String, wallMilliseconds: Int64) {
+        self.value = value
+        self.dot = dot
+        self.hlc = hlc
+        self.author = author
+        self.wallMilliseconds = wallMilliseconds
+    }
+
+    /// The order that picks a conflict's provisional value: the greatest `(hlc, replica)`
+    /// wins, the counter breaking the (impossible in practice) remaining tie.
+    public static func provisionalOrder(_ lhs: FieldSibling, _ rhs: FieldSibling) -> Bool {
+        (lhs.hlc, lhs.dot.replica, lhs.dot.counter) < (rhs.hlc, rhs.dot.replica, rhs.dot.counter)
+    }
+}

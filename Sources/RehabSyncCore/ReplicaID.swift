@@ -1,0 +1,78 @@
+/// The stable identity of one replica (a device or the server): a UUID given at
+/// enrolment, always written in lowercase 8-4-4-4-12 form so that it sorts and
+/// encodes the same way everywhere.
+///
+/// Kept as two integers rather than a string because replica ids are compared and
+/// hashed on every join; ordering by `(high, low)` equals ordering by the text form.
+public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses the canonical lowercase form; anything else (uppercase, braces, missing
+    /// dashes) is refused so that one replica never has two spellings.
+    public init?(_ text: some StringProtocol) {
+        var utf8 = Array(text.utf8)
+        guard utf8.count == 36 else { return nil }
+        for position in [8, 13, 18, 23] {
+            guard utf8[position] == UInt8(ascii: "-") else { return nil }
+        }
+        utf8.removeAll { $0 == UInt8(ascii: "-") }
+        guard utf8.count == 32 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in utf8.enumerated() {
+            let nibble: UInt64
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            if index < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
+        }
+        self.init(high: high, low: low)
+    }
+
+    /// A new random (version 4) replica id.
+    public static func random<G: RandomNumberGenerator>(using generator: inout G) -> ReplicaID {
+        let high = (generator.next() & ~0xF000) | 0x4000
+        let low = (generator.next() & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000
+        return ReplicaID(high: high, low: low)
+    }
+
+    /// A new random replica id from the system's secure generator.
+    public static func random() -> ReplicaID {
+        var generator = SystemRandomNumberGenerator()
+        return random(using: &generator)
+    }
+
+    public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    /// Appends the canonical text form as UTF-8, without building a String.
+    public func appendText(to buffer: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { hex in
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    buffer.append(UInt8(ascii: "-"))
+                }
+                let word = index < 16 ? high : low
+                let shift = UInt64(60 - 4 * (index % 16))
+                buffer.append(hex[Int((word >> shift) & 0xF)])
+            }
+        }
+    }
+
+    public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36)
+        appendText(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

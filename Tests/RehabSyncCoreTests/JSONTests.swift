@@ -1,0 +1,84 @@
+import RehabSyncCore
+import Testing
+
+struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONParser.parse(#" {"a": [1, -2.5, true, false, null, "x\u00e5\n"]} "#)
+        #expect(value == .object(["a": .array([.integer(1), .double(-2.5), .bool(true), .bool(false), .null, .string("xå\n")])]))
+    }
+
+    @Test func decodesSurrogatePairs() throws {
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#,  // duplicate key
+        #"[1,]"#,  // trailing comma
+        #"01"#,  // leading zero
+        #"1."#,  // missing fraction
+        #""\ud800""#,  // lone surrogate
+        #""\x""#,  // bad escape
+        "\"a\u{01}b\"",  // raw control character
+        #"{"a" 1}"#,
+        #"[1] 2"#,  // trailing data
+        #"1e999"#,  // overflowing number
+        #"tru"#,
+        "",
+    ])
+    func refusesMalformedDocuments(text: String) {
+        #expect(throws: CoreError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: CoreError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func refusesDocumentsNestedTooDeep() {
+        let deep = String(repeating: "[", count: JSONParser.maximumDepth + 1)
+            + String(repeating: "]", count: JSONParser.maximumDepth + 1)
+        #expect { try JSONParser.parse(deep) } throws: { error in
+            (error as? CoreError)?.code == .tooDeep
+        }
+        let fine = String(repeating: "[", count: JSONParser.maximumDepth)
+            + String(repeating: "]", count: JSONParser.maximumDepth)
+        #expect(throws: Never.self) { try JSONParser.parse(fine) }
+    }
+
+    @Test func keepsIntegersAndFractionsApart() throws {
+        #expect(try JSONParser.parse("1") == .integer(1))
+        #expect(try JSONParser.parse("1.0") == .double(1))
+        #expect(try JSONParser.parse("99999999999999999999") == .double(1e20))
+    }
+}
+
+struct CanonicalJSONTests {
+    @Test func sortsMembersByBytesAndDropsWhitespace() throws {
+        let value = try JSONParser.parse(#"{ "b" : 1, "a" : { "ä": 2, "z": 3 }, "B": [ 1 , 2 ] }"#)
+        #expect(value.canonicalText == #"{"B":[1,2],"a":{"z":3,"ä":2},"b":1}"#)
+    }
+
+    @Test func escapesOnlyWhatJSONRequires() {
+        let value = JSONValue.string("å \"q\" \\ / \n \u{01}")
+        #expect(value.canonicalText == #""å \"q\" \\ / \n \u0001""#)
+    }
+
+    @Test func writesNumbersInShortestRoundTripForm() {
+        #expect(JSONValue.integer(-42).canonicalText == "-42")
+        #expect(JSONValue.integer(Int64.min).canonicalText == "-9223372036854775808")
+        #expect(JSONValue.double(0.1).canonicalText == "0.1")
+        #expect(JSONValue.double(1e20).canonicalText == "1e+20")
+    }
+
+    @Test func reparsingCanonicalTextGivesTheSameValueAndBytes() throws {
+        for seed in propertySeeds(default: [21, 22, 23]) {
+            var generator = SplitMix64(seed: seed)
+            for _ in 0..<300 {
+                let value = Generators.jsonValue(using: &generator, depth: 3)
+                let bytes = value.canonicalBytes
+                let reparsed = try JSONParser.parse(bytes)
+                #expect(reparsed == value, "seed \(seed)")
+                #expect(reparsed.canonicalBytes == bytes, "seed \(seed)")
+            }
+        }
+    }
+}
