@@ -1,0 +1,27 @@
+/// Settings for a ``DatabasePool``.
+public struct DatabaseConfiguration: Sendable {
+    /// How long a connection waits for a lock held by another connection (another process,
+    /// or a checkpoint) before failing with ``DatabaseError/Code/busy``. Default 5000 ms.
+    public var busyTimeoutMilliseconds: Int32
+
+    /// The most read-only connections the pool opens; further readers wait for a free one.
+    /// Must be at least 1. Default 4.
+    public var maximumReaderCount: Int
+
+    /// `true` (the default) for `PRAGMA synchronous=FULL`: the WAL is synced at every commit,
+    /// so a write acknowledged to a client survives power loss. `false` selects `NORMAL`,
+    /// which is still corruption-free in WAL mode but may lose the last commits on power
+    /// loss; only for benchmarks and tests.
+    public var synchronousFull: Bool
+
+    /// Creates a configuration; every parameter has a production-safe default.
+    public init(
+        busyTimeoutMilliseconds: Int32 = 5000,
+        maximumReaderCount: Int = 4,
+        synchronousFull: Bool = true
+    ) {
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.maximumReaderCount = maximumReaderCount
+        self.synchronousFull = synchronousFull
+    }
+}

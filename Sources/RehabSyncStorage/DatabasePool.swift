@@ -1,0 +1,181 @@
+import Dispatch
+import Synchronization
+
+/// The way the rest of RehabSync uses SQLite: one writer connection plus a small pool of
+/// read-only connections on the same WAL-mode database file.
+///
+/// - Writes are serialised through the single writer (behind a lock) and each runs in a
+///   `BEGIN IMMEDIATE` transaction, so they never fail half-way with `SQLITE_BUSY`.
+/// - Reads run on read-only connections, each in a deferred transaction: thanks to WAL, a
+///   read sees one consistent snapshot and neither blocks nor is blocked by the writer.
+///
+/// All methods block the calling thread (SQLite is synchronous): call them from worker
+/// threads, not from Swift concurrency's cooperative pool. Calls do not nest: calling
+/// ``write(_:)`` inside a `write` body deadlocks, and a `read` inside a `write` body does not
+/// see the write's uncommitted changes.
+///
+/// Closures receive a ``Connection`` that is valid only during the call; do not keep it. The
+/// results must be `Sendable`, which also stops a connection or statement from escaping.
+public final class DatabasePool: Sendable {
+    /// The database file.
+    public let path: String
+
+    /// The settings the pool was opened with.
+    public let configuration: DatabaseConfiguration
+
+    /// The single writer connection. Holding this lock is what makes a thread the writer.
+    private let writer: Mutex<ConnectionBox>
+
+    /// Reader connections not currently lent out. Opened lazily, so the count grows up to
+    /// `configuration.maximumReaderCount` only under concurrent reads.
+    private let idleReaders: Mutex<[ConnectionBox]>
+
+    /// Counts free reader slots. `Mutex` cannot wait for a condition, so a semaphore makes a
+    /// reader wait when all `maximumReaderCount` connections are lent out. Because at most
+    /// that many readers hold a slot, and a connection is opened only when none is idle,
+    /// no more than `maximumReaderCount` reader connections ever exist.
+    private let readerSlots: DispatchSemaphore
+
+    /// Opens (creating if needed) the database at `path`, configures the writer and runs
+    /// the migrations.
+    ///
+    /// - Parameters:
+    ///   - path: The database file. The directory must be writable: WAL mode keeps `-wal`
+    ///     and `-shm` files next to it.
+    ///   - configuration: Timeouts, reader count, durability.
+    ///   - migrator: Brings the schema up to date before any read or write.
+    /// - Throws: ``DatabaseError`` if the file cannot be opened, WAL mode cannot be enabled,
+    ///   a migration fails, or the file was written by a newer RehabSync.
+    public init(
+        path: String, configuration: DatabaseConfiguration = .init(), migrator: Migrator
+    ) throws {
+        precondition(configuration.maximumReaderCount >= 1, "maximumReaderCount must be >= 1")
+        let connection = try Connection(
+            path: path, readOnly: false,
+            busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        try Self.configureWriter(connection, configuration)
+        try migrator.migrate(connection)
+
+        self.path = path
+        self.configuration = configuration
+        self.writer = Mutex(ConnectionBox(connection))
+        self.idleReaders = Mutex([])
+        self.readerSlots = DispatchSemaphore(value: configuration.maximumReaderCount)
+    }
+
+    deinit {
+        // Close the readers before the writer (released after this body): the last
+        // connection to close checkpoints and removes the WAL, which only the writer can.
+        idleReaders.withLock { $0.removeAll() }
+    }
+
+    private static func configureWriter(
+        _ connection: Connection, _ configuration: DatabaseConfiguration
+    ) throws {
+        // SQLite answers with the mode actually in effect, which stays the old one when WAL
+        // is impossible (an in-memory database, some network file systems). Readers that do
+        // not block the writer depend on WAL, so anything else is an error.
+        let row: String?? = try connection.prepare("PRAGMA journal_mode=WAL")
+            .firstRow { $0.text(at: 0) }
+        let mode = (row ?? nil) ?? "no answer"
+        guard mode.lowercased() == "wal" else {
+            throw DatabaseError(
+                extendedResultCode: DatabaseError.Code.error,
+                message: "cannot enable WAL journal mode at \(connection.path): "
+                    + "SQLite kept journal_mode \(mode)",
+                sql: "PRAGMA journal_mode=WAL")
+        }
+        // FULL: an acknowledged write must survive power loss (see DatabaseConfiguration).
+        try connection.execute(
+            configuration.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+        // Foreign keys are off by default in SQLite, per connection; only the writer writes.
+        try connection.execute("PRAGMA foreign_keys=ON")
+        guard try connection.pragmaInt("foreign_keys") == 1 else {
+            throw DatabaseError(
+                extendedResultCode: DatabaseError.Code.error,
+                message: "this SQLite build cannot enforce foreign keys",
+                sql: "PRAGMA foreign_keys=ON")
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Runs `body` on the writer in a `BEGIN IMMEDIATE` transaction; commits when it returns,
+    /// rolls back and rethrows the first error when it throws.
+    ///
+    /// Waits for any other write to finish first.
+    public func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try writer.withLock { box in
+            try box.connection.inTransaction(.immediate) { try body(box.connection) }
+        }
+    }
+
+    /// Runs `body` on the writer without opening a transaction, for statements that cannot
+    /// run inside one (some pragmas, `VACUUM`, checkpoints).
+    public func writeWithoutTransaction<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try writer.withLock { box in
+            try body(box.connection)
+        }
+    }
+
+    /// Copies the whole WAL into the database file and truncates the WAL; for graceful
+    /// shutdown, so the file on disk is complete on its own.
+    ///
+    /// - Throws: ``DatabaseError`` with ``DatabaseError/Code/busy`` if readers kept the WAL
+    ///   in use for longer than the busy timeout.
+    public func checkpoint() throws {
+        try writeWithoutTransaction { try $0.checkpoint(truncate: true) }
+    }
+
+    // MARK: - Reading
+
+    /// Runs `body` on a read-only connection in a deferred transaction, so everything it
+    /// reads comes from one snapshot, unaffected by writes that commit meanwhile.
+    ///
+    /// Waits when all `maximumReaderCount` readers are in use. Writing through the
+    /// connection fails with ``DatabaseError/Code/readOnly``.
+    public func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        readerSlots.wait()
+        defer { readerSlots.signal() }
+
+        let box = try idleReaders.withLock { $0.popLast() } ?? openReader()
+        defer {
+            // A reader still in a transaction (its rollback failed) would pin an old
+            // snapshot for its next user; let it close instead of returning it.
+            if !box.connection.isInTransaction {
+                idleReaders.withLock { $0.append(box) }
+            }
+        }
+        return try box.connection.inTransaction(.deferred) { try body(box.connection) }
+    }
+
+    /// Opens a new reader connection. Called without any lock held, since opening does I/O.
+    private func openReader() throws -> ConnectionBox {
+        let connection = try Connection(
+            path: path, readOnly: true,
+            busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        // Defence in depth: besides the read-only open, refuse writes at the SQL level too.
+        try connection.execute("PRAGMA query_only=ON")
+        return ConnectionBox(connection)
+    }
+}
+
+/// Lets a ``Connection`` live in a `Mutex` and be lent to the caller's closure.
+///
+/// The box is needed because `Mutex.withLock` hands out its value as `inout sending`, and
+/// region-based isolation cannot prove that a connection passed to the caller's (task-
+/// isolated) closure, or taken out of `Mutex<[Connection]>` and later put back, is not shared
+/// meanwhile; it rejects both.
+///
+/// Invariant that makes `@unchecked Sendable` sound: the connection is used by one thread at
+/// a time. The writer's box is touched only while holding `DatabasePool.writer`'s lock. A
+/// reader's box is either in `DatabasePool.idleReaders` (touched only under that lock) or
+/// lent to exactly one `read` call, which took it out under the lock and puts it back (under
+/// the lock) only after its last use of the connection.
+final class ConnectionBox: @unchecked Sendable {
+    let connection: Connection
+
+    init(_ connection: Connection) {
+        self.connection = connection
+    }
+}

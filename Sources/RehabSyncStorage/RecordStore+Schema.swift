@@ -1,0 +1,40 @@
+extension RecordStore {
+    /// The schema of a replica's record database, one migration per schema version.
+    /// Never edit a migration that has shipped; add a new one.
+    public static let migrator = Migrator([
+        Migration(version: 1, name: "records") { connection in
+            try connection.execute("""
+                CREATE TABLE replica (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    replica_id TEXT NOT NULL,
+                    counter INTEGER NOT NULL CHECK (counter >= 0),
+                    hlc_milliseconds INTEGER NOT NULL CHECK (hlc_milliseconds >= 0),
+                    hlc_logical INTEGER NOT NULL CHECK (hlc_logical >= 0),
+                    sequence INTEGER NOT NULL CHECK (sequence >= 0)
+                );
+                CREATE TABLE records (
+                    id INTEGER PRIMARY KEY,
+                    collection TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    patient TEXT,
+                    state BLOB NOT NULL,
+                    seq INTEGER NOT NULL,
+                    in_conflict INTEGER NOT NULL CHECK (in_conflict IN (0, 1)),
+                    UNIQUE (collection, record_id)
+                );
+                CREATE UNIQUE INDEX records_by_seq ON records (seq);
+                CREATE INDEX records_by_patient ON records (patient) WHERE patient IS NOT NULL;
+                CREATE INDEX records_in_conflict ON records (seq) WHERE in_conflict = 1;
+                -- One row per (record, unit), carrying the record's seq so that "changes
+                -- since N for unit U" is one range scan of records_units_by_unit_seq.
+                CREATE TABLE record_units (
+                    record INTEGER NOT NULL REFERENCES records (id),
+                    unit TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (record, unit)
+                ) WITHOUT ROWID;
+                CREATE INDEX record_units_by_unit_seq ON record_units (unit, seq);
+                """)
+        }
+    ])
+}

@@ -1,0 +1,61 @@
+import RehabSyncCore
+
+/// The record database of one replica (a device or the server): record states with
+/// their placement and change sequence, and the replica's own counter and clock.
+///
+/// Writes go through ``write(_:)`` (one `BEGIN IMMEDIATE` transaction, durable on return
+/// with `synchronous=FULL`); reads through ``read(_:)`` on a read-only connection that
+/// sees one snapshot.
+public final class RecordStore: Sendable {
+    /// The underlying database, for layers that keep their own tables in the same file
+    /// (so that, for example, an audit entry commits together with the write it logs).
+    public let database: DatabasePool
+    /// The replica this database belongs to; fixed when the file is created.
+    public let replicaID: ReplicaID
+    private let placement: RecordPlacement.Rule
+
+    /// Opens or creates a record database.
+    ///
+    /// - Parameters:
+    ///   - path: The SQLite file.
+    ///   - replicaID: The id to give a new database. Ignored for an existing one, whose id
+    ///     never changes; if nil, a new database gets a random id.
+    ///   - placement: How a record's patient and care units follow from its state.
+    ///   - extraMigrations: Migrations of layers above (server, replica client) that keep
+    ///     tables in the same file; their versions follow the record schema's.
+    public init(
+        path: String, replicaID: ReplicaID? = nil,
+        placement: @escaping RecordPlacement.Rule = RecordPlacement.fromFields,
+        configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
+    ) throws {
+        database = try DatabasePool(path: path, configuration: configuration,
+                                    migrator: Migrator(Self.migrator.migrations + extraMigrations))
+        self.placement = placement
+        let newID = (replicaID ?? ReplicaID.random()).description
+        self.replicaID = try database.write { connection in
+            let insert = try connection.cachedStatement("""
+                INSERT INTO replica (singleton, replica_id, counter, hlc_milliseconds, hlc_logical, sequence)
+                VALUES (1, ?, 0, 0, 0, 0) ON CONFLICT (singleton) DO NOTHING
+                """)
+            try insert.bind(newID, at: 1)
+            try insert.execute()
+            return try RecordQueries(connection: connection).clockState().replicaID
+        }
+    }
+
+    /// Runs `body` in one write transaction; everything it does commits together, or
+    /// nothing does if it throws.
+    public func write<T: Sendable>(_ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
+        try database.write { connection in
+            var transaction = try RecordTransaction(connection: connection, placement: placement)
+            let result = try body(&transaction, connection)
+            try transaction.finish()
+            return result
+        }
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    public func read<T: Sendable>(_ body: (RecordQueries) throws -> T) throws -> T {
+        try database.read { connection in try body(RecordQueries(connection: connection)) }
+    }
+}

@@ -1,0 +1,163 @@
+import RehabSyncCore
+
+/// Record writes inside one `BEGIN IMMEDIATE` transaction on the writer. Everything done
+/// through one transaction commits together or not at all, the replica's counter and
+/// clock included, so a dot is never reused after a crash.
+public struct RecordTransaction {
+    /// The reads, seeing this transaction's own writes.
+    public let queries: RecordQueries
+    let placement: RecordPlacement.Rule
+    private var clockState: ReplicaClockState
+    private var clockDirty = false
+
+    init(connection: Connection, placement: @escaping RecordPlacement.Rule) throws {
+        queries = RecordQueries(connection: connection)
+        self.placement = placement
+        clockState = try queries.clockState()
+    }
+
+    /// The replica this database belongs to.
+    public var replicaID: ReplicaID { clockState.replicaID }
+
+    /// A local write: takes the next dot and clock reading, sets `values` on the record
+    /// (creating it if new) and stores it with a new sequence number.
+    ///
+    /// - Parameters:
+    ///   - check: Called with the record's state before and after the write; throw to
+    ///     refuse it (domain validation). Nothing is stored when it throws.
+    public mutating func write(
+        _ key: RecordKey, values: [String: JSONValue], author: String, wallMilliseconds: Int64,
+        check: (_ before: RecordState?, _ after: RecordState) throws -> Void = { _, _ in }
+    ) throws -> StoredRecord {
+        let existing = try queries.row(for: key)
+        let before = try existing.map { try $0.record.state() }
+        var clock = clockState.clock
+        let stamp = WriteStamp(dot: Dot(replica: clockState.replicaID, counter: clockState.counter + 1),
+                               hlc: clock.tick(wallMilliseconds: wallMilliseconds),
+                               author: author, wallMilliseconds: wallMilliseconds)
+        let after = try (before ?? RecordState()).applying(values, stamp: stamp)
+        try check(before, after)
+        clockState.counter = stamp.dot.counter
+        clockState.clock = clock
+        clockDirty = true
+        return try save(key, state: after, rowID: existing?.rowID, previous: existing?.record)
+    }
+
+    /// Joins states from another replica into ours. A state that adds nothing is left
+    /// alone (no new sequence number), which is what makes a repeated push a no-op.
+    ///
+    /// - Parameters:
+    ///   - check: Called with the stored and the joined state of each record that would
+    ///     change; throw to refuse (domain validation). The caller's transaction then
+    ///     rolls back, so a refused batch stores nothing.
+    public mutating func merge(
+        _ incoming: [IncomingRecord],
+        check: (_ key: RecordKey, _ before: RecordState?, _ after: RecordState) throws -> Void = { _, _, _ in }
+    ) throws -> [MergeResult] {
+        var results: [MergeResult] = []
+        results.reserveCapacity(incoming.count)
+        for item in incoming {
+            let existing = try queries.row(for: item.key)
+            let before = try existing.map { try $0.record.state() }
+            let joined = before.map { $0.joined(with: item.state) } ?? item.state
+            if let existing, joined == before {
+                results.append(MergeResult(key: item.key, changed: false, record: existing.record))
+                continue
+            }
+            try check(item.key, before, joined)
+            observeClocks(of: item.state)
+            let record = try save(item.key, state: joined, rowID: existing?.rowID, previous: existing?.record)
+            results.append(MergeResult(key: item.key, changed: true, record: record))
+        }
+        return results
+    }
+
+    /// Writes the clock row if anything used it; called once before COMMIT.
+    func finish() throws {
+        guard clockDirty else { return }
+        let statement = try queries.connection.cachedStatement(
+            "UPDATE replica SET counter = ?, hlc_milliseconds = ?, hlc_logical = ?, sequence = ? WHERE singleton = 1")
+        try statement.bind(clockState.counter, at: 1)
+        try statement.bind(clockState.clock.last.milliseconds, at: 2)
+        try statement.bind(clockState.clock.last.logical, at: 3)
+        try statement.bind(clockState.sequence, at: 4)
+        try statement.execute()
+    }
+
+    /// Later local writes must read a clock after every write we have seen.
+    private mutating func observeClocks(of state: RecordState) {
+        var newest = clockState.clock.last
+        for field in state.fields {
+            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
+        }
+        if newest > clockState.clock.last {
+            clockState.clock = HybridLogicalClock(last: newest)
+            clockDirty = true
+        }
+    }
+
+    private mutating func save(_ key: RecordKey, state: RecordState, rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
+        let where_ = try placement(key.collection, state)
+        clockState.sequence += 1
+        clockDirty = true
+        let sequence = clockState.sequence
+        let bytes = state.canonicalBytes
+        let connection = queries.connection
+        let row: Int64
+        if let rowID {
+            let update = try connection.cachedStatement(
+                "UPDATE records SET patient = ?, state = ?, seq = ?, in_conflict = ? WHERE id = ?")
+            try bindText(where_.patient, update, 1)
+            try update.bind(bytes, at: 2)
+            try update.bind(sequence, at: 3)
+            try update.bind(Int64(state.isInConflict ? 1 : 0), at: 4)
+            try update.bind(rowID, at: 5)
+            try update.execute()
+            row = rowID
+            let old = Set(previous?.careUnits ?? [])
+            let removed = old.subtracting(where_.careUnits)
+            if !removed.isEmpty {
+                let delete = try connection.cachedStatement("DELETE FROM record_units WHERE record = ? AND unit = ?")
+                for unit in removed.sorted() {
+                    try delete.bind(rowID, at: 1)
+                    try delete.bind(unit, at: 2)
+                    try delete.execute()
+                }
+            }
+            let renumber = try connection.cachedStatement("UPDATE record_units SET seq = ? WHERE record = ?")
+            try renumber.bind(sequence, at: 1)
+            try renumber.bind(rowID, at: 2)
+            try renumber.execute()
+            try insertUnits(where_.careUnits.filter { !old.contains($0) }, row: rowID, sequence: sequence)
+        } else {
+            let insert = try connection.cachedStatement(
+                "INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES (?, ?, ?, ?, ?, ?)")
+            try insert.bind(key.collection, at: 1)
+            try insert.bind(key.recordID, at: 2)
+            try bindText(where_.patient, insert, 3)
+            try insert.bind(bytes, at: 4)
+            try insert.bind(sequence, at: 5)
+            try insert.bind(Int64(state.isInConflict ? 1 : 0), at: 6)
+            try insert.execute()
+            row = connection.lastInsertRowID
+            try insertUnits(where_.careUnits, row: row, sequence: sequence)
+        }
+        return StoredRecord(collection: key.collection, recordID: key.recordID, patient: where_.patient,
+                            careUnits: where_.careUnits, sequence: sequence, stateBytes: bytes)
+    }
+
+    private func insertUnits(_ units: [String], row: Int64, sequence: Int64) throws {
+        guard !units.isEmpty else { return }
+        let insert = try queries.connection.cachedStatement("INSERT INTO record_units (record, unit, seq) VALUES (?, ?, ?)")
+        for unit in units {
+            try insert.bind(row, at: 1)
+            try insert.bind(unit, at: 2)
+            try insert.bind(sequence, at: 3)
+            try insert.execute()
+        }
+    }
+
+    private func bindText(_ value: String?, _ statement: Statement, _ index: Int32) throws {
+        if let value { try statement.bind(value, at: index) } else { try statement.bindNull(at: index) }
+    }
+}

@@ -1,0 +1,131 @@
+import Dispatch
+import Foundation
+import Testing
+import RehabSyncStorage
+
+struct DatabasePoolTests {
+    @Test func opensInWALModeWithFullSynchronousAndForeignKeys() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            let readerMode = try pool.read { try $0.pragmaText("journal_mode") }
+            #expect(readerMode == "wal")
+            let (writerMode, synchronous, foreignKeys) = try pool.writeWithoutTransaction {
+                (try $0.pragmaText("journal_mode"), try $0.pragmaInt("synchronous"),
+                 try $0.pragmaInt("foreign_keys"))
+            }
+            #expect(writerMode == "wal")
+            #expect(synchronous == 2)  // FULL
+            #expect(foreignKeys == 1)
+        }
+    }
+
+    @Test func writeThatThrowsRollsBackAndRethrowsItsError() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            #expect(throws: DeliberateFailure()) {
+                try pool.write { connection in
+                    try connection.execute("INSERT INTO counter (id, value) VALUES (1, 1)")
+                    try connection.execute("INSERT INTO counter (id, value) VALUES (2, 2)")
+                    throw DeliberateFailure()
+                }
+            }
+            let rows = try pool.read {
+                try $0.prepare("SELECT count(*) FROM counter").firstRow { $0.int64(at: 0) }
+            }
+            #expect(rows == 0)
+        }
+    }
+
+    @Test func writeRethrowsTheFirstErrorEvenWhenRollbackCannotRun() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            // The body ends the transaction itself, so the pool's ROLLBACK has nothing to
+            // roll back; the caller must still see the body's error, not a rollback error.
+            #expect(throws: DeliberateFailure()) {
+                try pool.write { connection in
+                    try connection.execute("INSERT INTO counter (id, value) VALUES (1, 1)")
+                    try connection.execute("ROLLBACK")
+                    throw DeliberateFailure()
+                }
+            }
+            // A failing statement's error is the one reported, and earlier work is undone.
+            let error = #expect(throws: DatabaseError.self) {
+                try pool.write { connection in
+                    try connection.execute("INSERT INTO counter (id, value) VALUES (1, 1)")
+                    try connection.execute("INSERT INTO counter (id, value) VALUES (1, 1)")
+                }
+            }
+            #expect(error?.resultCode == DatabaseError.Code.constraint)
+            #expect(error?.extendedResultCode == 1555)  // SQLITE_CONSTRAINT_PRIMARYKEY
+            // The writer is usable afterwards.
+            try pool.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 7)") }
+            #expect(try pool.read { try counterValue($0) } == 7)
+        }
+    }
+
+    @Test func readerCannotWrite() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            let error = #expect(throws: DatabaseError.self) {
+                try pool.read { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 1)") }
+            }
+            #expect(error?.resultCode == DatabaseError.Code.readOnly)
+            // The failed reader went back to the pool in a usable state.
+            #expect(try pool.read { try counterValue($0) } == nil)
+        }
+    }
+
+    @Test func readerSeesOneSnapshotWhileAWriteCommits() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            try pool.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 1)") }
+
+            let (before, after) = try pool.read { connection -> (Int64?, Int64?) in
+                let before = try counterValue(connection)
+                // The writer is not blocked by the open read transaction (WAL).
+                try runOnAnotherThread {
+                    try pool.write { try $0.execute("UPDATE counter SET value = 2 WHERE id = 1") }
+                }
+                return (before, try counterValue(connection))
+            }
+            #expect(before == 1)
+            #expect(after == 1)
+            #expect(try pool.read { try counterValue($0) } == 2)
+        }
+    }
+
+    @Test func concurrentReadsShareABoundedPoolOfReaders() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(
+                path: databasePath(in: directory),
+                configuration: DatabaseConfiguration(maximumReaderCount: 2),
+                migrator: counterMigrator)
+            try pool.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 42)") }
+            let failures = CallCounter()
+            DispatchQueue.concurrentPerform(iterations: 16) { _ in
+                do {
+                    guard try pool.read({ try counterValue($0) }) == 42 else {
+                        failures.increment()
+                        return
+                    }
+                } catch {
+                    failures.increment()
+                }
+            }
+            #expect(failures.value == 0)
+        }
+    }
+
+    @Test func checkpointTruncatesTheWAL() throws {
+        try withTemporaryDirectory { directory in
+            let path = databasePath(in: directory)
+            let pool = try DatabasePool(path: path, migrator: counterMigrator)
+            try pool.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 1)") }
+            _ = try pool.read { try counterValue($0) }
+            try pool.checkpoint()
+            let walSize = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size]
+            #expect((walSize as? NSNumber)?.intValue == 0)
+            #expect(try pool.read { try counterValue($0) } == 1)
+        }
+    }
+}
