@@ -8,40 +8,40 @@
 // Siblings appear in dot order, context entries and fields in byte order of their names.
 
 extension FieldSibling {
-    /// Appends this sibling's canonical encoding.
-    public func appendCanonical(to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: Array(#"{"author":"#.utf8))
-        CanonicalJSON.appendString(author, to: &buffer)
-        buffer.append(contentsOf: Array(#","dot":[""#.utf8))
-        dot.replica.appendText(to: &buffer)
-        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ",")])
-        CanonicalJSON.appendInteger(dot.counter, to: &buffer)
-        buffer.append(contentsOf: Array(#"],"hlc":["#.utf8))
-        CanonicalJSON.appendInteger(hlc.milliseconds, to: &buffer)
-        buffer.append(UInt8(ascii: ","))
-        CanonicalJSON.appendInteger(hlc.logical, to: &buffer)
-        buffer.append(contentsOf: Array(#"],"value":"#.utf8))
-        value.appendCanonical(to: &buffer)
-        buffer.append(contentsOf: Array(#","wall":"#.utf8))
-        CanonicalJSON.appendInteger(wallMilliseconds, to: &buffer)
-        buffer.append(UInt8(ascii: "}"))
+    /// Writes this sibling's canonical encoding.
+    public func write(to writer: inout CanonicalWriter) {
+        writer.append(#"{"author":"#)
+        writer.appendString(author)
+        writer.append(#","dot":[""#)
+        writer.appendReplicaID(dot.replica)
+        writer.append(#"","#)
+        writer.appendInteger(dot.counter)
+        writer.append(#"],"hlc":["#)
+        writer.appendInteger(hlc.milliseconds)
+        writer.append(UInt8(ascii: ","))
+        writer.appendInteger(hlc.logical)
+        writer.append(#"],"value":"#)
+        value.write(to: &writer)
+        writer.append(#","wall":"#)
+        writer.appendInteger(wallMilliseconds)
+        writer.append(UInt8(ascii: "}"))
     }
 
     /// The canonical encoding of this sibling alone.
     public var canonicalBytes: [UInt8] {
-        var buffer: [UInt8] = []
-        appendCanonical(to: &buffer)
-        return buffer
+        var writer = CanonicalWriter()
+        write(to: &writer)
+        return writer.bytes
     }
 }
 
 extension RecordState {
     /// The canonical encoding as bytes.
     public var canonicalBytes: [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(256)
-        appendCanonical(to: &buffer)
-        return buffer
+        // A guess that avoids most regrowth: about 200 bytes a sibling, values included.
+        var writer = CanonicalWriter(capacity: 64 + 200 * fields.count)
+        write(to: &writer)
+        return writer.bytes
     }
 
     /// The canonical encoding as a string.
@@ -49,28 +49,28 @@ extension RecordState {
         String(decoding: canonicalBytes, as: UTF8.self)
     }
 
-    /// Appends the canonical encoding to `buffer`.
-    public func appendCanonical(to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: Array(#"{"context":{"#.utf8))
+    /// Writes the canonical encoding.
+    public func write(to writer: inout CanonicalWriter) {
+        writer.append(#"{"context":{"#)
         for (offset, entry) in context.entries.enumerated() {
-            if offset > 0 { buffer.append(UInt8(ascii: ",")) }
-            buffer.append(UInt8(ascii: "\""))
-            entry.replica.appendText(to: &buffer)
-            buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            CanonicalJSON.appendInteger(entry.counter, to: &buffer)
+            if offset > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.append(UInt8(ascii: "\""))
+            writer.appendReplicaID(entry.replica)
+            writer.append(#"":"#)
+            writer.appendInteger(entry.counter)
         }
-        buffer.append(contentsOf: Array(#"},"fields":{"#.utf8))
+        writer.append(#"},"fields":{"#)
         for (offset, field) in fields.enumerated() {
-            if offset > 0 { buffer.append(UInt8(ascii: ",")) }
-            CanonicalJSON.appendString(field.name, to: &buffer)
-            buffer.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
+            if offset > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.appendString(field.name)
+            writer.append(":[")
             for (index, sibling) in field.siblings.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                sibling.appendCanonical(to: &buffer)
+                if index > 0 { writer.append(UInt8(ascii: ",")) }
+                sibling.write(to: &writer)
             }
-            buffer.append(UInt8(ascii: "]"))
+            writer.append(UInt8(ascii: "]"))
         }
-        buffer.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}")])
+        writer.append("}}")
     }
 
     /// Decodes a state from its JSON bytes, refusing anything malformed with a typed

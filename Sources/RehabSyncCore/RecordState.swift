@@ -125,20 +125,21 @@ public struct RecordState: Hashable, Sendable {
         while left < fields.count || right < other.fields.count {
             let siblings: [FieldSibling]
             let name: String
-            if right == other.fields.count
-                || (left < fields.count && CanonicalJSON.precedes(fields[left].name, other.fields[right].name)) {
-                name = fields[left].name
-                siblings = fields[left].siblings.filter { !other.context.contains($0.dot) }
-                left += 1
-            } else if left == fields.count || CanonicalJSON.precedes(other.fields[right].name, fields[left].name) {
-                name = other.fields[right].name
-                siblings = other.fields[right].siblings.filter { !context.contains($0.dot) }
-                right += 1
-            } else {
+            if left < fields.count, right < other.fields.count, fields[left].name == other.fields[right].name {
+                // Checked first: both sides nearly always have the same fields.
                 name = fields[left].name
                 siblings = Self.joinSiblings(fields[left].siblings, context,
                                              other.fields[right].siblings, other.context)
                 left += 1
+                right += 1
+            } else if right == other.fields.count
+                || (left < fields.count && CanonicalJSON.precedes(fields[left].name, other.fields[right].name)) {
+                name = fields[left].name
+                siblings = fields[left].siblings.filter { !other.context.contains($0.dot) }
+                left += 1
+            } else {
+                name = other.fields[right].name
+                siblings = other.fields[right].siblings.filter { !context.contains($0.dot) }
                 right += 1
             }
             if !siblings.isEmpty { merged.append(Field(name: name, siblings: siblings)) }

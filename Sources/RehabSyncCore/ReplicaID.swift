@@ -54,25 +54,9 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 
-    /// Appends the canonical text form as UTF-8, without building a String.
-    public func appendText(to buffer: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { hex in
-            for index in 0..<32 {
-                if index == 8 || index == 12 || index == 16 || index == 20 {
-                    buffer.append(UInt8(ascii: "-"))
-                }
-                let word = index < 16 ? high : low
-                let shift = UInt64(60 - 4 * (index % 16))
-                buffer.append(hex[Int((word >> shift) & 0xF)])
-            }
-        }
-    }
-
     public var description: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(36)
-        appendText(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var writer = CanonicalWriter(capacity: 36)
+        writer.appendReplicaID(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

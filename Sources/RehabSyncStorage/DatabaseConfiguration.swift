@@ -14,14 +14,20 @@ public struct DatabaseConfiguration: Sendable {
     /// loss; only for benchmarks and tests.
     public var synchronousFull: Bool
 
+    /// The writer's page cache, in KiB. SQLite's default (2 MiB) makes a large database
+    /// re-read index pages from the OS on every insert; default 64 MiB.
+    public var writerCacheKibibytes: Int
+
     /// Creates a configuration; every parameter has a production-safe default.
     public init(
         busyTimeoutMilliseconds: Int32 = 5000,
         maximumReaderCount: Int = 4,
-        synchronousFull: Bool = true
+        synchronousFull: Bool = true,
+        writerCacheKibibytes: Int = 65_536
     ) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maximumReaderCount = maximumReaderCount
         self.synchronousFull = synchronousFull
+        self.writerCacheKibibytes = writerCacheKibibytes
     }
 }

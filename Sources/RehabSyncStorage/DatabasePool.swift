@@ -88,6 +88,7 @@ public final class DatabasePool: Sendable {
         // FULL: an acknowledged write must survive power loss (see DatabaseConfiguration).
         try connection.execute(
             configuration.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+        try connection.execute("PRAGMA cache_size=-\(max(configuration.writerCacheKibibytes, 0))")
         // Foreign keys are off by default in SQLite, per connection; only the writer writes.
         try connection.execute("PRAGMA foreign_keys=ON")
         guard try connection.pragmaInt("foreign_keys") == 1 else {

@@ -10,7 +10,12 @@ public struct RecordPlacement: Hashable, Sendable {
     public init(patient: String?, careUnits: [String]) {
         self.patient = patient
         // Sorted and unique: the same units in another order are the same placement.
-        self.careUnits = Array(Set(careUnits)).sorted()
+        var units = careUnits
+        if units.count > 1 {
+            units.sort()
+            units = units.enumerated().filter { $0.offset == 0 || units[$0.offset - 1] != $0.element }.map(\.element)
+        }
+        self.careUnits = units
     }
 
     /// Derives a record's placement from its state.
@@ -19,8 +24,7 @@ public struct RecordPlacement: Hashable, Sendable {
     /// The plainest rule: the provisional values of the `patient` (string) and
     /// `careUnits` (array of strings) fields. The domain layer supplies a richer one.
     public static let fromFields: Rule = { _, state in
-        let values = state.provisionalValues
-        let units = values["careUnits"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return RecordPlacement(patient: values["patient"]?.stringValue, careUnits: units)
+        let units = state["careUnits"]?.provisional.value.arrayValue?.compactMap(\.stringValue) ?? []
+        return RecordPlacement(patient: state["patient"]?.provisional.value.stringValue, careUnits: units)
     }
 }

@@ -91,6 +91,8 @@ public struct RecordQueries {
     }
 
     /// The records of one patient, optionally of one collection, sorted by collection and id.
+    /// Scans the table: an index on a random key such as the patient would dirty pages all
+    /// over the file on every push batch, and this is an occasional, administrative query.
     public func records(patient: String, collection: String? = nil) throws -> [StoredRecord] {
         let statement = try connection.cachedStatement(
             "SELECT id FROM records WHERE patient = ? AND (?2 IS NULL OR collection = ?2) ORDER BY collection, record_id")

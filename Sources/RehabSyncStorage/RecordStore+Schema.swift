@@ -23,7 +23,7 @@ extension RecordStore {
                     UNIQUE (collection, record_id)
                 );
                 CREATE UNIQUE INDEX records_by_seq ON records (seq);
-                CREATE INDEX records_by_patient ON records (patient) WHERE patient IS NOT NULL;
+
                 CREATE INDEX records_in_conflict ON records (seq) WHERE in_conflict = 1;
                 -- One row per (record, unit), carrying the record's seq so that "changes
                 -- since N for unit U" is one range scan of records_units_by_unit_seq.

@@ -1,0 +1,52 @@
+import Foundation
+
+/// `rehabsync-bench`: the speed and memory goals of RehabSync, measured in release builds
+/// rather than asserted in timed tests.
+let usage = """
+    Usage: rehabsync-bench <scenario> [--records N] [--json] [--keep DIR]
+
+    Scenarios:
+      merge   joins of N random record states in memory; persisting them through the
+              record store; the same bytes by a plain prepared-statement loop; the ratio.
+
+    Options:
+      --records N   how many records (default 1000000)
+      --json        print the figures as one JSON object
+      --keep DIR    write the databases to DIR and keep them (default: a temporary
+                    directory, removed afterwards)
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("rehabsync-bench: \(message)\n".utf8))
+    exit(code)
+}
+
+let words = Array(CommandLine.arguments.dropFirst())
+guard let scenario = words.first, !["help", "--help", "-h"].contains(scenario) else {
+    print(usage)
+    exit(words.isEmpty ? 2 : 0)
+}
+
+do {
+    let arguments = try Arguments(Array(words.dropFirst()), valued: ["records", "keep"], switches: ["json", "help"])
+    if arguments.has("help") {
+        print(usage)
+        exit(0)
+    }
+    let records = try arguments.integer("records", default: 1_000_000)
+    let directory = arguments.value("keep").map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("rehabsync-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { if arguments.value("keep") == nil { try? FileManager.default.removeItem(at: directory) } }
+
+    let report: BenchmarkReport
+    switch scenario {
+    case "merge": report = try MergeScenario(records: records, directory: directory).run()
+    default: fail("unknown scenario '\(scenario)'\n\(usage)", code: 2)
+    }
+    print(arguments.has("json") ? report.json() : report.text())
+} catch let error as Arguments.UsageError {
+    fail("\(error.description)\n\(usage)", code: 2)
+} catch {
+    fail("\(error)", code: 1)
+}
