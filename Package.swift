@@ -27,11 +27,16 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "RehabSyncCore"),
+        .target(name: "RehabSyncDomain", dependencies: ["RehabSyncCore"]),
+        .target(name: "RehabSyncCrypto", dependencies: ["CCrypto"]),
+        .target(name: "RehabSyncCommandLine"),
         .target(name: "RehabSyncStorage", dependencies: ["CSQLite", "RehabSyncCore"]),
         .executableTarget(name: "rehabsync", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
-        .executableTarget(name: "rehabsync-bench", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
+        .executableTarget(name: "rehabsync-bench", dependencies: ["RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine"]),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
         .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
+        .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
+        .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,8 @@ import RehabSyncCore
 /// The read side of record storage, over one connection inside a transaction. Used by
 /// ``RecordStore/read(_:)`` on a reader and by ``RecordTransaction`` on the writer.
 public struct RecordQueries {
-    let connection: Connection
+    /// The connection the queries run on, for layers that keep their own tables in the same file.
+    public let connection: Connection
 
     init(connection: Connection) {
         self.connection = connection
@@ -42,6 +43,15 @@ public struct RecordQueries {
         let record = StoredRecord(collection: key.collection, recordID: key.recordID, patient: found.1,
                                   careUnits: try units(ofRow: found.0), sequence: found.2, stateBytes: found.3)
         return (found.0, record)
+    }
+
+    /// Units granted sight of a record besides its own placement, sorted.
+    public func grants(of key: RecordKey) throws -> [String] {
+        let statement = try connection.cachedStatement(
+            "SELECT unit FROM record_grants WHERE collection = ? AND record_id = ? ORDER BY unit")
+        try statement.bind(key.collection, at: 1)
+        try statement.bind(key.recordID, at: 2)
+        return try statement.rows(nil) { try $0.requireText(at: 0) }
     }
 
     /// The care units of a record row, sorted.

@@ -35,6 +35,19 @@ extension RecordStore {
                 ) WITHOUT ROWID;
                 CREATE INDEX record_units_by_unit_seq ON record_units (unit, seq);
                 """)
-        }
+        },
+        Migration(version: 2, name: "record grants") { connection in
+            // Units that may see a record besides those its own fields name: a care plan
+            // travels to the receiving unit of a handover. Keyed by address, not row, so a
+            // grant can arrive before the record it opens.
+            try connection.execute("""
+                CREATE TABLE record_grants (
+                    collection TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    unit TEXT NOT NULL,
+                    PRIMARY KEY (collection, record_id, unit)
+                ) WITHOUT ROWID;
+                """)
+        },
     ])
 }

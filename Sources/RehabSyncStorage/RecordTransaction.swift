@@ -72,6 +72,24 @@ public struct RecordTransaction {
         return results
     }
 
+    /// Lets `unit` see the record at `key` from now on, whatever its own fields say. If the
+    /// record exists it gets a new sequence number, so the unit's next pull delivers it.
+    /// Returns false when the unit could already see it through this grant.
+    @discardableResult
+    public mutating func grant(_ key: RecordKey, to unit: String) throws -> Bool {
+        let insert = try queries.connection.cachedStatement(
+            "INSERT INTO record_grants (collection, record_id, unit) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        try insert.bind(key.collection, at: 1)
+        try insert.bind(key.recordID, at: 2)
+        try insert.bind(unit, at: 3)
+        try insert.execute()
+        guard queries.connection.changes > 0 else { return false }
+        if let existing = try queries.row(for: key) {
+            _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
+        }
+        return true
+    }
+
     /// Writes the clock row if anything used it; called once before COMMIT.
     func finish() throws {
         guard clockDirty else { return }
@@ -97,7 +115,9 @@ public struct RecordTransaction {
     }
 
     private mutating func save(_ key: RecordKey, state: RecordState, rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
-        let where_ = try placement(key.collection, state)
+        var where_ = try placement(key.collection, state)
+        let granted = try queries.grants(of: key)
+        if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
         clockState.sequence += 1
         clockDirty = true
         let sequence = clockState.sequence

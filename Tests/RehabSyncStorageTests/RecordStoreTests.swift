@@ -183,3 +183,35 @@ struct RecordStoreTests {
         }
     }
 }
+
+struct RecordGrantTests {
+    @Test func aGrantOpensAnExistingRecordToAnotherUnitWithANewSequence() throws {
+        let scratch = try ScratchDirectory()
+        let store = try RecordStore(path: scratch.path("server.sqlite"))
+        let key = RecordKey(collection: "carePlans", recordID: "p1")
+        let written = try store.write { transaction, _ in
+            try transaction.write(key, values: ["careUnits": .array([.string("U1")])], author: "SE2321000016-1000", wallMilliseconds: 1)
+        }
+        let granted = try store.write { transaction, _ in try transaction.grant(key, to: "U2") }
+        #expect(granted)
+        let page = try store.read { try $0.changes(since: written.sequence, units: ["U2"], limit: 10) }
+        #expect(page.map(\.recordID) == ["p1"])
+        #expect(page.first?.careUnits == ["U1", "U2"])
+        #expect(try store.write { transaction, _ in try transaction.grant(key, to: "U2") } == false)
+    }
+
+    @Test func aGrantMadeBeforeTheRecordArrivesAppliesWhenItDoes() throws {
+        let scratch = try ScratchDirectory()
+        let store = try RecordStore(path: scratch.path("server.sqlite"))
+        let key = RecordKey(collection: "carePlans", recordID: "p1")
+        _ = try store.write { transaction, _ in try transaction.grant(key, to: "U2") }
+        _ = try store.write { transaction, _ in
+            try transaction.write(key, values: ["careUnits": .array([.string("U1")])], author: "SE2321000016-1000", wallMilliseconds: 1)
+        }
+        // A later edit that changes the plan's own units keeps the grant.
+        _ = try store.write { transaction, _ in
+            try transaction.write(key, values: ["careUnits": .array([.string("U3")])], author: "SE2321000016-1000", wallMilliseconds: 2)
+        }
+        #expect(try store.read { try $0.record(key)?.careUnits } == ["U2", "U3"])
+    }
+}
