@@ -1,10 +1,14 @@
 /// The command line after the subcommand words: `--name value` options (repeatable),
 /// `--flag` switches and nothing else. Parsing is strict so that a typo in an operator's
 /// script fails loudly instead of being ignored.
-struct Arguments {
+public struct Arguments {
     /// A usage error: exit code 2, message on stderr.
-    struct UsageError: Error, CustomStringConvertible {
-        let description: String
+    public struct UsageError: Error, CustomStringConvertible {
+        public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     private var options: [String: [String]] = [:]
@@ -12,7 +16,7 @@ struct Arguments {
 
     /// Parses `words`, where `valued` names the options that take a value and `switches`
     /// the ones that do not.
-    init(_ words: [String], valued: Set<String>, switches: Set<String>) throws {
+    public init(_ words: [String], valued: Set<String>, switches: Set<String>) throws {
         var index = 0
         while index < words.count {
             let word = words[index]
@@ -32,16 +36,16 @@ struct Arguments {
     }
 
     /// The last value given for `name`, if any.
-    func value(_ name: String) -> String? { options[name]?.last }
+    public func value(_ name: String) -> String? { options[name]?.last }
 
     /// Every value given for a repeatable option.
-    func values(_ name: String) -> [String] { options[name] ?? [] }
+    public func values(_ name: String) -> [String] { options[name] ?? [] }
 
     /// Whether the switch was given.
-    func has(_ name: String) -> Bool { flags.contains(name) }
+    public func has(_ name: String) -> Bool { flags.contains(name) }
 
     /// A whole number option, with its default.
-    func integer(_ name: String, default fallback: Int) throws -> Int {
+    public func integer(_ name: String, default fallback: Int) throws -> Int {
         guard let text = value(name) else { return fallback }
         guard let number = Int(text), number > 0 else {
             throw UsageError(description: "--\(name) takes a positive whole number")

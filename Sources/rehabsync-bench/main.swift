@@ -1,4 +1,5 @@
 import Foundation
+import RehabSyncCommandLine
 
 /// `rehabsync-bench`: the speed and memory goals of RehabSync, measured in release builds
 /// rather than asserted in timed tests.

@@ -1,0 +1,144 @@
+import RehabSyncCore
+
+/// The rules of a collection that involve more than one field or the record's history:
+/// handover states only move forward, a completed assessment is immutable, a referral's
+/// decision agrees with its criteria, dates come in order.
+///
+/// A rule is only checked when the write touches a field it involves, so that records
+/// accepted before a rule existed are not refused for an unrelated edit.
+struct CollectionRules {
+    let collection: CollectionName
+    let before: RecordState?
+    let after: RecordState
+    let values: [String: JSONValue]
+    let changed: Set<String>
+    let reference: ReferenceData
+    let refuse: (String?, String, String) -> DomainError
+
+    func check() throws(DomainError) {
+        try checkDatesNotInFuture()
+        switch collection {
+        case .patients: try checkPatient()
+        case .carePlans:
+            try checkOrder("established", "lastRevised", rule: "carePlan.revisedBeforeEstablished")
+        case .plannedInterventions:
+            if touched("status", "performedDate"), values["status"]?.stringValue == "completed", values["performedDate"] == nil {
+                throw refuse("performedDate", "intervention.performedDate", "a completed intervention needs the date it was performed")
+            }
+        case .assessments: try checkAssessment()
+        case .handovers: try checkHandover()
+        case .referrals: try checkReferral()
+        case .planGoals: break
+        }
+    }
+
+    private func touched(_ names: String...) -> Bool {
+        names.contains(where: changed.contains)
+    }
+
+    private func date(_ name: String) -> CivilDate? {
+        values[name]?.stringValue.flatMap { CivilDate(iso: $0) }
+    }
+
+    /// Clinical dates record what has happened; a date after today is a typo.
+    private func checkDatesNotInFuture() throws(DomainError) {
+        let pastDates = ["established", "lastRevised", "performedDate", "received", "decided", "firstContact"]
+        for name in pastDates where changed.contains(name) {
+            if let value = date(name), value > reference.today {
+                throw refuse(name, "date.future", "this date cannot be after today")
+            }
+        }
+    }
+
+    private func checkOrder(_ earlier: String, _ later: String, rule: String) throws(DomainError) {
+        guard touched(earlier, later), let first = date(earlier), let second = date(later), second < first else { return }
+        throw refuse(later, rule, "cannot be before \(earlier)")
+    }
+
+    private func checkPatient() throws(DomainError) {
+        guard touched("patient", "identifierType"), let text = values["patient"]?.stringValue,
+            let declared = values["identifierType"]?.stringValue
+        else { return }
+        let detected: String
+        if let parsed = try? PersonalIdentityNumber.parse(text, today: reference.today) {
+            detected = parsed.kind == .samordningsnummer ? "samordningsnummer" : "personnummer"
+        } else {
+            detected = "reserve"
+        }
+        guard detected == declared else {
+            throw refuse("identifierType", "identifier.type", "the identifier is a \(detected), not a \(declared)")
+        }
+    }
+
+    private func checkAssessment() throws(DomainError) {
+        // A completed assessment is a signed clinical record: only voiding may follow.
+        if before?.provisionalValues["status"]?.stringValue == "completed" {
+            if let field = changed.subtracting(["voided"]).sorted().first {
+                throw refuse(field, "assessment.completed", "a completed assessment is immutable; record an amendment as a new assessment that refers to it with 'amends'")
+            }
+            return
+        }
+        guard touched("answers", "questionnaire", "questionnaireVersion", "status") else { return }
+        guard let id = values["questionnaire"]?.stringValue, let version = values["questionnaireVersion"]?.stringValue else { return }
+        guard let definition = reference.questionnaires["\(id)@\(version)"] else {
+            throw refuse("questionnaireVersion", "questionnaire.unknown", "no questionnaire definition with this id and version is loaded")
+        }
+        guard !definition.items.isEmpty else {
+            throw refuse("questionnaire", "questionnaire.empty", "the loaded definition has no items; load the official form before recording assessments")
+        }
+        let answers = values["answers"]?.objectValue ?? [:]
+        for (item, answer) in answers.sorted(by: { $0.key < $1.key }) {
+            guard let definitionItem = definition.items.first(where: { $0.id == item }) else {
+                throw refuse("answers.\(item)", "answers.item", "the questionnaire has no item of this id")
+            }
+            guard let value = answer.integerValue, definitionItem.scale.contains(value) else {
+                throw refuse("answers.\(item)", "answers.scale",
+                             "answers to this item are integers from \(definitionItem.scale.lowerBound) to \(definitionItem.scale.upperBound)")
+            }
+        }
+        if values["status"]?.stringValue == "completed" {
+            for item in definition.items where item.required && answers[item.id] == nil {
+                throw refuse("answers.\(item.id)", "answers.required", "a completed assessment answers every required item")
+            }
+        }
+    }
+
+    private func checkHandover() throws(DomainError) {
+        if touched("sendingUnit", "receivingUnit"), values["sendingUnit"] == values["receivingUnit"] {
+            throw refuse("receivingUnit", "handover.sameUnit", "a handover goes to another unit")
+        }
+        guard touched("status") else { return }
+        // States only move forward: every status the write introduces must be at least the
+        // state already reached. Equal is fine (two units confirming the same step agree).
+        guard let reached = before.flatMap(HandoverState.of) else { return }
+        let known = Set(before?["status"]?.siblings.map(\.dot) ?? [])
+        for sibling in after["status"]?.siblings ?? [] where !known.contains(sibling.dot) {
+            if let state = sibling.value.stringValue.flatMap(HandoverState.init(rawValue:)), state < reached {
+                throw refuse("status", "handover.backward", "a handover in state \(reached.rawValue) cannot go back to \(state.rawValue)")
+            }
+        }
+    }
+
+    private func checkReferral() throws(DomainError) {
+        try checkOrder("received", "decided", rule: "referral.decidedBeforeReceived")
+        try checkOrder("received", "firstContact", rule: "referral.contactBeforeReceived")
+        guard touched("decision", "decisionReason", "inclusionCriteria", "exclusionCriteria") else { return }
+        switch values["decision"]?.stringValue {
+        case "declined":
+            if values["decisionReason"] == nil {
+                throw refuse("decisionReason", "referral.reason", "a declined referral states the reason")
+            }
+        case "accepted":
+            let inclusion = values["inclusionCriteria"]?.objectValue ?? [:]
+            let exclusion = values["exclusionCriteria"]?.objectValue ?? [:]
+            if let unmet = inclusion.filter({ $0.value != .bool(true) }).keys.sorted().first {
+                throw refuse("inclusionCriteria.\(unmet)", "referral.inclusion", "an accepted referral meets every inclusion criterion")
+            }
+            if let met = exclusion.filter({ $0.value == .bool(true) }).keys.sorted().first {
+                throw refuse("exclusionCriteria.\(met)", "referral.exclusion", "an accepted referral meets no exclusion criterion")
+            }
+        default:
+            break
+        }
+    }
+}

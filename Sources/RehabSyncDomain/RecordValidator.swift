@@ -1,0 +1,171 @@
+import RehabSyncCore
+
+/// Checks a write against the domain: on the replica before a local write, and on the
+/// server for every record of a push batch. Pure; reference data is passed in.
+///
+/// Only values that the write introduces (siblings whose dot the stored state does not
+/// hold) are checked against field kinds and reference data. Values already stored were
+/// valid when they were accepted, and stay so when a newer KVÅ list or questionnaire
+/// definition is loaded.
+public struct RecordValidator: Sendable {
+    public let reference: ReferenceData
+
+    public init(reference: ReferenceData) {
+        self.reference = reference
+    }
+
+    /// Record ids: 1 to 128 characters of ASCII letters, digits, `.`, `_`, `:` and `-`,
+    /// starting with a letter or digit (UUIDs fit).
+    public static func isValidRecordID(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, bytes.count <= 128, isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// Validates the change from `before` (nil for a new record) to `after`.
+    public func validate(collection collectionName: String, recordID: String,
+                         before: RecordState?, after: RecordState) throws(DomainError) {
+        func refuse(_ field: String?, _ rule: String, _ message: String) -> DomainError {
+            DomainError(collection: collectionName, recordID: recordID, field: field, rule: rule, message: message)
+        }
+        guard let collection = CollectionName(rawValue: collectionName) else {
+            throw refuse(nil, "collection.unknown", "no such collection; known: \(CollectionName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard Self.isValidRecordID(recordID) else {
+            throw refuse(nil, "record.id", "record ids are 1-128 ASCII letters, digits, '.', '_', ':' or '-'")
+        }
+        let schema = CollectionSchema.of(collection)
+        var changed = Set<String>()
+        for field in after.fields {
+            guard let rule = schema.fields[field.name] else {
+                throw refuse(field.name, "field.unknown", "\(collectionName) has no field of this name")
+            }
+            let known = Set(before?[field.name]?.siblings.map(\.dot) ?? [])
+            for sibling in field.siblings where !known.contains(sibling.dot) {
+                changed.insert(field.name)
+                if case .null = sibling.value {
+                    if rule.requiredOnCreate { throw refuse(field.name, "required", "this field cannot be cleared") }
+                    continue
+                }
+                try check(sibling.value, against: rule.kind, field: field.name, refuse: refuse)
+            }
+        }
+        let values = after.provisionalValues
+        if before == nil || before?.fields.isEmpty == true {
+            for name in schema.requiredFields where values[name] == nil || values[name] == .null {
+                throw refuse(name, "required", "a new \(collectionName) record must set this field")
+            }
+        }
+        try CollectionRules(collection: collection, before: before, after: after, values: values,
+                            changed: changed, reference: reference, refuse: refuse).check()
+    }
+
+    /// Brings values a clinician typed into their stored form before a local write:
+    /// patient identifiers become 12 digits. Anything unparseable is left for
+    /// ``validate(collection:recordID:before:after:)`` to refuse with a precise error.
+    public func normalize(collection: String, values: [String: JSONValue]) -> [String: JSONValue] {
+        var result = values
+        if let text = values["patient"]?.stringValue,
+            let parsed = try? PersonalIdentityNumber.parse(text, today: reference.today) {
+            result["patient"] = .string(parsed.canonical)
+        }
+        return result
+    }
+
+    private func check(_ value: JSONValue, against kind: FieldKind, field: String,
+                       refuse: (String?, String, String) -> DomainError) throws(DomainError) {
+        switch kind {
+        case .text(let maximum):
+            guard let text = value.stringValue else { throw refuse(field, "type", "expected a string, not \(value.kindName)") }
+            guard !text.isEmpty, text.utf8.count <= maximum else {
+                throw refuse(field, "length", "must be 1 to \(maximum) bytes of text")
+            }
+        case .enumeration(let allowed):
+            guard let text = value.stringValue, allowed.contains(text) else {
+                throw refuse(field, "enum", "must be one of: \(allowed.joined(separator: ", "))")
+            }
+        case .date:
+            guard let text = value.stringValue, CivilDate(iso: text) != nil else {
+                throw refuse(field, "date", "must be a real date written YYYY-MM-DD")
+            }
+        case .dateTime:
+            guard let text = value.stringValue, ISODateTime.isValid(text) else {
+                throw refuse(field, "dateTime", "must be an instant written YYYY-MM-DDTHH:MM:SS with Z or an offset")
+            }
+        case .hsaID:
+            guard let text = value.stringValue else { throw refuse(field, "type", "expected an HSA-id string") }
+            do { _ = try HSAID(text) } catch { throw refuse(field, error.rule, error.message) }
+        case .hsaIDList:
+            guard let items = value.arrayValue, !items.isEmpty else {
+                throw refuse(field, "type", "expected a non-empty array of HSA-ids")
+            }
+            var seen = Set<String>()
+            for item in items {
+                guard let text = item.stringValue else { throw refuse(field, "type", "expected HSA-id strings") }
+                do { _ = try HSAID(text) } catch { throw refuse(field, error.rule, error.message) }
+                guard seen.insert(text).inserted else { throw refuse(field, "duplicate", "an HSA-id appears twice") }
+            }
+        case .patientIdentifier:
+            guard let text = value.stringValue else { throw refuse(field, "type", "expected a patient identifier string") }
+            try checkPatientIdentifier(text, field: field, refuse: refuse)
+        case .kvaCode:
+            guard let text = value.stringValue else { throw refuse(field, "type", "expected a KVÅ code string") }
+            do { _ = try KVACode(text) } catch { throw refuse(field, error.rule, error.message) }
+            if let list = reference.kvaList, !list.contains(text) {
+                throw refuse(field, "kva.unknown", "not in the loaded KVÅ list (version \(list.version))")
+            }
+        case .boolean:
+            guard value.boolValue != nil else { throw refuse(field, "type", "expected true or false") }
+        case .recordReference:
+            guard let text = value.stringValue, Self.isValidRecordID(text) else {
+                throw refuse(field, "reference", "expected a record id")
+            }
+        case .recordReferenceList:
+            guard let items = value.arrayValue,
+                items.allSatisfy({ $0.stringValue.map(Self.isValidRecordID) ?? false }),
+                Set(items).count == items.count
+            else {
+                throw refuse(field, "reference", "expected an array of distinct record ids")
+            }
+        case .answers:
+            guard let members = value.objectValue else { throw refuse(field, "type", "expected an object of item answers") }
+            for (item, answer) in members {
+                guard RecordState.isValidFieldName(item), answer.integerValue != nil else {
+                    throw refuse(field, "answers", "each answer is an item id with an integer scale value")
+                }
+            }
+        case .object(let members):
+            guard let object = value.objectValue else { throw refuse(field, "type", "expected an object") }
+            for name in object.keys where members[name] == nil {
+                throw refuse("\(field).\(name)", "field.unknown", "no such member")
+            }
+            for (name, kind) in members.sorted(by: { $0.key < $1.key }) {
+                guard let member = object[name], member != .null else {
+                    throw refuse("\(field).\(name)", "required", "this member must be answered")
+                }
+                try check(member, against: kind, field: "\(field).\(name)", refuse: refuse)
+            }
+        }
+    }
+
+    private func checkPatientIdentifier(_ text: String, field: String,
+                                        refuse: (String?, String, String) -> DomainError) throws(DomainError) {
+        let isTwelveDigits = text.utf8.count == 12 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        let parsed: PersonalIdentityNumber
+        do throws(IdentifierError) {
+            parsed = isTwelveDigits
+                ? try PersonalIdentityNumber.parse(text, today: reference.today)
+                : try PersonalIdentityNumber.parse(text, kind: .reserve, today: reference.today)
+        } catch {
+            throw refuse(field, error.rule, error.message)
+        }
+        guard parsed.canonical == text else {
+            throw refuse(field, "identifier.canonical", "store identifiers in their canonical form (12 digits, no separator)")
+        }
+    }
+}

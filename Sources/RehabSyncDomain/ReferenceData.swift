@@ -1,0 +1,30 @@
+/// What validation needs besides the record: the KVÅ list in force, the questionnaire
+/// definitions, and today's date (for identifiers and dates in the future).
+///
+/// Reloading newer reference data never invalidates stored records: validation checks
+/// reference data only for values a write introduces, never for values already stored.
+public struct ReferenceData: Sendable {
+    /// The KVÅ list new writes are checked against.
+    public let kvaList: KVACodeList?
+    /// Definitions by ``QuestionnaireDefinition/key``.
+    public let questionnaires: [String: QuestionnaireDefinition]
+    public let today: CivilDate
+
+    public init(kvaList: KVACodeList?, questionnaires: [QuestionnaireDefinition], today: CivilDate) {
+        self.kvaList = kvaList
+        var byKey: [String: QuestionnaireDefinition] = [:]
+        for definition in questionnaires { byKey[definition.key] = definition }
+        self.questionnaires = byKey
+        self.today = today
+    }
+
+    /// The same reference data on another day.
+    public func on(_ day: CivilDate) -> ReferenceData {
+        ReferenceData(kvaList: kvaList, questionnaires: Array(questionnaires.values), today: day)
+    }
+
+    /// Picks the newest of several KVÅ lists (by version, compared as text: "2026" > "2025").
+    public static func newest(_ lists: [KVACodeList]) -> KVACodeList? {
+        lists.max { $0.version.utf8.lexicographicallyPrecedes($1.version.utf8) }
+    }
+}
