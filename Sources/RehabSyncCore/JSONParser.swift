@@ -143,20 +143,35 @@ public struct JSONParser {
 
     private mutating func parseString() throws(CoreError) -> String {
         index += 1  // opening quote
-        var scalars: [UInt8] = []
-        var start = index
+        let start = index
+        // Fast path: most strings have no escapes and can be validated in place.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw failure("string is not valid UTF-8")
+                }
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw failure("unescaped control character in string") }
+            index += 1
+        }
+        var scalars = Array(bytes[start..<index])
+        var runStart = index
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                scalars.append(contentsOf: bytes[start..<index])
+                scalars.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
             } else if byte == UInt8(ascii: "\\") {
-                scalars.append(contentsOf: bytes[start..<index])
+                scalars.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 try parseEscape(into: &scalars)
-                start = index
+                runStart = index
             } else if byte < 0x20 {
                 throw failure("unescaped control character in string")
             } else {
@@ -245,6 +260,15 @@ public struct JSONParser {
             }
             guard index < bytes.count, isDigit(bytes[index]) else { throw failure("invalid exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if isInteger, index - start <= 18 {
+            // Up to 18 digits always fit in Int64: accumulate without building a string.
+            var value: Int64 = 0
+            let negative = bytes[start] == UInt8(ascii: "-")
+            for position in (negative ? start + 1 : start)..<index {
+                value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0"))
+            }
+            return .integer(negative ? -value : value)
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let integer = Int64(text) {
