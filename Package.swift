@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "RehabSyncCore"),
         .target(name: "RehabSyncDomain", dependencies: ["RehabSyncCore"]),
         .target(name: "RehabSyncCrypto", dependencies: ["CCrypto"]),
+        .target(name: "RehabSyncHTTP"),
         .target(name: "RehabSyncCommandLine"),
         .target(name: "RehabSyncStorage", dependencies: ["CSQLite", "RehabSyncCore"]),
         .executableTarget(name: "rehabsync", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto"]),
+        .testTarget(name: "RehabSyncHTTPTests", dependencies: ["RehabSyncHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

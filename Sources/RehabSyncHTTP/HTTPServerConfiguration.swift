@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything that shapes an ``HTTPServer``; every property defaults to the value in its
+/// documentation, chosen for satellite clinics on slow links talking to one regional server.
+public struct HTTPServerConfiguration: Sendable {
+    /// Address to bind: an IPv4 or IPv6 literal, or `localhost`. Default `127.0.0.1`, so a
+    /// server is only reachable from outside when deliberately configured (`0.0.0.0`, `::`).
+    public var host: String
+    /// Port to bind; 0 picks a free one, readable afterwards from ``HTTPServer/boundPort``.
+    /// Default 8080.
+    public var port: Int
+    /// Worker threads, each serving one connection at a time. Default twice the number of
+    /// cores, at least 4: handlers block on SQLite and disk, so a few more threads than
+    /// cores keep the CPUs busy while some wait.
+    public var workerCount: Int
+    /// Accepted connections waiting for a worker. When full, new connections get `503`
+    /// with `Retry-After: 1`, so overload is visible to clients at once instead of as
+    /// timeouts. Default 128.
+    public var queueCapacity: Int
+    /// The kernel's backlog of connections not yet accepted. Default 128.
+    public var listenBacklog: Int32
+    /// Parser limits.
+    public var limits: HTTPLimits
+    /// Longest wait for any single read while a request is arriving (also set as
+    /// `SO_RCVTIMEO`). Default 10 s.
+    public var readTimeout: Duration
+    /// Longest time from the first byte of a request to its last; exceeding it answers
+    /// `408` and closes. Bounds slow-drip clients that keep each read under
+    /// ``readTimeout``. Default 30 s.
+    public var requestTimeout: Duration
+    /// How long a connection may sit between requests (including before its first one)
+    /// before it is closed. Default 5 s: long enough to reuse a connection across a sync
+    /// round, short enough that idle clinics do not hold worker threads.
+    public var idleTimeout: Duration
+    /// Longest wait for any single write (`SO_SNDTIMEO`); a client that stops reading is
+    /// dropped after it. Default 10 s.
+    public var writeTimeout: Duration
+    /// Requests served on one connection before it is closed, so no client keeps one
+    /// worker forever. Default 1000.
+    public var maxRequestsPerConnection: Int
+    /// After an error response, how long the server keeps reading (and discarding) what the
+    /// client still sends before closing, so the close does not turn into a TCP reset that
+    /// destroys the response before the client reads it. Default 1 s.
+    public var closeLingerTimeout: Duration
+    /// Whether responses carry a `Date` field (RFC 9110 §6.6.1). Default true.
+    public var sendsDateHeader: Bool
+
+    /// Creates a configuration; every parameter defaults to the value documented on its property.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        workerCount: Int = HTTPServerConfiguration.defaultWorkerCount,
+        queueCapacity: Int = 128,
+        listenBacklog: Int32 = 128,
+        limits: HTTPLimits = HTTPLimits(),
+        readTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(5),
+        writeTimeout: Duration = .seconds(10),
+        maxRequestsPerConnection: Int = 1000,
+        closeLingerTimeout: Duration = .seconds(1),
+        sendsDateHeader: Bool = true
+    ) {
+        precondition(workerCount > 0, "a server needs at least one worker")
+        precondition(queueCapacity > 0, "the connection queue needs room for at least one connection")
+        precondition(maxRequestsPerConnection > 0, "a connection must be allowed at least one request")
+        precondition(readTimeout > .zero && requestTimeout > .zero && idleTimeout > .zero && writeTimeout > .zero,
+                     "timeouts must be positive")
+        self.host = host
+        self.port = port
+        self.workerCount = workerCount
+        self.queueCapacity = queueCapacity
+        self.listenBacklog = listenBacklog
+        self.limits = limits
+        self.readTimeout = readTimeout
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.closeLingerTimeout = closeLingerTimeout
+        self.sendsDateHeader = sendsDateHeader
+    }
+
+    /// Twice the online cores, at least 4.
+    public static var defaultWorkerCount: Int {
+        max(4, 2 * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+}

@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A blocking TCP socket: a small `Sendable` value over the file descriptor, in the manner
+/// of FlyingFox. Every wrapper retries `EINTR` and throws ``HTTPServerError`` with the
+/// errno of the failing call. Closing is explicit; the owner decides when.
+struct Socket: Sendable, Hashable {
+    let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    // MARK: - Listening
+
+    /// A listening socket bound to `host:port` with `SO_REUSEADDR`, so a restarted server
+    /// does not wait out TIME_WAIT connections of its predecessor.
+    static func listen(host: String, port: Int, backlog: Int32) throws(HTTPServerError) -> Socket {
+        guard (0...65535).contains(port) else { throw .invalidHost("\(host):\(port)") }
+        let address = try SocketAddress(host: host, port: UInt16(port))
+        let fd = socket(Int32(address.family), Platform.streamSocketType, 0)
+        guard fd >= 0 else { throw .lastError("socket") }
+        let socket = Socket(descriptor: fd)
+        do throws(HTTPServerError) {
+            try socket.setOption(SOL_SOCKET, SO_REUSEADDR, Int32(1), name: "setsockopt(SO_REUSEADDR)")
+            try address.withSockAddr { pointer, length throws(HTTPServerError) in
+                guard bind(fd, pointer, length) == 0 else { throw .lastError("bind") }
+            }
+            guard systemListen(fd, backlog) == 0 else { throw HTTPServerError.lastError("listen") }
+        } catch {
+            socket.close()
+            throw error
+        }
+        return socket
+    }
+
+    /// The port the socket is bound to; useful after binding port 0.
+    func localPort() throws(HTTPServerError) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { throw .lastError("getsockname") }
+        return SocketAddress(storage: storage).port
+    }
+
+    /// Waits for a connection. Returns the connected socket and the peer as `ip:port`.
+    func accept() throws(HTTPServerError) -> (socket: Socket, remoteAddress: String) {
+        while true {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Platform.accept(descriptor, $0, &length) }
+            }
+            if fd >= 0 {
+                let peer = SocketAddress(storage: storage)
+                return (Socket(descriptor: fd), peer.description)
+            }
+            let code = errno
+            if code == EINTR { continue }
+            throw .systemCall("accept", errno: code)
+        }
+    }
+
+    // MARK: - Options
+
+    func setOption<T: BitwiseCopyable>(_ level: Int32, _ option: Int32, _ value: T, name: String) throws(HTTPServerError) {
+        let result = withUnsafeBytes(of: value) { raw in
+            setsockopt(descriptor, level, option, raw.baseAddress, socklen_t(raw.count))
+        }
+        guard result == 0 else {
+            throw .lastError(name)
+        }
+    }
+
+    /// Per-call timeouts for `recv` and `send`: the backstop that keeps a stalled peer
+    /// from pinning a worker thread even if a deadline check were missed.
+    func setTimeouts(receive: Duration, send: Duration) throws(HTTPServerError) {
+        try setOption(SOL_SOCKET, SO_RCVTIMEO, receive.timeval, name: "setsockopt(SO_RCVTIMEO)")
+        try setOption(SOL_SOCKET, SO_SNDTIMEO, send.timeval, name: "setsockopt(SO_SNDTIMEO)")
+    }
+
+    /// Disables Nagle's algorithm: responses go out in one write and must not wait for the
+    /// peer's delayed ACK.
+    func setNoDelay() throws(HTTPServerError) {
+        try setOption(Int32(IPPROTO_TCP), TCP_NODELAY, Int32(1), name: "setsockopt(TCP_NODELAY)")
+    }
+
+    // MARK: - I/O
+
+    /// Waits until the socket is readable (data, end of stream or error) or `timeout`
+    /// passes. Returns false on timeout.
+    func waitForReadable(timeout: Duration) throws(HTTPServerError) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let result = poll(&entry, 1, timeout.pollMilliseconds)
+            if result > 0 { return true }
+            if result == 0 { return false }
+            let code = errno
+            if code == EINTR { continue }
+            throw .systemCall("poll", errno: code)
+        }
+    }
+
+    /// Reads what is available into `buffer`; returns 0 at end of stream. A receive
+    /// timeout (`SO_RCVTIMEO`) surfaces as ``HTTPServerError/timedOut``.
+    func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) throws(HTTPServerError) -> Int {
+        while true {
+            let count = recv(descriptor, buffer.baseAddress, buffer.count, flags)
+            if count >= 0 { return count }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
+            throw .systemCall("recv", errno: code)
+        }
+    }
+
+    /// Sends every byte, looping over partial writes. `MSG_NOSIGNAL` turns a write to a
+    /// closed peer into `EPIPE` instead of a process-killing SIGPIPE.
+    func sendAll(_ bytes: [UInt8]) throws(HTTPServerError) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { buffer in
+                // Safe because offset < count, so the base address exists and offset is in bounds.
+                send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Platform.sendFlags)
+            }
+            if sent >= 0 {
+                offset += sent
+                continue
+            }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
+            throw .systemCall("send", errno: code)
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Shuts down reading, writing or both. Errors are ignored: the peer may be gone, and
+    /// the caller is closing either way.
+    func shutdown(reading: Bool, writing: Bool) {
+        let how: Int32
+        switch (reading, writing) {
+        case (true, true): how = Int32(SHUT_RDWR)
+        case (true, false): how = Int32(SHUT_RD)
+        case (false, true): how = Int32(SHUT_WR)
+        case (false, false): return
+        }
+        _ = systemShutdown(descriptor, how)
+    }
+
+    /// Closes the descriptor. Not retried on EINTR: on Linux the descriptor is released
+    /// even then, and a retry could close a descriptor another thread just opened.
+    func close() {
+        _ = systemClose(descriptor)
+    }
+}
+
+// These forward to the C functions whose names the Socket methods shadow.
+private func systemListen(_ fd: Int32, _ backlog: Int32) -> Int32 { listen(fd, backlog) }
+private func systemShutdown(_ fd: Int32, _ how: Int32) -> Int32 { shutdown(fd, how) }
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }

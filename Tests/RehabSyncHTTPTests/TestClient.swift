@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A raw TCP client for live tests: blocking socket with a receive timeout, so no test
+/// can hang on a server that never answers.
+final class TestClient {
+    struct Response {
+        var status: Int
+        var headers: [String: String]  // names lowercased
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    enum Failure: Error {
+        case connect(Int32)
+        case send(Int32)
+        case timedOut
+        case closed
+        case malformed(String)
+    }
+
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, timeout: Duration = .seconds(3)) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.connect(errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        // No close here: deinit runs for a class whose init throws after initialising
+        // every property, and a second close could hit a descriptor another test reused.
+        guard result == 0 else { throw Failure.connect(errno) }
+        let (seconds, attoseconds) = timeout.components
+        var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        Glibc.close(fd)
+    }
+
+    func send(_ text: String) throws {
+        try send(Array(text.utf8))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw Failure.send(errno) }
+            offset += sent
+        }
+    }
+
+    /// Reads more bytes into the buffer; false at end of stream.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count > 0 {
+            buffer.append(contentsOf: chunk[0..<count])
+            return true
+        }
+        if count == 0 { return false }
+        if errno == EAGAIN || errno == EWOULDBLOCK { throw Failure.timedOut }
+        if errno == ECONNRESET { return false }
+        throw Failure.malformed("recv errno \(errno)")
+    }
+
+    /// Reads the next response (an interim 100 counts as one), framed by Content-Length
+    /// unless `bodyless` (an answer to HEAD).
+    func readResponse(bodyless: Bool = false) throws -> Response {
+        let terminator: [UInt8] = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while true {
+            if let range = buffer.firstRange(of: terminator) {
+                headEnd = range.upperBound
+                break
+            }
+            guard try fill() else { throw Failure.closed }
+        }
+        // Safe because the loop above only exits with headEnd set.
+        let headBytes = buffer[0..<headEnd!]
+        let lines = String(decoding: headBytes, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        guard let statusLine = lines.first else { throw Failure.malformed("no status line") }
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0] == "HTTP/1.1", let status = Int(parts[1]) else {
+            throw Failure.malformed(statusLine)
+        }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { throw Failure.malformed(line) }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        buffer.removeFirst(headEnd!)
+        let length = bodyless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+        while buffer.count < length {
+            guard try fill() else { throw Failure.closed }
+        }
+        let body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// Whether the server closes the connection (end of stream, or a reset) before the
+    /// receive timeout, with no further bytes.
+    func isClosedByServer() -> Bool {
+        do {
+            while try fill() {}
+            return buffer.isEmpty
+        } catch {
+            return false
+        }
+    }
+}
+
+/// Connects to a port expecting refusal; true if the connection was refused.
+func connectionIsRefused(port: Int) -> Bool {
+    do {
+        _ = try TestClient(port: port, timeout: .milliseconds(500))
+        return false
+    } catch TestClient.Failure.connect(let code) {
+        return code == ECONNREFUSED
+    } catch {
+        return false
+    }
+}
+
+func usleepMilliseconds(_ milliseconds: UInt32) {
+    usleep(milliseconds * 1000)
+}
