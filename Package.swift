@@ -30,15 +30,39 @@ let package = Package(
         .target(name: "RehabSyncDomain", dependencies: ["RehabSyncCore"]),
         .target(name: "RehabSyncCrypto", dependencies: ["CCrypto"]),
         .target(name: "RehabSyncHTTP"),
+        .target(name: "RehabSyncClient", dependencies: ["CCurl"]),
         .target(name: "RehabSyncCommandLine"),
         .target(name: "RehabSyncStorage", dependencies: ["CSQLite", "RehabSyncCore"]),
-        .executableTarget(name: "rehabsync", dependencies: ["RehabSyncCore", "RehabSyncStorage"]),
-        .executableTarget(name: "rehabsync-bench", dependencies: ["RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine"]),
+        .target(
+            name: "RehabSyncServer",
+            dependencies: ["RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP", "RehabSyncCrypto"]
+        ),
+        .executableTarget(
+            name: "rehabsync",
+            dependencies: [
+                "RehabSyncCore", "RehabSyncStorage", "RehabSyncServer", "RehabSyncHTTP", "RehabSyncClient", "RehabSyncDomain",
+                "RehabSyncCommandLine",
+            ]
+        ),
+        .executableTarget(
+            name: "rehabsync-bench",
+            dependencies: [
+                "RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine", "RehabSyncServer", "RehabSyncClient", "RehabSyncHTTP",
+                "RehabSyncDomain",
+            ]
+        ),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
         .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto"]),
         .testTarget(name: "RehabSyncHTTPTests", dependencies: ["RehabSyncHTTP"]),
+        .testTarget(
+            name: "RehabSyncServerTests",
+            dependencies: [
+                "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncCrypto", "RehabSyncHTTP",
+                "RehabSyncClient",
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,9 @@
 static inline CURLcode rehabsync_curl_setopt_long(CURL *h, CURLoption o, long v) {
     return curl_easy_setopt(h, o, v);
 }
+static inline CURLcode rehabsync_curl_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) {
+    return curl_easy_setopt(h, o, v);
+}
 static inline CURLcode rehabsync_curl_setopt_pointer(CURL *h, CURLoption o, void *v) {
     return curl_easy_setopt(h, o, v);
 }
@@ -15,6 +18,9 @@ static inline CURLcode rehabsync_curl_setopt_string(CURL *h, CURLoption o, const
 }
 static inline CURLcode rehabsync_curl_setopt_write_callback(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
     return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f);
+}
+static inline CURLcode rehabsync_curl_setopt_header_callback(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f);
 }
 static inline CURLcode rehabsync_curl_setopt_read_callback(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
     return curl_easy_setopt(h, CURLOPT_READFUNCTION, f);

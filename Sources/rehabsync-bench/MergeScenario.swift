@@ -50,29 +50,9 @@ struct MergeScenario {
             }
         }
 
-        let rows = joined.map { ($0.key, $0.state.canonicalBytes) }
+        let rows = joined.map { (collection: $0.key.collection, recordID: $0.key.recordID, state: $0.state.canonicalBytes) }
         joined = []
-        let raw = try DatabasePool(
-            path: directory.appendingPathComponent("raw.sqlite").path,
-            migrator: Migrator([Migration(version: 1, name: "raw") { connection in
-                try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
-            }]))
-        let rawSeconds = try measure {
-            var start = 0
-            while start < rows.count {
-                let end = min(start + batchSize, rows.count)
-                try raw.write { connection in
-                    let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
-                    for (key, bytes) in rows[start..<end] {
-                        try insert.bind(key.collection, at: 1)
-                        try insert.bind(key.recordID, at: 2)
-                        try insert.bind(bytes, at: 3)
-                        try insert.execute()
-                    }
-                }
-                start = end
-            }
-        }
+        let rawSeconds = try RawInsert.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
 
         var report = BenchmarkReport(
             scenario: "merge", records: records, seconds: persistSeconds,
@@ -82,7 +62,7 @@ struct MergeScenario {
             ("join_records_per_s", Double(records) / joinSeconds),
             ("join_seconds", joinSeconds),
             ("raw_seconds", rawSeconds),
-            ("mean_state_bytes", Double(rows.reduce(0) { $0 + $1.1.count }) / Double(max(rows.count, 1))),
+            ("mean_state_bytes", Double(rows.reduce(0) { $0 + $1.state.count }) / Double(max(rows.count, 1))),
         ]
         return report
     }

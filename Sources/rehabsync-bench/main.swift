@@ -9,6 +9,10 @@ let usage = """
     Scenarios:
       merge   joins of N random record states in memory; persisting them through the
               record store; the same bytes by a plain prepared-statement loop; the ratio.
+      push    N records pushed to a real server on loopback by 8 concurrent devices in
+              batches of 1,000; the raw SQLite insert of the same rows; the ratio.
+      pull    a fresh device pulls N records from a real server on loopback; records/s
+              and peak memory.
 
     Options:
       --records N   how many records (default 1000000)
@@ -43,6 +47,8 @@ do {
     let report: BenchmarkReport
     switch scenario {
     case "merge": report = try MergeScenario(records: records, directory: directory).run()
+    case "push": report = try PushScenario(records: records, directory: directory).run()
+    case "pull": report = try PullScenario(records: records, directory: directory).run()
     default: fail("unknown scenario '\(scenario)'\n\(usage)", code: 2)
     }
     print(arguments.has("json") ? report.json() : report.text())

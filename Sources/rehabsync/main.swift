@@ -1,6 +1,6 @@
 import Foundation
 
-/// The one executable of RehabSync. Subcommands are added as their layers land.
+/// The one executable of RehabSync.
 let usage = """
     rehabsync: sync and reporting backbone for digital cancer rehabilitation
 
@@ -8,29 +8,35 @@ let usage = """
       rehabsync <command> [options]
 
     Commands:
+      serve       Run the regional sync server.
+      admin       Enrol and revoke devices, verify the audit log, dump a unit (calls a running server).
       version     Print the version.
       help        Print this help.
 
     Every command takes --help.
     """
 
-let version = "0.1.0"
-
-func fail(_ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data("rehabsync: \(message)\n".utf8))
-    exit(code)
-}
-
+let version = "0.2.0"
 let words = Array(CommandLine.arguments.dropFirst())
-switch words.first {
-case nil, "help", "--help", "-h":
-    print(usage)
-case "version", "--version":
-    if words.dropFirst().contains("--help") {
-        print("Usage: rehabsync version\n\nPrints the version of this build.")
-    } else {
-        print(version)
+let environment = ProcessInfo.processInfo.environment
+
+do {
+    switch words.first {
+    case nil, "help", "--help", "-h":
+        print(usage)
+    case "version", "--version":
+        print(words.dropFirst().contains("--help") ? "Usage: rehabsync version\n\nPrints the version of this build." : version)
+    case "serve":
+        try ServeCommand.run(Array(words.dropFirst()), environment: environment)
+    case "admin":
+        try AdminCommand.run(Array(words.dropFirst()), environment: environment)
+    case let command?:
+        throw CommandFailure.usage("unknown command '\(command)'; see 'rehabsync --help'")
     }
-case let command?:
-    fail("unknown command '\(command)'; see 'rehabsync --help'", code: 2)
+} catch let failure as CommandFailure {
+    printError("rehabsync: \(failure.message)")
+    exit(failure.exitCode)
+} catch {
+    printError("rehabsync: \(error)")
+    exit(1)
 }

@@ -1,0 +1,71 @@
+import Foundation
+import RehabSyncDomain
+import RehabSyncHTTP
+
+/// The whole regional server put together: settings, database, reference data, admin
+/// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
+/// accepting, let requests in flight finish, checkpoint the WAL). `rehabsync serve` runs
+/// one; tests start one on port 0.
+public final class ServerApplication: Sendable {
+    public let settings: ServerSettings
+    public let service: SyncService
+    public let router: SyncRouter
+    public let http: HTTPServer
+    public let logger: Logger
+    /// The administrator token, and whether this start created it.
+    public let adminToken: String
+    public let adminTokenCreated: Bool
+
+    public init(settings: ServerSettings, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
+        self.settings = settings
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let today = CivilDate.from(unixMilliseconds: now(), utcOffsetSeconds: 7_200) ?? CivilDate(year: 2026, month: 1, day: 1)!
+        let reference = try settings.loadReferenceData(today: today)
+        service = try SyncService(databasePath: settings.databasePath, reference: reference,
+                                  configuration: settings.syncConfiguration, now: now)
+        (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
+        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = settings.maxBodyBytes
+        let configuration = HTTPServerConfiguration(
+            host: settings.host, port: settings.port, workerCount: settings.workers, queueCapacity: settings.queueCapacity,
+            limits: limits, requestTimeout: .seconds(settings.requestTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds))
+        let router = router
+        http = HTTPServer(configuration: configuration, logger: logger) { request in router.handle(request) }
+        logger.info("reference data loaded", [
+            ("kva_list", reference.kvaList?.version ?? "none"),
+            ("questionnaires", reference.questionnaires.keys.sorted().joined(separator: ",")),
+        ])
+    }
+
+    /// Starts listening; returns the port (useful with port 0).
+    @discardableResult
+    public func start() throws -> Int {
+        try http.start()
+        let port = http.boundPort ?? settings.port
+        logger.notice("listening", [("address", "\(settings.host):\(port)"), ("data", settings.databasePath)])
+        if adminTokenCreated {
+            logger.notice("created the administrator token; keep it secret", [("file", settings.adminTokenPath)])
+        }
+        return port
+    }
+
+    /// Stops accepting and lets requests in flight finish within the grace period. Safe to
+    /// call from a signal handler's queue; ``finish()`` then completes the shutdown.
+    public func stop(gracePeriod: Duration) {
+        http.shutdown(gracePeriod: gracePeriod)
+    }
+
+    /// After the HTTP server has stopped: checkpoints the WAL so the database file stands
+    /// alone, and says so.
+    public func finish() {
+        do {
+            try service.store.database.checkpoint()
+            logger.notice("stopped; database checkpointed", [("data", settings.databasePath)])
+        } catch {
+            logger.error("checkpoint at shutdown failed; the WAL will be replayed at next start", [("error", "\(error)")])
+        }
+    }
+}

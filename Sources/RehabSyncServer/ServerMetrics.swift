@@ -1,0 +1,71 @@
+import Synchronization
+
+/// Counters the server exposes at `/metrics` in Prometheus' text format. Gauges that live
+/// in the database (open conflicts, devices by last seen) are read at scrape time.
+public final class ServerMetrics: Sendable {
+    /// Upper bounds of the latency histogram's buckets, in seconds.
+    public static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct State {
+        var requests: [String: Int] = [:]  // "route|status"
+        var latencyCounts = [Int](repeating: 0, count: ServerMetrics.latencyBuckets.count)
+        var latencySum = 0.0
+        var latencyCount = 0
+        var pushed = 0
+        var pulled = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func recordsPushed(_ count: Int) { state.withLock { $0.pushed += count } }
+    func recordsPulled(_ count: Int) { state.withLock { $0.pulled += count } }
+
+    /// Counts one answered request.
+    public func observe(route: String, status: Int, seconds: Double) {
+        state.withLock { state in
+            state.requests["\(route)|\(status)", default: 0] += 1
+            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound {
+                state.latencyCounts[index] += 1
+            }
+            state.latencySum += seconds
+            state.latencyCount += 1
+        }
+    }
+
+    /// The exposition text, with the database gauges supplied by the caller.
+    public func exposition(openConflicts: Int, devicesByLastSeen: [(String, Int)]) -> String {
+        let snapshot = state.withLock { $0 }
+        var lines: [String] = []
+        lines.append("# HELP rehabsync_http_requests_total HTTP requests answered, by route and status.")
+        lines.append("# TYPE rehabsync_http_requests_total counter")
+        for key in snapshot.requests.keys.sorted() {
+            let parts = key.split(separator: "|", maxSplits: 1)
+            lines.append("rehabsync_http_requests_total{route=\"\(parts[0])\",status=\"\(parts.count > 1 ? parts[1] : "")\"} \(snapshot.requests[key] ?? 0)")
+        }
+        lines.append("# HELP rehabsync_http_request_duration_seconds Time from request to response.")
+        lines.append("# TYPE rehabsync_http_request_duration_seconds histogram")
+        for (index, bound) in Self.latencyBuckets.enumerated() {
+            lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(snapshot.latencyCounts[index])")
+        }
+        lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)")
+        lines.append("rehabsync_http_request_duration_seconds_sum \(snapshot.latencySum)")
+        lines.append("rehabsync_http_request_duration_seconds_count \(snapshot.latencyCount)")
+        lines.append("# HELP rehabsync_records_pushed_total Records changed by pushes.")
+        lines.append("# TYPE rehabsync_records_pushed_total counter")
+        lines.append("rehabsync_records_pushed_total \(snapshot.pushed)")
+        lines.append("# HELP rehabsync_records_pulled_total Records delivered by pulls.")
+        lines.append("# TYPE rehabsync_records_pulled_total counter")
+        lines.append("rehabsync_records_pulled_total \(snapshot.pulled)")
+        lines.append("# HELP rehabsync_open_conflicts Records with at least one field in conflict.")
+        lines.append("# TYPE rehabsync_open_conflicts gauge")
+        lines.append("rehabsync_open_conflicts \(openConflicts)")
+        lines.append("# HELP rehabsync_devices Enrolled, unrevoked devices by when they were last seen.")
+        lines.append("# TYPE rehabsync_devices gauge")
+        for (bucket, count) in devicesByLastSeen {
+            lines.append("rehabsync_devices{last_seen=\"\(bucket)\"} \(count)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,52 @@
+import RehabSyncStorage
+
+/// Tables the sync server keeps beside the records, in the same file, so that an audit
+/// entry commits together with the write or delivery it logs. Versions start at 101 to
+/// leave the record schema room below.
+enum ServerSchema {
+    static let migrations = [
+        Migration(version: 101, name: "devices") { connection in
+            try connection.execute("""
+                CREATE TABLE devices (
+                    replica_id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    units TEXT NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    enrolled_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    last_seen_at INTEGER,
+                    cursor INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                """)
+        },
+        Migration(version: 102, name: "audit") { connection in
+            // Append-only: entries are chained by SHA-256, and triggers refuse UPDATE and
+            // DELETE so that even a bug cannot rewrite history through this connection.
+            try connection.execute("""
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    device TEXT NOT NULL,
+                    clinician TEXT,
+                    units TEXT NOT NULL,
+                    patient TEXT,
+                    collection TEXT,
+                    record_id TEXT,
+                    action TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_patient ON audit (patient, id) WHERE patient IS NOT NULL;
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                CREATE TABLE audit_head (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    last_id INTEGER NOT NULL,
+                    last_hash TEXT NOT NULL
+                );
+                """)
+        },
+    ]
+}

@@ -1,0 +1,178 @@
+import Foundation
+import RehabSyncCore
+import RehabSyncDomain
+
+/// The server's settings: `Config/rehabsync.json` (or `--config FILE`), then environment
+/// variables `REHABSYNC_<NAME>` over it. Every setting has a safe default, so a missing
+/// file is not an error; a malformed one is.
+///
+/// Paths: the data directory is relative to the working directory; the reference-data
+/// directories are relative to the directory of the configuration file.
+public struct ServerSettings: Sendable, Hashable {
+    public var host = "127.0.0.1"
+    public var port = 8088
+    public var dataDirectory = "./data"
+    public var kvaDirectory = "Config/kva"
+    public var questionnaireDirectory = "Config/questionnaires"
+    public var logLevel = "info"
+    public var workers = 8
+    public var queueCapacity = 64
+    public var maxBodyBytes = 32 * 1_048_576
+    public var requestTimeoutSeconds = 30
+    public var idleTimeoutSeconds = 5
+    public var shutdownGraceSeconds = 10
+    public var maxBatchRecords = 1_000
+    public var defaultPageSize = 500
+    public var maxPageSize = 5_000
+    public var maxClockDriftSeconds = 600
+
+    /// The default configuration file, relative to the working directory.
+    public static let defaultConfigPath = "Config/rehabsync.json"
+
+    public init() {}
+
+    /// The database file in the data directory.
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("rehabsync.sqlite") }
+
+    /// The administrator token file in the data directory.
+    public var adminTokenPath: String { (dataDirectory as NSString).appendingPathComponent("admin-token") }
+
+    /// Reads settings from `path` (the default file may be absent) and `environment`.
+    public static func load(path: String?, environment: [String: String]) throws(SettingsError) -> ServerSettings {
+        var settings = ServerSettings()
+        let configPath = path ?? environment["REHABSYNC_CONFIG"] ?? defaultConfigPath
+        let configDirectory = (configPath as NSString).deletingLastPathComponent
+        settings.kvaDirectory = Self.join(configDirectory, "kva")
+        settings.questionnaireDirectory = Self.join(configDirectory, "questionnaires")
+        if let data = FileManager.default.contents(atPath: configPath) {
+            try settings.apply(file: Array(data), name: configPath, directory: configDirectory)
+        } else if path != nil {
+            throw SettingsError("cannot read the configuration file \(configPath)")
+        }
+        try settings.apply(environment: environment)
+        return settings
+    }
+
+    private static func join(_ directory: String, _ path: String) -> String {
+        path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+    }
+
+    private mutating func apply(file bytes: [UInt8], name: String, directory: String) throws(SettingsError) {
+        let document: JSONValue
+        do { document = try JSONParser.parse(bytes) } catch {
+            throw SettingsError("\(name) is not valid JSON: \(error.message)")
+        }
+        guard let members = document.objectValue else { throw SettingsError("\(name) must hold a JSON object") }
+        for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+            let text: String
+            switch value {
+            case .string(let string): text = string
+            case .integer(let number): text = String(number)
+            default: throw SettingsError("\(name): \(key) must be a string or an integer")
+            }
+            try set(key, text, source: name)
+        }
+        kvaDirectory = Self.join(directory, kvaDirectory)
+        questionnaireDirectory = Self.join(directory, questionnaireDirectory)
+    }
+
+    /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.
+    private mutating func apply(environment: [String: String]) throws(SettingsError) {
+        let aliases = ["REHABSYNC_DATA_DIR": "dataDirectory"]
+        for key in Self.keys {
+            let variable = aliases.first { $0.value == key }?.key ?? "REHABSYNC_" + Self.snakeCase(key)
+            if let value = environment[variable] { try set(key, value, source: variable) }
+        }
+    }
+
+    static let keys = [
+        "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
+        "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
+    ]
+
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase { result += "_" }
+            result += character.uppercased()
+        }
+        return result
+    }
+
+    private mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
+        func number(_ range: ClosedRange<Int>) throws(SettingsError) -> Int {
+            guard let number = Int(value), range.contains(number) else {
+                throw SettingsError("\(source): \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        switch key {
+        case "listen":
+            guard let separator = value.lastIndex(of: ":"), let port = Int(value[value.index(after: separator)...]),
+                (0...65_535).contains(port), separator != value.startIndex
+            else { throw SettingsError("\(source): listen must be host:port, such as 127.0.0.1:8088") }
+            host = String(value[..<separator]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            self.port = port
+        case "dataDirectory": dataDirectory = value
+        case "kvaDirectory": kvaDirectory = value
+        case "questionnaireDirectory": questionnaireDirectory = value
+        case "logLevel":
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                throw SettingsError("\(source): logLevel must be trace, debug, info, notice, warning, error or critical")
+            }
+            logLevel = value
+        case "workers": workers = try number(1...1_024)
+        case "queueCapacity": queueCapacity = try number(1...100_000)
+        case "maxBodyBytes": maxBodyBytes = try number(1_024...1_073_741_824)
+        case "requestTimeoutSeconds": requestTimeoutSeconds = try number(1...3_600)
+        case "idleTimeoutSeconds": idleTimeoutSeconds = try number(1...3_600)
+        case "shutdownGraceSeconds": shutdownGraceSeconds = try number(0...3_600)
+        case "maxBatchRecords": maxBatchRecords = try number(1...100_000)
+        case "defaultPageSize": defaultPageSize = try number(1...100_000)
+        case "maxPageSize": maxPageSize = try number(1...100_000)
+        case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
+        default: throw SettingsError("\(source): unknown setting '\(key)'")
+        }
+    }
+
+    /// The sync limits these settings give.
+    public var syncConfiguration: SyncServiceConfiguration {
+        SyncServiceConfiguration(maximumBatchRecords: maxBatchRecords, defaultPageSize: min(defaultPageSize, maxPageSize),
+                                 maximumPageSize: maxPageSize, maximumClockDriftMilliseconds: Int64(maxClockDriftSeconds) * 1_000)
+    }
+
+    /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.
+    public func loadReferenceData(today: CivilDate) throws(SettingsError) -> ReferenceData {
+        var lists: [KVACodeList] = []
+        for (name, bytes) in try Self.jsonFiles(in: kvaDirectory) {
+            do { lists.append(try KVACodeList(json: bytes, name: name)) } catch { throw SettingsError(error.description) }
+        }
+        var questionnaires: [QuestionnaireDefinition] = []
+        for (name, bytes) in try Self.jsonFiles(in: questionnaireDirectory) {
+            do { questionnaires.append(try QuestionnaireDefinition(json: bytes, name: name)) } catch { throw SettingsError(error.description) }
+        }
+        return ReferenceData(kvaList: ReferenceData.newest(lists), questionnaires: questionnaires, today: today)
+    }
+
+    private static func jsonFiles(in directory: String) throws(SettingsError) -> [(String, [UInt8])] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw SettingsError("cannot read the reference-data directory \(directory)")
+        }
+        return try names.filter { $0.hasSuffix(".json") }.sorted().map { name throws(SettingsError) in
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else { throw SettingsError("cannot read \(path)") }
+            return (path, Array(data))
+        }
+    }
+}
+
+/// A setting that cannot be used, with where it came from.
+public struct SettingsError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

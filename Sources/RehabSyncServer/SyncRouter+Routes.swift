@@ -1,0 +1,101 @@
+import RehabSyncCore
+import RehabSyncHTTP
+
+extension SyncRouter {
+    /// Every route of the API. `/openapi.json` documents each one; a test checks that.
+    static func makeRoutes(service: SyncService) -> [Route] {
+        [
+            Route("GET", "/healthz", .anyone) { _ in
+                _ = try service.store.read { try $0.clockState() }
+                return json(.object(["status": .string("ok")]))
+            },
+            Route("GET", "/metrics", .anyone) { _ in
+                let (conflicts, devices) = try service.store.read { queries in
+                    (try queries.conflicts().count, try DeviceRegistry.all(connection: queries.connection))
+                }
+                let text = service.metrics.exposition(openConflicts: conflicts,
+                                                      devicesByLastSeen: lastSeenBuckets(devices, now: service.now()))
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
+            },
+            Route("GET", "/openapi.json", .anyone) { _ in
+                .json(status: .ok, bytes: Array(OpenAPIDocument.text.utf8))
+            },
+            Route("POST", "/v1/sync/push", .device) { context in
+                json(try service.push(device: try context.requireDevice(), body: context.request.body).json)
+            },
+            Route("GET", "/v1/sync/pull", .device) { context in
+                let page = try service.pull(device: try context.requireDevice(), clinician: try clinician(context.request),
+                                            since: try context.integer("since") ?? 0, limit: try context.integer("limit").map { Int($0) })
+                return .json(status: .ok, bytes: page.jsonBytes)
+            },
+            Route("GET", "/v1/sync/conflicts", .device) { context in
+                json(try service.conflicts(device: try context.requireDevice()))
+            },
+            Route("GET", "/v1/sync/digest", .device) { context in
+                json(try service.digest(device: try context.requireDevice(), unit: context.request.queryParameters["unit"]))
+            },
+            Route("GET", "/v1/records/{collection}/{id}", .device) { context in
+                let record = try service.record(device: try context.requireDevice(), clinician: try clinician(context.request),
+                                                collection: context.parameters["collection"] ?? "", id: context.parameters["id"] ?? "")
+                var writer = CanonicalWriter(capacity: record.stateBytes.count + 128)
+                SyncService.writeRecord(record, to: &writer)
+                return .json(status: .ok, bytes: writer.bytes)
+            },
+            Route("POST", "/v1/admin/devices", .admin) { context in
+                let body = try parseJSONBody(context.request)
+                guard let name = body["name"]?.stringValue else {
+                    throw SyncError.badRequest("invalid_name", "name is a string", field: "name")
+                }
+                guard let units = body["units"]?.arrayValue?.compactMap(\.stringValue), units.count == body["units"]?.arrayValue?.count else {
+                    throw SyncError.badRequest("invalid_units", "units is an array of HSA-ids", field: "units")
+                }
+                let (device, token) = try service.enrol(name: name, units: units)
+                return json(.object([
+                    "replicaId": .string(device.replicaID.description), "token": .string(token), "name": .string(device.name),
+                    "units": .array(device.units.map(JSONValue.string)),
+                ]), status: .created)
+            },
+            Route("GET", "/v1/admin/devices", .admin) { _ in
+                json(.object(["devices": try service.deviceOverview()]))
+            },
+            Route("POST", "/v1/admin/devices/{replicaId}/revoke", .admin) { context in
+                let device = try service.revoke(context.parameters["replicaId"] ?? "")
+                return json(.object(["replicaId": .string(device.replicaID.description),
+                                     "revokedAt": device.revokedAtMilliseconds.map(JSONValue.integer) ?? .null]))
+            },
+            Route("GET", "/v1/admin/audit/verify", .admin) { _ in
+                json(try service.verifyAudit())
+            },
+            Route("GET", "/v1/admin/audit", .admin) { context in
+                // The patient goes in the query, not the path: access logs record paths.
+                guard let patient = context.request.queryParameters["patient"], !patient.isEmpty else {
+                    throw SyncError.badRequest("missing_patient", "give the patient identifier as ?patient=", field: "patient")
+                }
+                return json(try service.auditExtract(patient: patient))
+            },
+            Route("GET", "/v1/admin/dump", .admin) { context in
+                guard let unit = context.request.queryParameters["unit"] else {
+                    throw SyncError.badRequest("missing_unit", "give the care unit's HSA-id as ?unit=", field: "unit")
+                }
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "application/x-ndjson"], body: try service.adminDump(unit: unit))
+            },
+        ]
+    }
+
+    /// Devices (not revoked) by how long ago they were last seen.
+    static func lastSeenBuckets(_ devices: [Device], now: Int64) -> [(String, Int)] {
+        let hour: Int64 = 3_600_000
+        var buckets: [(String, Int)] = [("never", 0), ("1h", 0), ("24h", 0), ("7d", 0), ("older", 0)]
+        for device in devices where device.revokedAtMilliseconds == nil {
+            let index: Int
+            if let seen = device.lastSeenMilliseconds {
+                let age = now - seen
+                index = age <= hour ? 1 : age <= 24 * hour ? 2 : age <= 7 * 24 * hour ? 3 : 4
+            } else {
+                index = 0
+            }
+            buckets[index].1 += 1
+        }
+        return buckets
+    }
+}

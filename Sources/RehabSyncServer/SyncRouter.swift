@@ -1,0 +1,97 @@
+import Dispatch
+import RehabSyncCore
+import RehabSyncHTTP
+import RehabSyncStorage
+
+/// The HTTP face of ``SyncService``: matches routes, authenticates, turns ``SyncError`` into
+/// `{"error":{"code","message","field"}}` answers and anything unexpected into a 500 that
+/// names only the request id. Pure request-in, response-out, so tests can call it without
+/// a socket.
+public final class SyncRouter: Sendable {
+    public let service: SyncService
+    private let admin: AdminCredential
+    private let logger: Logger
+    public let routes: [Route]
+
+    public init(service: SyncService, admin: AdminCredential, logger: Logger) {
+        self.service = service
+        self.admin = admin
+        self.logger = logger
+        routes = Self.makeRoutes(service: service)
+    }
+
+    /// Answers one request.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (response, routeName) = answer(request)
+        service.metrics.observe(route: routeName, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return response
+    }
+
+    private func answer(_ request: HTTPRequest) -> (HTTPResponse, String) {
+        let candidates = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
+        guard !candidates.isEmpty else {
+            return (.error(status: .notFound, code: "not_found", message: "no such route"), "unmatched")
+        }
+        guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
+            var response = HTTPResponse.error(status: .methodNotAllowed, code: "method_not_allowed", message: "this route does not take \(request.method)")
+            response.headers.add(name: "Allow", value: candidates.map(\.0.method).joined(separator: ", "))
+            return (response, candidates[0].0.pattern)
+        }
+        do {
+            var device: Device?
+            let token = Self.bearer(request)
+            switch route.access {
+            case .anyone: break
+            case .admin:
+                guard admin.accepts(token) else { throw SyncError.unauthorized }
+            case .device:
+                device = try service.authenticate(bearer: token)
+            }
+            return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)
+        } catch let error as SyncError {
+            var response = HTTPResponse.error(status: HTTPStatus(code: error.status), code: error.code, message: error.message, field: error.field)
+            if error.status == 401 { response.headers.add(name: "WWW-Authenticate", value: "Bearer") }
+            return (response, route.pattern)
+        } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.busy {
+            logger.warning("database busy", [("request_id", request.requestID), ("route", route.pattern)])
+            var response = HTTPResponse.error(status: .serviceUnavailable, code: "busy", message: "the server is busy; try again")
+            response.headers.add(name: "Retry-After", value: "1")
+            return (response, route.pattern)
+        } catch {
+            // The error may quote SQL or paths; it goes to the log, never to the client.
+            logger.error("request failed", [("request_id", request.requestID), ("route", route.pattern), ("error", "\(error)")])
+            return (.error(status: .internalServerError, code: "internal_error",
+                           message: "internal error; quote request id \(request.requestID) to the administrator"), route.pattern)
+        }
+    }
+
+    private static func bearer(_ request: HTTPRequest) -> String? {
+        guard let value = request.headers.values(for: "Authorization").first else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharactersInSet()
+    }
+
+    static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
+        .json(status: status, bytes: value.canonicalBytes)
+    }
+
+    static func parseJSONBody(_ request: HTTPRequest) throws -> [String: JSONValue] {
+        do {
+            guard let object = try JSONParser.parse(request.body).objectValue else {
+                throw SyncError.badRequest("malformed_json", "the body must be a JSON object")
+            }
+            return object
+        } catch let error as CoreError {
+            throw SyncError.badRequest(error.code.rawValue, "request body is not valid JSON: \(error.message)", field: error.field)
+        }
+    }
+
+    static func clinician(_ request: HTTPRequest) throws -> String {
+        guard let value = request.headers.values(for: "X-Clinician").first else {
+            throw SyncError.badRequest("missing_clinician", "reads are logged per clinician: send the clinician's HSA-id in X-Clinician", field: "X-Clinician")
+        }
+        return value
+    }
+}

@@ -1,0 +1,163 @@
+import RehabSyncCore
+import RehabSyncCrypto
+import RehabSyncDomain
+import RehabSyncStorage
+
+extension SyncService {
+    /// One page of a pull, as the JSON bytes to send: stored states are copied in as they
+    /// are, never decoded and encoded again.
+    public struct PullPage: Sendable {
+        public let records: [StoredRecord]
+        public let nextCursor: Int64
+        public let hasMore: Bool
+
+        public var jsonBytes: [UInt8] {
+            var writer = CanonicalWriter(capacity: 64 + records.reduce(0) { $0 + $1.stateBytes.count + 96 })
+            writer.append(#"{"hasMore":"#)
+            writer.append(hasMore ? "true" : "false")
+            writer.append(#","nextCursor":"#)
+            writer.appendInteger(nextCursor)
+            writer.append(#","records":["#)
+            for (offset, record) in records.enumerated() {
+                if offset > 0 { writer.append(UInt8(ascii: ",")) }
+                SyncService.writeRecord(record, to: &writer)
+            }
+            writer.append("]}")
+            return writer.bytes
+        }
+    }
+
+    /// A stored record as the API sends it: `{"collection","id","sequence","state"}`, the
+    /// state copied in as stored.
+    static func writeRecord(_ record: StoredRecord, to writer: inout CanonicalWriter) {
+        writer.append(#"{"collection":"#)
+        writer.appendString(record.collection)
+        writer.append(#","id":"#)
+        writer.appendString(record.recordID)
+        writer.append(#","sequence":"#)
+        writer.appendInteger(record.sequence)
+        writer.append(#","state":"#)
+        record.stateBytes.withUnsafeBufferPointer { writer.append($0) }
+        writer.append(UInt8(ascii: "}"))
+    }
+
+    /// Records of the device's units changed after `since`, oldest first. Every record
+    /// delivered is logged with the clinician using the device.
+    public func pull(device: Device, clinician: String, since: Int64, limit requested: Int?) throws -> PullPage {
+        let clinician = try checkedClinician(clinician)
+        guard since >= 0 else { throw SyncError.badRequest("invalid_cursor", "the cursor is a non-negative integer", field: "since") }
+        let limit = requested ?? configuration.defaultPageSize
+        guard (1...configuration.maximumPageSize).contains(limit) else {
+            throw SyncError.badRequest("invalid_limit", "limit is from 1 to \(configuration.maximumPageSize)", field: "limit")
+        }
+        var records = try store.read { try $0.changes(since: since, units: device.units, limit: limit + 1) }
+        let hasMore = records.count > limit
+        if hasMore { records.removeLast() }
+        let page = PullPage(records: records, nextCursor: records.last?.sequence ?? since, hasMore: hasMore)
+        let time = now()
+        try store.write { _, connection in
+            try AuditLog.append(records.map { record in
+                AuditDraft(device: device.replicaID.description, clinician: clinician, units: record.careUnits,
+                           patient: record.patient, collection: record.collection, recordID: record.recordID, action: .deliver)
+            }, at: time, connection: connection)
+            try DeviceRegistry.touch(device.replicaID, cursor: page.nextCursor, at: time, connection: connection)
+        }
+        metrics.recordsPulled(records.count)
+        return page
+    }
+
+    /// One record the device may see; 404 otherwise, so that existence does not leak.
+    public func record(device: Device, clinician: String, collection: String, id: String) throws -> StoredRecord {
+        let clinician = try checkedClinician(clinician)
+        let key = RecordKey(collection: collection, recordID: id)
+        guard let record = try store.read({ try $0.record(key) }), device.canSee(record.careUnits) else {
+            throw SyncError.notFound("no such record in the device's care units")
+        }
+        let time = now()
+        try store.write { _, connection in
+            try AuditLog.append([AuditDraft(device: device.replicaID.description, clinician: clinician, units: record.careUnits,
+                                            patient: record.patient, collection: collection, recordID: id, action: .read)],
+                                at: time, connection: connection)
+        }
+        return record
+    }
+
+    /// Records in conflict in the device's units, with the fields in conflict.
+    public func conflicts(device: Device) throws -> JSONValue {
+        let records = try store.read { try $0.conflicts(units: device.units) }
+        return .object(["records": .array(try records.map { record in
+            .object(["collection": .string(record.collection), "id": .string(record.recordID),
+                     "sequence": .integer(record.sequence),
+                     "fields": .array(try record.state().conflictingFields.map { .string($0.name) })])
+        })])
+    }
+
+    /// The dump of a unit's records (or, without a unit, of every record the device sees):
+    /// one canonical line per record, sorted by collection and id. The same format as a
+    /// replica's dump, so equal states print equal bytes.
+    public func dumpLines(units: [String]) throws -> [UInt8] {
+        let records = try store.read { try $0.allRecords(units: units) }
+        var writer = CanonicalWriter(capacity: records.reduce(0) { $0 + $1.stateBytes.count + 96 })
+        for record in records {
+            Self.writeDumpLine(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &writer)
+        }
+        return writer.bytes
+    }
+
+    /// One dump line: `{"collection":"…","id":"…","state":{…}}` and a newline.
+    public static func writeDumpLine(collection: String, id: String, state: [UInt8], to writer: inout CanonicalWriter) {
+        writer.append(#"{"collection":"#)
+        writer.appendString(collection)
+        writer.append(#","id":"#)
+        writer.appendString(id)
+        writer.append(#","state":"#)
+        state.withUnsafeBufferPointer { writer.append($0) }
+        writer.append("}\n")
+    }
+
+    /// A digest that proves a replica holds what the server holds: SHA-256 over the dump
+    /// of the records visible to the device, or to one of its units.
+    public func digest(device: Device, unit: String?) throws -> JSONValue {
+        if let unit, !device.units.contains(unit) {
+            throw SyncError.forbidden("the device is not enrolled for this unit", field: "unit")
+        }
+        let units = unit.map { [$0] } ?? device.units
+        let dump = try dumpLines(units: units)
+        let count = dump.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        return .object(["scope": .string(unit ?? "device"), "records": .integer(Int64(count)),
+                        "digest": .string(SHA256Digest.hex(SHA256Digest.hash(dump)))])
+    }
+
+    /// An administrator's dump of one unit, logged.
+    public func adminDump(unit: String) throws -> [UInt8] {
+        do { _ = try HSAID(unit) } catch { throw SyncError.badRequest(error.rule, error.message, field: "unit") }
+        let time = now()
+        try store.write { _, connection in
+            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: [unit], patient: nil, collection: nil,
+                                            recordID: nil, action: .dump)], at: time, connection: connection)
+        }
+        return try dumpLines(units: [unit])
+    }
+
+    /// Checks the audit chain.
+    public func verifyAudit() throws -> JSONValue {
+        try store.read { try AuditLog.verify(connection: $0.connection).json }
+    }
+
+    /// A patient's log extract: every access to the patient's records. Taking it is logged.
+    public func auditExtract(patient: String) throws -> JSONValue {
+        let time = now()
+        return try store.write { _, connection in
+            let entries = try AuditLog.entries(patient: patient, connection: connection)
+            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: [], patient: patient, collection: nil,
+                                            recordID: nil, action: .extract)], at: time, connection: connection)
+            return JSONValue.object(["patient": .string(patient), "entries": .array(entries.map(\.json))])
+        }
+    }
+
+    private func checkedClinician(_ clinician: String) throws -> String {
+        do { return try HSAID(clinician).value } catch {
+            throw SyncError.badRequest("invalid_clinician", "the X-Clinician header carries the clinician's HSA-id", field: "X-Clinician")
+        }
+    }
+}

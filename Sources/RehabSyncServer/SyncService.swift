@@ -1,0 +1,125 @@
+import RehabSyncCore
+import RehabSyncCrypto
+import RehabSyncDomain
+import RehabSyncStorage
+
+/// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
+/// the administrative calls. The HTTP routes are a thin layer over this, and tests drive
+/// it directly as well as over a socket.
+///
+/// Every call blocks on SQLite; call it from worker threads.
+public final class SyncService: Sendable {
+    public let store: RecordStore
+    /// KVÅ list and questionnaires; validation uses them with the date of the request.
+    public let reference: ReferenceData
+    public let configuration: SyncServiceConfiguration
+    public let metrics = ServerMetrics()
+    let now: @Sendable () -> Int64
+
+    /// Opens (creating if needed) the server's database.
+    public init(databasePath: String, reference: ReferenceData, configuration: SyncServiceConfiguration = .init(),
+                now: @escaping @Sendable () -> Int64) throws {
+        store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations)
+        self.reference = reference
+        self.configuration = configuration
+        self.now = now
+    }
+
+    /// The validator for a request at `time`. "Today" follows the clock, not the start-up
+    /// date, and is taken at UTC+2 (Swedish summer time) so that a Swedish date that has
+    /// begun is never refused as being in the future.
+    func validator(at time: Int64) -> RecordValidator {
+        let day = CivilDate.from(unixMilliseconds: time, utcOffsetSeconds: 7_200) ?? reference.today
+        return RecordValidator(reference: reference.on(day))
+    }
+
+    /// Where the server files a record: the domain's patient and units.
+    static let placement: RecordPlacement.Rule = { collection, state in
+        RecordPlacement(patient: DomainPlacement.patient(of: state),
+                        careUnits: DomainPlacement.careUnits(collection: collection, state: state))
+    }
+
+    // MARK: - Devices
+
+    /// The device a bearer token belongs to; 401 for a missing, unknown or revoked token.
+    public func authenticate(bearer token: String?) throws -> Device {
+        guard let token, let device = try store.read({ try DeviceRegistry.authenticate(token, connection: $0.connection) }) else {
+            throw SyncError.unauthorized
+        }
+        return device
+    }
+
+    /// Enrols a device for care units; the token is returned once and never stored.
+    public func enrol(name: String, units: [String]) throws -> (device: Device, token: String) {
+        let trimmed = name.trimmingCharactersInSet()
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 200 else {
+            throw SyncError.badRequest("invalid_name", "a device name is 1 to 200 bytes", field: "name")
+        }
+        guard !units.isEmpty else { throw SyncError.badRequest("invalid_units", "enrol a device for at least one care unit", field: "units") }
+        for (index, unit) in units.enumerated() {
+            do { _ = try HSAID(unit) } catch {
+                throw SyncError.badRequest(error.rule, error.message, field: "units[\(index)]")
+            }
+        }
+        let time = now()
+        let enrolled = try store.write { _, connection in
+            let (device, token) = try DeviceRegistry.enrol(name: trimmed, units: Array(Set(units)), at: time, connection: connection)
+            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: device.units, patient: nil, collection: nil,
+                                            recordID: device.replicaID.description, action: .enrolDevice)], at: time, connection: connection)
+            return EnrolResult(device: device, token: token)
+        }
+        return (enrolled.device, enrolled.token)
+    }
+
+    private struct EnrolResult: Sendable {
+        let device: Device
+        let token: String
+    }
+
+    /// Revokes a device; 404 if there is none with that id.
+    public func revoke(_ replicaText: String) throws -> Device {
+        guard let replica = ReplicaID(replicaText) else {
+            throw SyncError.badRequest("invalid_replica_id", "replica ids are lowercase UUIDs", field: "replicaId")
+        }
+        let time = now()
+        let device = try store.write { _, connection -> Device? in
+            guard let device = try DeviceRegistry.revoke(replica, at: time, connection: connection) else { return nil }
+            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: device.units, patient: nil, collection: nil,
+                                            recordID: replicaText, action: .revokeDevice)], at: time, connection: connection)
+            return device
+        }
+        guard let device else { throw SyncError.notFound("no device with this replica id") }
+        return device
+    }
+
+    /// Every device with what an administrator watches: last seen, how far its cursor lags
+    /// behind the server, and the conflicts waiting in its units.
+    public func deviceOverview() throws -> JSONValue {
+        try store.read { queries in
+            let head = try queries.clockState().sequence
+            let devices = try DeviceRegistry.all(connection: queries.connection)
+            return .array(try devices.map { device in
+                .object([
+                    "replicaId": .string(device.replicaID.description), "name": .string(device.name),
+                    "units": .array(device.units.map(JSONValue.string)),
+                    "enrolledAt": .integer(device.enrolledAtMilliseconds),
+                    "revokedAt": device.revokedAtMilliseconds.map(JSONValue.integer) ?? .null,
+                    "lastSeenAt": device.lastSeenMilliseconds.map(JSONValue.integer) ?? .null,
+                    "cursor": .integer(device.cursor), "cursorLag": .integer(max(0, head - device.cursor)),
+                    "pendingConflicts": .integer(Int64(try queries.conflicts(units: device.units).count)),
+                ])
+            })
+        }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing white space (no Foundation in this module).
+    func trimmingCharactersInSet() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

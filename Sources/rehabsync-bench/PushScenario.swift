@@ -1,0 +1,61 @@
+import Foundation
+import RehabSyncClient
+import RehabSyncCore
+import RehabSyncStorage
+import Synchronization
+
+/// `push`: N records pushed over loopback by 8 concurrent devices in batches of 1,000,
+/// through the whole server (HTTP, validation, merge, audit, fsync), and in the same run
+/// the raw SQLite insert of the same rows.
+struct PushScenario {
+    let records: Int
+    let devices = 8
+    let batchSize = 1_000
+    let directory: URL
+
+    func run() throws -> BenchmarkReport {
+        let server = try LoopbackServer(directory: directory)
+        defer { server.stop() }
+        let enrolled = try (0..<devices).map { try server.enrol(unit: "SE2321000016-U\($0)") }
+        let wall = Int64(Date().timeIntervalSince1970 * 1_000)
+        // Bodies are built before the clock starts: the scenario measures the server.
+        let perDevice = (records + devices - 1) / devices
+        var bodies: [[[UInt8]]] = []
+        for device in enrolled {
+            var batches: [[UInt8]] = []
+            var start = 0
+            while start < perDevice {
+                let count = min(batchSize, perDevice - start)
+                batches.append(try LoopbackServer.batch(device: device, start: start, count: count, wall: wall))
+                start += count
+            }
+            bodies.append(batches)
+        }
+        let prepared = bodies
+        let failures = Mutex<[String]>([])
+        let seconds = measure {
+            DispatchQueue.concurrentPerform(iterations: devices) { index in
+                for body in prepared[index] {
+                    do {
+                        let response = try server.client.send("POST", server.base + "/v1/sync/push",
+                                                              headers: ["Authorization": "Bearer \(enrolled[index].token)"], body: body)
+                        if response.status != 200 { failures.withLock { $0.append("\(response.status) \(response.bodyText.prefix(200))") } }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) { throw BenchFailure("push failed: \(failure)") }
+        let total = perDevice * devices
+
+        // The same rows through the plainest prepared-statement loop.
+        let rows = try server.application.service.store.read { try $0.changes(since: 0, units: nil, limit: total) }
+        let rawSeconds = try RawInsert.seconds(rows: rows.map { ($0.collection, $0.recordID, $0.stateBytes) }, batchSize: batchSize,
+                                               path: directory.appendingPathComponent("raw.sqlite").path)
+        var report = BenchmarkReport(scenario: "push", records: total, seconds: seconds,
+                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(rows.count) / rawSeconds)
+        report.extra = [("devices", Double(devices)), ("batch_records", Double(batchSize)), ("raw_seconds", rawSeconds)]
+        return report
+    }
+}

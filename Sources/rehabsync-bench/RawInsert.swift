@@ -1,0 +1,32 @@
+import Foundation
+import RehabSyncStorage
+
+/// The yardstick of the `merge` and `push` scenarios: the same rows inserted by the
+/// plainest prepared-statement loop, in batches of the same size, under the same pragmas
+/// (a `DatabasePool` sets them as for the record store).
+enum RawInsert {
+    /// Seconds taken to insert `rows` (collection, record id, state bytes) into a new file.
+    static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int, path: String) throws -> Double {
+        let raw = try DatabasePool(path: path, migrator: Migrator([
+            Migration(version: 1, name: "raw") { connection in
+                try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
+            },
+        ]))
+        return try measure {
+            var start = 0
+            while start < rows.count {
+                let end = min(start + batchSize, rows.count)
+                try raw.write { connection in
+                    let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
+                    for row in rows[start..<end] {
+                        try insert.bind(row.collection, at: 1)
+                        try insert.bind(row.recordID, at: 2)
+                        try insert.bind(row.state, at: 3)
+                        try insert.execute()
+                    }
+                }
+                start = end
+            }
+        }
+    }
+}
