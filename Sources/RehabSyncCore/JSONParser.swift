@@ -11,6 +11,11 @@ public struct JSONParser {
     private var index = 0
     private var depth = 0
 
+    /// A reader over one document, for the streaming `read…` methods.
+    public init(_ bytes: [UInt8]) {
+        self.init(bytes: bytes)
+    }
+
     private init(bytes: [UInt8]) {
         self.bytes = bytes
     }
@@ -283,5 +288,104 @@ public struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    // MARK: - Streaming
+
+    // The streaming methods let a decoder walk a document without building a JSONValue
+    // for its structure: record states and push batches are read this way, because
+    // dictionaries for every sibling object dominated the cost of a push.
+
+    /// Reads an object, calling `member` with each name; `member` must read the value.
+    /// Duplicate names are refused. `path` names the object in errors.
+    public mutating func readObject(
+        path: @autoclosure () -> String, _ member: (inout JSONParser, String) throws(CoreError) -> Void
+    ) throws(CoreError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            let path = path()
+            throw CoreError(.wrongType, "expected an object", field: path.isEmpty ? nil : path)
+        }
+        try enter()
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return
+        }
+        var seen: [String] = []
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let key = try parseString()
+            guard !seen.contains(key) else {
+                let path = path()
+                throw CoreError(.malformedJSON, "duplicate member name", field: path.isEmpty ? key : "\(path).\(key)")
+            }
+            seen.append(key)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            index += 1
+            try member(&self, key)
+            skipWhitespace()
+            guard index < bytes.count else { throw failure("unexpected end of document") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return
+            } else {
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Reads an array, calling `element` with each offset; `element` must read the value.
+    public mutating func readArray(
+        path: @autoclosure () -> String, _ element: (inout JSONParser, Int) throws(CoreError) -> Void
+    ) throws(CoreError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else {
+            let path = path()
+            throw CoreError(.wrongType, "expected an array", field: path.isEmpty ? nil : path)
+        }
+        try enter()
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return
+        }
+        var offset = 0
+        while true {
+            try element(&self, offset)
+            offset += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw failure("unexpected end of document") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return
+            } else {
+                throw failure("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Reads any value as a JSONValue.
+    public mutating func readValue() throws(CoreError) -> JSONValue {
+        skipWhitespace()
+        return try parseValue()
+    }
+
+    /// Checks that nothing but white space follows what was read.
+    public mutating func finish() throws(CoreError) {
+        skipWhitespace()
+        guard index == bytes.count else { throw failure("unexpected bytes after the document") }
     }
 }

@@ -76,7 +76,88 @@ extension RecordState {
     /// Decodes a state from its JSON bytes, refusing anything malformed with a typed
     /// error that names the offending field.
     public init(decoding bytes: [UInt8]) throws(CoreError) {
-        try self.init(json: JSONParser.parse(bytes))
+        var reader = JSONParser(bytes)
+        try self.init(reading: &reader, path: "")
+        try reader.finish()
+    }
+
+    /// Decodes a state from a reader positioned at it (a record inside a push batch or a
+    /// pull page) without building a JSONValue of its structure. `path` prefixes the
+    /// field names in errors.
+    public init(reading reader: inout JSONParser, path: String) throws(CoreError) {
+        // Paths are built only when an error is thrown: a valid state, the common case,
+        // should not pay for string concatenation per sibling.
+        let prefix = path.isEmpty ? "" : path + "."
+        var pairs: [(ReplicaID, Int64)] = []
+        var fields: [Field] = []
+        var sawContext = false
+        var sawFields = false
+        try reader.readObject(path: path.isEmpty ? "state" : path) { reader, key throws(CoreError) in
+            switch key {
+            case "context":
+                sawContext = true
+                try reader.readObject(path: prefix + "context") { reader, replicaText throws(CoreError) in
+                    pairs.append(try Self.contextEntry(replicaText, try reader.readValue(), path: prefix + "context." + replicaText))
+                }
+            case "fields":
+                sawFields = true
+                try reader.readObject(path: prefix + "fields") { reader, name throws(CoreError) in
+                    guard Self.isValidFieldName(name) else {
+                        throw CoreError(.invalidFieldName, "field names are ASCII identifiers of at most \(Self.maximumFieldNameLength) bytes", field: prefix + "fields." + name)
+                    }
+                    var siblings: [FieldSibling] = []
+                    try reader.readArray(path: prefix + "fields." + name) { reader, offset throws(CoreError) in
+                        var author, dot, hlc, value, wall: JSONValue?
+                        try reader.readObject(path: "\(prefix)fields.\(name)[\(offset)]") { reader, member throws(CoreError) in
+                            switch member {
+                            case "author": author = try reader.readValue()
+                            case "dot": dot = try reader.readValue()
+                            case "hlc": hlc = try reader.readValue()
+                            case "value": value = try reader.readValue()
+                            case "wall": wall = try reader.readValue()
+                            default:
+                                throw CoreError(.unexpectedKey, "unknown member", field: "\(prefix)fields.\(name)[\(offset)].\(member)")
+                            }
+                        }
+                        guard let author, let dot, let hlc, let value, let wall else {
+                            var members: [String: JSONValue] = [:]
+                            members["author"] = author
+                            members["dot"] = dot
+                            members["hlc"] = hlc
+                            members["value"] = value
+                            members["wall"] = wall
+                            try Self.expectKeys(members, Self.siblingKeys, path: "\(prefix)fields.\(name)[\(offset)]")
+                            return
+                        }
+                        siblings.append(try Self.sibling(author: author, dot: dot, hlc: hlc, value: value, wall: wall,
+                                                         path: "\(prefix)fields.\(name)[\(offset)]"))
+                    }
+                    guard !siblings.isEmpty else {
+                        throw CoreError(.emptySiblings, "a field must have at least one sibling", field: prefix + "fields." + name)
+                    }
+                    siblings.sort { $0.dot < $1.dot }
+                    fields.append(Field(name: name, siblings: siblings))
+                }
+            default:
+                throw CoreError(.unexpectedKey, "unknown member", field: prefix + key)
+            }
+        }
+        guard sawContext else { throw CoreError(.missingKey, "required member is missing", field: prefix + "context") }
+        guard sawFields else { throw CoreError(.missingKey, "required member is missing", field: prefix + "fields") }
+        try self.init(context: VersionVector(pairs), fields: fields)
+    }
+
+    private static let siblingKeys = ["author", "dot", "hlc", "value", "wall"]
+
+    private static func contextEntry(_ replicaText: String, _ value: JSONValue, path: @autoclosure () -> String) throws(CoreError) -> (ReplicaID, Int64) {
+        guard let replica = ReplicaID(replicaText) else {
+            throw CoreError(.invalidReplicaID, "replica ids are lowercase UUIDs", field: path())
+        }
+        let counter = try counter(value, path: path())
+        guard counter > 0 else {
+            throw CoreError(.negativeCounter, "context counters are positive", field: path())
+        }
+        return (replica, counter)
     }
 
     /// Decodes a state from an already parsed JSON value (a record inside a push batch).
@@ -89,15 +170,7 @@ extension RecordState {
         let contextMembers = try Self.object(members["context"]!, path: prefix + "context")
         var pairs: [(ReplicaID, Int64)] = []
         for (key, value) in contextMembers {
-            let entryPath = prefix + "context." + key
-            guard let replica = ReplicaID(key) else {
-                throw CoreError(.invalidReplicaID, "replica ids are lowercase UUIDs", field: entryPath)
-            }
-            let counter = try Self.counter(value, path: entryPath)
-            guard counter > 0 else {
-                throw CoreError(.negativeCounter, "context counters are positive", field: entryPath)
-            }
-            pairs.append((replica, counter))
+            pairs.append(try Self.contextEntry(key, value, path: prefix + "context." + key))
         }
         let fieldMembers = try Self.object(members["fields"]!, path: prefix + "fields")
         var fields: [Field] = []
@@ -127,31 +200,41 @@ extension RecordState {
     }
 
     private static func sibling(_ json: JSONValue, path: String) throws(CoreError) -> FieldSibling {
-        let members = try object(json, path: path)
-        try expectKeys(members, ["author", "dot", "hlc", "value", "wall"], path: path)
+        try sibling(try object(json, path: path), path: path)
+    }
+
+    private static func sibling(_ members: [String: JSONValue], path: String) throws(CoreError) -> FieldSibling {
+        try expectKeys(members, siblingKeys, path: path)
         // Safe because expectKeys checked that every key is present.
-        guard case .string(let author) = members["author"]! else {
-            throw CoreError(.wrongType, "author must be a string", field: path + ".author")
+        return try sibling(author: members["author"]!, dot: members["dot"]!, hlc: members["hlc"]!, value: members["value"]!,
+                           wall: members["wall"]!, path: path)
+    }
+
+    private static func sibling(author authorValue: JSONValue, dot dotValue: JSONValue, hlc hlcValue: JSONValue,
+                                value: JSONValue, wall wallValue: JSONValue,
+                                path: @autoclosure () -> String) throws(CoreError) -> FieldSibling {
+        guard case .string(let author) = authorValue else {
+            throw CoreError(.wrongType, "author must be a string", field: path() + ".author")
         }
-        guard case .array(let dotParts) = members["dot"]!, dotParts.count == 2,
+        guard case .array(let dotParts) = dotValue, dotParts.count == 2,
             case .string(let replicaText) = dotParts[0]
         else {
-            throw CoreError(.wrongType, "dot must be [replicaId, counter]", field: path + ".dot")
+            throw CoreError(.wrongType, "dot must be [replicaId, counter]", field: path() + ".dot")
         }
         guard let replica = ReplicaID(replicaText) else {
-            throw CoreError(.invalidReplicaID, "replica ids are lowercase UUIDs", field: path + ".dot")
+            throw CoreError(.invalidReplicaID, "replica ids are lowercase UUIDs", field: path() + ".dot")
         }
-        let counter = try Self.counter(dotParts[1], path: path + ".dot")
+        let counter = try Self.counter(dotParts[1], path: path() + ".dot")
         guard counter > 0 else {
-            throw CoreError(.negativeCounter, "dot counters are positive", field: path + ".dot")
+            throw CoreError(.negativeCounter, "dot counters are positive", field: path() + ".dot")
         }
-        guard case .array(let hlcParts) = members["hlc"]!, hlcParts.count == 2 else {
-            throw CoreError(.wrongType, "hlc must be [milliseconds, logical]", field: path + ".hlc")
+        guard case .array(let hlcParts) = hlcValue, hlcParts.count == 2 else {
+            throw CoreError(.wrongType, "hlc must be [milliseconds, logical]", field: path() + ".hlc")
         }
-        let milliseconds = try Self.counter(hlcParts[0], path: path + ".hlc")
-        let logical = try Self.counter(hlcParts[1], path: path + ".hlc")
-        let wall = try Self.counter(members["wall"]!, path: path + ".wall")
-        return FieldSibling(value: members["value"]!, dot: Dot(replica: replica, counter: counter),
+        let milliseconds = try Self.counter(hlcParts[0], path: path() + ".hlc")
+        let logical = try Self.counter(hlcParts[1], path: path() + ".hlc")
+        let wall = try Self.counter(wallValue, path: path() + ".wall")
+        return FieldSibling(value: value, dot: Dot(replica: replica, counter: counter),
                             hlc: HLCTimestamp(milliseconds: milliseconds, logical: logical),
                             author: author, wallMilliseconds: wall)
     }
@@ -175,19 +258,19 @@ extension RecordState {
     }
 
     /// A non-negative integer no greater than `Dot.maximumCounter`.
-    private static func counter(_ json: JSONValue, path: String) throws(CoreError) -> Int64 {
+    private static func counter(_ json: JSONValue, path: @autoclosure () -> String) throws(CoreError) -> Int64 {
         switch json {
         case .integer(let value):
-            guard value >= 0 else { throw CoreError(.negativeCounter, "counters and clocks are never negative", field: path) }
+            guard value >= 0 else { throw CoreError(.negativeCounter, "counters and clocks are never negative", field: path()) }
             guard value <= Dot.maximumCounter else {
-                throw CoreError(.counterOverflow, "exceeds \(Dot.maximumCounter)", field: path)
+                throw CoreError(.counterOverflow, "exceeds \(Dot.maximumCounter)", field: path())
             }
             return value
         case .double(let value) where value.rounded() == value:
             // Integers too large for Int64 parse as doubles; call them what they are.
-            throw CoreError(value < 0 ? .negativeCounter : .counterOverflow, "integer out of range", field: path)
+            throw CoreError(value < 0 ? .negativeCounter : .counterOverflow, "integer out of range", field: path())
         default:
-            throw CoreError(.wrongType, "expected an integer, not \(json.kindName)", field: path)
+            throw CoreError(.wrongType, "expected an integer, not \(json.kindName)", field: path())
         }
     }
 }

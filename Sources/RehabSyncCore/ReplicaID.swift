@@ -16,23 +16,23 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the canonical lowercase form; anything else (uppercase, braces, missing
     /// dashes) is refused so that one replica never has two spellings.
     public init?(_ text: some StringProtocol) {
-        var utf8 = Array(text.utf8)
-        guard utf8.count == 36 else { return nil }
-        for position in [8, 13, 18, 23] {
-            guard utf8[position] == UInt8(ascii: "-") else { return nil }
-        }
-        utf8.removeAll { $0 == UInt8(ascii: "-") }
-        guard utf8.count == 32 else { return nil }
+        guard text.utf8.count == 36 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for (index, byte) in utf8.enumerated() {
+        var digits = 0
+        for (position, byte) in text.utf8.enumerated() {
+            if position == 8 || position == 13 || position == 18 || position == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
             let nibble: UInt64
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte - UInt8(ascii: "a") + 10)
             default: return nil
             }
-            if index < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
+            if digits < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
+            digits += 1
         }
         self.init(high: high, low: low)
     }

@@ -18,15 +18,37 @@ public struct AuditEntry: Hashable, Sendable {
     public let previousHash: String
     public let hash: String
 
-    /// What the hash covers besides the previous hash: every field but the hashes.
+    /// What the hash covers besides the previous hash: every field but the hashes, as
+    /// canonical JSON (keys in byte order). Written directly: one entry per delivered
+    /// record makes this hot on every pull.
     var canonicalBytes: [UInt8] {
-        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
-        return JSONValue.object([
-            "id": .integer(id), "at": .integer(atMilliseconds), "device": .string(device),
-            "clinician": optional(clinician), "units": .array(units.map(JSONValue.string)),
-            "patient": optional(patient), "collection": optional(collection), "record": optional(recordID),
-            "action": .string(action),
-        ]).canonicalBytes
+        var writer = CanonicalWriter(capacity: 256)
+        func optional(_ text: String?) {
+            if let text { writer.appendString(text) } else { writer.append("null") }
+        }
+        writer.append(#"{"action":"#)
+        writer.appendString(action)
+        writer.append(#","at":"#)
+        writer.appendInteger(atMilliseconds)
+        writer.append(#","clinician":"#)
+        optional(clinician)
+        writer.append(#","collection":"#)
+        optional(collection)
+        writer.append(#","device":"#)
+        writer.appendString(device)
+        writer.append(#","id":"#)
+        writer.appendInteger(id)
+        writer.append(#","patient":"#)
+        optional(patient)
+        writer.append(#","record":"#)
+        optional(recordID)
+        writer.append(#","units":["#)
+        for (offset, unit) in units.enumerated() {
+            if offset > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.appendString(unit)
+        }
+        writer.append("]}")
+        return writer.bytes
     }
 
     /// The entry as JSON for an extract.

@@ -8,45 +8,70 @@ struct PushBatch: Sendable {
     let records: [IncomingRecord]
 
     /// Parses and checks the shape of every record before anything is stored; the first
-    /// problem is reported with its path (`records[3].state.fields.title[0].dot`).
+    /// problem is reported with its path (`records[3].state.fields.title[0].dot`). Broken
+    /// JSON anywhere is a 400; a well-formed but invalid state is a 422.
     init(json bytes: [UInt8], maximumRecords: Int) throws(SyncError) {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw SyncError.badRequest(error.code.rawValue, "request body is not valid JSON: \(error.message)")
-        }
-        guard let members = document.objectValue, case .array(let items)? = members["records"] else {
-            throw SyncError.badRequest("malformed_batch", "expected {\"records\": [...]}", field: "records")
-        }
-        if let unknown = members.keys.first(where: { $0 != "records" }) {
-            throw SyncError.badRequest("unexpected_key", "unknown member", field: unknown)
-        }
-        guard items.count <= maximumRecords else {
-            throw SyncError(status: 413, code: "batch_too_large",
-                            message: "a batch holds at most \(maximumRecords) records", field: "records")
-        }
+        var reader = JSONParser(bytes)
         var records: [IncomingRecord] = []
         var seen = Set<RecordKey>()
-        for (index, item) in items.enumerated() {
-            let path = "records[\(index)]"
-            guard let fields = item.objectValue, case .string(let collection)? = fields["collection"],
-                case .string(let id)? = fields["id"], let state = fields["state"], fields.count == 3
-            else {
-                throw SyncError.badRequest("malformed_record", "each record is {\"collection\", \"id\", \"state\"}", field: path)
+        var sawRecords = false
+        do {
+            try reader.readObject(path: "") { reader, key throws(CoreError) in
+                guard key == "records" else { throw CoreError(.unexpectedKey, "unknown member", field: key) }
+                sawRecords = true
+                try reader.readArray(path: "records") { reader, index throws(CoreError) in
+                    guard index < maximumRecords else {
+                        throw CoreError(.counterOverflow, "a batch holds at most \(maximumRecords) records", field: "records")
+                    }
+                    records.append(try Self.record(&reader, path: "records[\(index)]", seen: &seen))
+                }
             }
-            let decoded: RecordState
-            do {
-                decoded = try RecordState(json: state)
-            } catch {
-                throw SyncError.invalidState(error, at: path + ".state")
-            }
-            let key = RecordKey(collection: collection, recordID: id)
-            guard seen.insert(key).inserted else {
-                throw SyncError.badRequest("duplicate_record", "a record appears twice in one batch", field: path)
-            }
-            records.append(IncomingRecord(key: key, state: decoded))
+            try reader.finish()
+        } catch {
+            throw Self.translate(error)
+        }
+        guard sawRecords else {
+            throw SyncError.badRequest("malformed_batch", "expected {\"records\": [...]}", field: "records")
         }
         self.records = records
+    }
+
+    private static func record(_ reader: inout JSONParser, path: String, seen: inout Set<RecordKey>) throws(CoreError) -> IncomingRecord {
+        var collection: String?
+        var id: String?
+        var state: RecordState?
+        try reader.readObject(path: path) { reader, key throws(CoreError) in
+            switch key {
+            case "collection": collection = try reader.readValue().stringValue
+            case "id": id = try reader.readValue().stringValue
+            case "state": state = try RecordState(reading: &reader, path: path + ".state")
+            default: throw CoreError(.unexpectedKey, "unknown member", field: path + "." + key)
+            }
+        }
+        guard let collection, let id, let state else {
+            throw CoreError(.missingKey, "each record is {\"collection\": string, \"id\": string, \"state\": object}", field: path)
+        }
+        let key = RecordKey(collection: collection, recordID: id)
+        guard seen.insert(key).inserted else {
+            throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path)
+        }
+        return IncomingRecord(key: key, state: state)
+    }
+
+    /// Which answer a decoding problem deserves.
+    private static func translate(_ error: CoreError) -> SyncError {
+        let field = error.field ?? ""
+        switch error.code {
+        case .malformedJSON, .tooDeep:
+            return SyncError(status: 400, code: "malformed_json", message: "request body is not valid JSON: \(error.message)", field: error.field)
+        case .counterOverflow where field == "records":
+            return SyncError(status: 413, code: "batch_too_large", message: error.message, field: "records")
+        case .duplicateSibling where !field.contains(".state"):
+            return SyncError.badRequest("duplicate_record", error.message, field: error.field)
+        case _ where !field.contains(".state"):
+            return SyncError.badRequest("malformed_batch", error.message, field: error.field)
+        default:
+            return SyncError(status: 422, code: error.code.rawValue, message: error.message, field: error.field)
+        }
     }
 }

@@ -130,6 +130,19 @@ struct PlanChildRulesTests {
         #expect(try F.refusal("plannedInterventions", Self.intervention) == nil)
     }
 
+    @Test func refusesAGoalWithoutTextOrWithAnUnknownStatus() throws {
+        let goal: [String: JSONValue] = [
+            "patient": .string(F.patient), "careUnits": F.units(F.unitA), "carePlan": .string("plan-1"),
+            "text": .string("Gå 2 km utan vila"), "status": .string("open"),
+        ]
+        let missing = try F.refusal("planGoals", goal.with(["text": nil]))
+        #expect(missing?.collection == "planGoals")
+        #expect(missing?.field == "text")
+        #expect(missing?.rule == "required")
+        #expect(try F.refusal("planGoals", goal.with(["status": .string("done")]))?.rule == "enum")
+        #expect(try F.refusal("planGoals", goal.with(["carePlan": .string("not an id")]))?.rule == "reference")
+    }
+
     @Test func refusesAKVACodeOfTheWrongForm() throws {
         let error = try F.refusal("plannedInterventions", Self.intervention.with(["kvaCode": .string("aw020")]))
         #expect(error?.field == "kvaCode")

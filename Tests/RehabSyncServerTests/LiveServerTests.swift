@@ -123,11 +123,26 @@ struct LiveServerTests {
     @Test func malformedJSONAndOversizeBodiesGetTheirStatus() throws {
         let server = try Running { $0.maxBodyBytes = 4_096 }
         let (_, token) = try server.enrol(F.unitA)
-        let malformed = try server.device("POST", "/v1/sync/push", token: token, body: Array(#"{"records":[1,]}"#.utf8))
+        let malformed = try server.device("POST", "/v1/sync/push", token: token, body: Array(#"{"records":[{"collection":"carePlans",}]}"#.utf8))
         #expect(malformed.status == 400)
         #expect(malformed.bodyText.contains(#""code":"malformed_json""#))
         let huge = try server.device("POST", "/v1/sync/push", token: token, body: [UInt8](repeating: 0x20, count: 10_000))
         #expect(huge.status == 413)
+    }
+
+    @Test func theAuditLogOverHTTPShowsWritesAndDeliveriesAndCatchesTampering() throws {
+        let server = try Running()
+        let (replica, token) = try server.enrol(F.unitA)
+        _ = try server.device("POST", "/v1/sync/push", token: token, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: replica))]))
+        _ = try server.device("GET", "/v1/sync/pull", token: token)
+        let extract = try JSONParser.parse(try server.admin("GET", "/v1/admin/audit?patient=\(F.patient)").body)
+        let actions = extract.objectValue?["entries"]?.arrayValue?.compactMap { $0.objectValue?["action"]?.stringValue }
+        #expect(actions == ["write", "deliver"])
+        #expect(try server.admin("GET", "/v1/admin/audit/verify").bodyText.contains(#""ok":true"#))
+        let raw = try Connection(path: server.application.settings.databasePath, readOnly: false, busyTimeoutMilliseconds: 1_000)
+        try raw.execute("DROP TRIGGER audit_no_update")
+        try raw.execute("UPDATE audit SET patient = '190101010101' WHERE action = 'write'")
+        #expect(try server.admin("GET", "/v1/admin/audit/verify").bodyText.contains(#""ok":false"#))
     }
 
     @Test func malformedHTTPGets400AndTheConnectionCloses() throws {
