@@ -82,68 +82,19 @@ public struct JSONParser {
     }
 
     private mutating func parseObject() throws(CoreError) -> JSONValue {
-        try enter()
-        index += 1
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
+        try readObject(path: "") { reader, key throws(CoreError) in
+            members[key] = try reader.readValue()
         }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                throw failure("expected a member name")
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue()
-            guard members.updateValue(value, forKey: key) == nil else {
-                throw CoreError(.malformedJSON, "duplicate member name", field: key)
-            }
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of document") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return .object(members)
-            } else {
-                throw failure("expected ',' or '}'")
-            }
-        }
+        return .object(members)
     }
 
     private mutating func parseArray() throws(CoreError) -> JSONValue {
-        try enter()
-        index += 1
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
+        try readArray(path: "") { reader, _ throws(CoreError) in
+            elements.append(try reader.readValue())
         }
-        while true {
-            skipWhitespace()
-            elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of document") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                depth -= 1
-                return .array(elements)
-            } else {
-                throw failure("expected ',' or ']'")
-            }
-        }
+        return .array(elements)
     }
 
     private mutating func parseString() throws(CoreError) -> String {
@@ -314,16 +265,28 @@ public struct JSONParser {
             depth -= 1
             return
         }
+        // Small objects (almost all of them) check duplicates in an array; large ones
+        // move to a set so the check stays linear.
         var seen: [String] = []
+        var seenSet: Set<String>?
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
             let key = try parseString()
-            guard !seen.contains(key) else {
+            let isNew: Bool
+            if seenSet != nil {
+                isNew = seenSet?.insert(key).inserted ?? true
+            } else if seen.contains(key) {
+                isNew = false
+            } else {
+                isNew = true
+                seen.append(key)
+                if seen.count > 16 { seenSet = Set(seen) }
+            }
+            guard isNew else {
                 let path = path()
                 throw CoreError(.malformedJSON, "duplicate member name", field: path.isEmpty ? key : "\(path).\(key)")
             }
-            seen.append(key)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1

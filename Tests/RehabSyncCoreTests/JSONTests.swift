@@ -82,3 +82,36 @@ struct CanonicalJSONTests {
         }
     }
 }
+
+struct JSONReaderTests {
+    @Test func findsADuplicateKeyInALargeObject() {
+        let members = (0..<40).map { #""k\#($0)":\#($0)"# } + [#""k3":0"#]
+        #expect { try JSONParser.parse("{" + members.joined(separator: ",") + "}") } throws: { error in
+            (error as? CoreError)?.field == "k3"
+        }
+    }
+
+    @Test func readsObjectsAndArraysInOnePass() throws {
+        var reader = JSONParser(Array(#" {"a": [1, 2, {"b": "c"}], "d": null} "#.utf8))
+        var seen: [String] = []
+        try reader.readObject(path: "") { reader, key throws(CoreError) in
+            seen.append(key)
+            if key == "a" {
+                try reader.readArray(path: "a") { reader, offset throws(CoreError) in
+                    seen.append("a[\(offset)]=\(try reader.readValue().canonicalText)")
+                }
+            } else {
+                _ = try reader.readValue()
+            }
+        }
+        try reader.finish()
+        #expect(seen == ["a", "a[0]=1", "a[1]=2", #"a[2]={"b":"c"}"#, "d"])
+    }
+
+    @Test func namesThePathWhenTheShapeIsWrong() {
+        var reader = JSONParser(Array("[1]".utf8))
+        #expect { try reader.readObject(path: "records[2]") { _, _ throws(CoreError) in } } throws: { error in
+            (error as? CoreError)?.code == .wrongType && (error as? CoreError)?.field == "records[2]"
+        }
+    }
+}
