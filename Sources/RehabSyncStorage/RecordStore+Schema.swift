@@ -26,9 +26,10 @@ extension RecordStore {
 
                 CREATE INDEX records_in_conflict ON records (seq) WHERE in_conflict = 1;
                 -- One row per (record, unit), carrying the record's seq so that "changes
-                -- since N for unit U" is one range scan of records_units_by_unit_seq.
+                -- since N for unit U" is one range scan of record_units_by_unit_seq. No
+                -- foreign key: records are never deleted, so it would only cost a lookup.
                 CREATE TABLE record_units (
-                    record INTEGER NOT NULL REFERENCES records (id),
+                    record INTEGER NOT NULL,
                     unit TEXT NOT NULL,
                     seq INTEGER NOT NULL,
                     PRIMARY KEY (record, unit)
