@@ -32,23 +32,30 @@ let package = Package(
         .target(name: "RehabSyncHTTP"),
         .target(name: "RehabSyncClient", dependencies: ["CCurl"]),
         .target(name: "RehabSyncCommandLine"),
+        .target(name: "RehabSyncReferenceFiles", dependencies: ["RehabSyncDomain"]),
+        .target(
+            name: "RehabSyncReplica",
+            dependencies: ["RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncClient", "RehabSyncCrypto"]
+        ),
         .target(name: "RehabSyncStorage", dependencies: ["CSQLite", "RehabSyncCore"]),
         .target(
             name: "RehabSyncServer",
-            dependencies: ["RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP", "RehabSyncCrypto"]
+            dependencies: [
+                "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP", "RehabSyncCrypto", "RehabSyncReferenceFiles",
+            ]
         ),
         .executableTarget(
             name: "rehabsync",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncServer", "RehabSyncHTTP", "RehabSyncClient", "RehabSyncDomain",
-                "RehabSyncCommandLine",
+                "RehabSyncCommandLine", "RehabSyncReplica", "RehabSyncReferenceFiles",
             ]
         ),
         .executableTarget(
             name: "rehabsync-bench",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine", "RehabSyncServer", "RehabSyncClient", "RehabSyncHTTP",
-                "RehabSyncDomain",
+                "RehabSyncDomain", "RehabSyncReplica",
             ]
         ),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
@@ -56,6 +63,13 @@ let package = Package(
         .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto"]),
         .testTarget(name: "RehabSyncHTTPTests", dependencies: ["RehabSyncHTTP"]),
+        .testTarget(
+            name: "RehabSyncReplicaTests",
+            dependencies: [
+                "RehabSyncReplica", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
+                "RehabSyncClient", "RehabSyncReferenceFiles",
+            ]
+        ),
         .testTarget(
             name: "RehabSyncServerTests",
             dependencies: [

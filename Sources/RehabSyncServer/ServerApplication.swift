@@ -1,6 +1,7 @@
 import Foundation
 import RehabSyncDomain
 import RehabSyncHTTP
+import RehabSyncReferenceFiles
 
 /// The whole regional server put together: settings, database, reference data, admin
 /// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
@@ -21,8 +22,7 @@ public final class ServerApplication: Sendable {
         self.settings = settings
         self.logger = logger
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-        let today = CivilDate.from(unixMilliseconds: now(), utcOffsetSeconds: 7_200) ?? CivilDate(year: 2026, month: 1, day: 1)!
-        let reference = try settings.loadReferenceData(today: today)
+        let reference = try settings.loadReferenceData(today: ReferenceDataFiles.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
                                   configuration: settings.syncConfiguration, now: now)
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)

@@ -1,6 +1,7 @@
 import Foundation
 import RehabSyncCore
 import RehabSyncDomain
+import RehabSyncReferenceFiles
 
 /// The server's settings: `Config/rehabsync.json` (or `--config FILE`), then environment
 /// variables `REHABSYNC_<NAME>` over it. Every setting has a safe default, so a missing
@@ -144,26 +145,10 @@ public struct ServerSettings: Sendable, Hashable {
 
     /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.
     public func loadReferenceData(today: CivilDate) throws(SettingsError) -> ReferenceData {
-        var lists: [KVACodeList] = []
-        for (name, bytes) in try Self.jsonFiles(in: kvaDirectory) {
-            do { lists.append(try KVACodeList(json: bytes, name: name)) } catch { throw SettingsError(error.description) }
-        }
-        var questionnaires: [QuestionnaireDefinition] = []
-        for (name, bytes) in try Self.jsonFiles(in: questionnaireDirectory) {
-            do { questionnaires.append(try QuestionnaireDefinition(json: bytes, name: name)) } catch { throw SettingsError(error.description) }
-        }
-        return ReferenceData(kvaList: ReferenceData.newest(lists), questionnaires: questionnaires, today: today)
-    }
-
-    private static func jsonFiles(in directory: String) throws(SettingsError) -> [(String, [UInt8])] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw SettingsError("cannot read the reference-data directory \(directory)")
-        }
-        return try names.filter { $0.hasSuffix(".json") }.sorted().map { name throws(SettingsError) in
-            let path = (directory as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else { throw SettingsError("cannot read \(path)") }
-            return (path, Array(data))
+        do {
+            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory, today: today)
+        } catch {
+            throw SettingsError("\(error)")
         }
     }
 }

@@ -74,17 +74,24 @@ extension SyncService {
         } catch {
             throw SyncError.invalidRecord(error, at: path + ".state")
         }
-        return try checkWrites(of: after, since: before, at: path, time: time)
+        return try checkWrites(of: after, since: before, at: path, time: time, device: device)
     }
 
     /// Every write a push introduces names a plausible clinician and a plausible time.
     /// Returns those clinicians, comma-separated.
-    private func checkWrites(of state: RecordState, since before: RecordState?, at path: String, time: Int64) throws -> String? {
+    private func checkWrites(of state: RecordState, since before: RecordState?, at path: String, time: Int64,
+                             device: Device) throws -> String? {
         var authors = Set<String>()
         for field in state.fields {
             let known = Set(before?[field.name]?.siblings.map(\.dot) ?? [])
             for (offset, sibling) in field.siblings.enumerated() where !known.contains(sibling.dot) {
                 let siblingPath = "\(path).state.fields.\(field.name)[\(offset)]"
+                // Writes of other replicas reach us from those replicas; one that is new to
+                // the server but carries another replica's dot is forged or corrupt.
+                guard sibling.dot.replica == device.replicaID else {
+                    throw SyncError(status: 422, code: "foreign_dot", message: "a new write must carry the pushing device's replica id",
+                                    field: siblingPath + ".dot")
+                }
                 do { _ = try HSAID(sibling.author) } catch {
                     throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
                                     field: siblingPath + ".author")

@@ -99,20 +99,9 @@ extension SyncService {
         let records = try store.read { try $0.allRecords(units: units) }
         var writer = CanonicalWriter(capacity: records.reduce(0) { $0 + $1.stateBytes.count + 96 })
         for record in records {
-            Self.writeDumpLine(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &writer)
+            RecordDumpLine.write(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &writer)
         }
         return writer.bytes
-    }
-
-    /// One dump line: `{"collection":"…","id":"…","state":{…}}` and a newline.
-    public static func writeDumpLine(collection: String, id: String, state: [UInt8], to writer: inout CanonicalWriter) {
-        writer.append(#"{"collection":"#)
-        writer.appendString(collection)
-        writer.append(#","id":"#)
-        writer.appendString(id)
-        writer.append(#","state":"#)
-        state.withUnsafeBufferPointer { writer.append($0) }
-        writer.append("}\n")
     }
 
     /// A digest that proves a replica holds what the server holds: SHA-256 over the dump

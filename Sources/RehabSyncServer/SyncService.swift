@@ -1,6 +1,7 @@
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
+import RehabSyncReferenceFiles
 import RehabSyncStorage
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
@@ -29,8 +30,7 @@ public final class SyncService: Sendable {
     /// date, and is taken at UTC+2 (Swedish summer time) so that a Swedish date that has
     /// begun is never refused as being in the future.
     func validator(at time: Int64) -> RecordValidator {
-        let day = CivilDate.from(unixMilliseconds: time, utcOffsetSeconds: 7_200) ?? reference.today
-        return RecordValidator(reference: reference.on(day))
+        RecordValidator(reference: reference.on(ReferenceDataFiles.swedishToday(unixMilliseconds: time)))
     }
 
     /// Where the server files a record: the domain's patient and units.

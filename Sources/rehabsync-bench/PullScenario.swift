@@ -1,6 +1,7 @@
 import Foundation
 import RehabSyncClient
 import RehabSyncCore
+import RehabSyncReplica
 
 /// `pull`: a fresh device pulls N records, page by page, joining nothing but parsing
 /// each page as a replica would. Records/s and peak memory.
@@ -32,26 +33,13 @@ struct PullScenario {
                 let response = try server.client.send("GET", server.base + "/v1/sync/pull?since=\(cursor)&limit=\(pageSize)",
                                                       headers: ["Authorization": "Bearer \(reader.token)", "X-Clinician": "SE2321000016-N001"])
                 guard response.status == 200 else { throw BenchFailure("pull failed: \(response.status)") }
-                var hasMore = false
                 // Decoded as a replica decodes a page: every state in full, for joining.
-                decodeSeconds += try measure {
-                    var reader = JSONParser(response.body)
-                    try reader.readObject(path: "") { reader, key throws(CoreError) in
-                        switch key {
-                        case "hasMore": hasMore = try reader.readValue() == .bool(true)
-                        case "nextCursor": cursor = try reader.readValue().integerValue ?? cursor
-                        case "records":
-                            try reader.readArray(path: "records") { reader, _ throws(CoreError) in
-                                try reader.readObject(path: "record") { reader, member throws(CoreError) in
-                                    if member == "state" { _ = try RecordState(reading: &reader, path: "state") } else { _ = try reader.readValue() }
-                                }
-                                pulled += 1
-                            }
-                        default: _ = try reader.readValue()
-                        }
-                    }
-                }
-                if !hasMore { break }
+                var page: PullPage?
+                decodeSeconds += try measure { page = try PullPage(decoding: response.body, cursor: cursor) }
+                guard let page else { throw BenchFailure("no page") }
+                pulled += page.records.count
+                cursor = page.nextCursor
+                if !page.hasMore { break }
             }
         }
         guard pulled == records else { throw BenchFailure("pulled \(pulled) of \(records) records") }

@@ -10,6 +10,7 @@ let usage = """
     Commands:
       serve       Run the regional sync server.
       admin       Enrol and revoke devices, verify the audit log, dump a unit (calls a running server).
+      replica     Work with a device's offline replica: write, read, resolve conflicts, sync.
       version     Print the version.
       help        Print this help.
 
@@ -30,6 +31,8 @@ do {
         try ServeCommand.run(Array(words.dropFirst()), environment: environment)
     case "admin":
         try AdminCommand.run(Array(words.dropFirst()), environment: environment)
+    case "replica":
+        try ReplicaCommand.run(Array(words.dropFirst()), environment: environment)
     case let command?:
         throw CommandFailure.usage("unknown command '\(command)'; see 'rehabsync --help'")
     }

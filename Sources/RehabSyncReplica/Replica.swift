@@ -1,0 +1,186 @@
+import Foundation
+import RehabSyncClient
+import RehabSyncCore
+import RehabSyncDomain
+import RehabSyncStorage
+
+/// A device's offline replica: a SQLite file in WAL mode holding the record states of the
+/// device's care units, the replica's counter and clock, the pull cursor and the records
+/// waiting to be pushed. Works with no network; ``sync()`` exchanges with the server.
+///
+/// Every write is validated against the domain and durable before the call returns.
+public final class Replica: Sendable {
+    public let store: RecordStore
+    public let reference: ReferenceData
+    let clientOptions: HTTPClientOptions
+    let retry: RetryPolicy
+    let now: @Sendable () -> Int64
+
+    /// Records pushed per request.
+    public static let pushBatchSize = 500
+    /// Records asked for per pull page.
+    public static let pullPageSize = 1_000
+
+    /// Opens an initialised replica.
+    public init(path: String, reference: ReferenceData, clientOptions: HTTPClientOptions = HTTPClientOptions(),
+                retry: RetryPolicy = RetryPolicy(),
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ReplicaError.notInitialised("\(path) does not exist; run 'rehabsync replica init' first")
+        }
+        store = try Self.openStore(path: path, replicaID: nil)
+        self.reference = reference
+        self.clientOptions = clientOptions
+        self.retry = retry
+        self.now = now
+        _ = try settings()
+    }
+
+    /// Creates a replica for a device enrolled on `server`. The replica id is the one the
+    /// server gave the device, carried in its token.
+    @discardableResult
+    public static func create(path: String, server: String, token: String, clinician: String?) throws -> ReplicaID {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ReplicaError.invalid(code: "exists", message: "\(path) already exists; a replica is initialised once", field: "db")
+        }
+        let parts = token.split(separator: ".")
+        guard parts.count == 3, parts[0] == "rs1", let replica = ReplicaID(parts[1]) else {
+            throw ReplicaError.invalid(code: "invalid_token", message: "expected the token printed at enrolment (rs1.<replicaId>.<secret>)", field: "token")
+        }
+        if let clinician {
+            do { _ = try HSAID(clinician) } catch { throw ReplicaError.invalid(code: error.rule, message: error.message, field: "clinician") }
+        }
+        guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? "") else {
+            throw ReplicaError.invalid(code: "invalid_server", message: "the server is an http or https URL", field: "server")
+        }
+        let store = try openStore(path: path, replicaID: replica)
+        try store.database.write { connection in
+            let insert = try connection.prepare("INSERT INTO sync_settings (singleton, server, token, clinician) VALUES (1, ?, ?, ?)")
+            try insert.bind(server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), at: 1)
+            try insert.bind(token, at: 2)
+            if let clinician { try insert.bind(clinician, at: 3) } else { try insert.bindNull(at: 3) }
+            try insert.execute()
+        }
+        return store.replicaID
+    }
+
+    private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
+        try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
+            RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
+        }, extraMigrations: ReplicaSchema.migrations)
+    }
+
+    /// What `sync_settings` holds.
+    public struct Settings: Sendable {
+        public let server: String
+        public let token: String
+        public let clinician: String?
+        public let cursor: Int64
+        public let lastSyncAt: Int64?
+        public let lastDigestMatch: Bool?
+    }
+
+    public func settings() throws -> Settings {
+        let settings = try store.read { queries in
+            try queries.connection.cachedStatement(
+                "SELECT server, token, clinician, cursor, last_sync_at, last_digest_match FROM sync_settings WHERE singleton = 1")
+                .firstRow(nil) { row in
+                    Settings(server: try row.requireText(at: 0), token: try row.requireText(at: 1), clinician: row.text(at: 2),
+                             cursor: row.int64(at: 3), lastSyncAt: row.isNull(at: 4) ? nil : row.int64(at: 4),
+                             lastDigestMatch: row.isNull(at: 5) ? nil : row.int64(at: 5) == 1)
+                }
+        }
+        guard let settings else { throw ReplicaError.notInitialised("the database has no sync settings") }
+        return settings
+    }
+
+    /// The validator for today.
+    func validator() -> RecordValidator {
+        RecordValidator(reference: reference.on(CivilDate.from(unixMilliseconds: now(), utcOffsetSeconds: 7_200) ?? reference.today))
+    }
+
+    /// The clinician a write or read is made by: the one given, or the replica's default.
+    func clinician(_ given: String?) throws -> String {
+        guard let clinician = try given ?? settings().clinician else {
+            throw ReplicaError.invalid(code: "missing_author", message: "give the clinician's HSA-id (--author, or --clinician at init)", field: "author")
+        }
+        do { return try HSAID(clinician).value } catch {
+            throw ReplicaError.invalid(code: error.rule, message: error.message, field: "author")
+        }
+    }
+
+    // MARK: - Writes
+
+    /// Sets `values` on a record (creating it when `id` is nil or new) after validating the
+    /// result against the domain; the record is then pending push. Durable on return.
+    @discardableResult
+    public func write(collection: String, id: String? = nil, values: [String: JSONValue], author: String? = nil) throws -> StoredRecord {
+        let author = try clinician(author)
+        let validator = validator()
+        let key = RecordKey(collection: collection, recordID: id ?? ReplicaID.random().description)
+        let normalized = validator.normalize(collection: collection, values: values)
+        let time = now()
+        do {
+            return try store.write { transaction, connection in
+                let stored = try transaction.write(key, values: normalized, author: author, wallMilliseconds: time) { before, after in
+                    try validator.validate(collection: key.collection, recordID: key.recordID, before: before, after: after)
+                }
+                let mark = try connection.cachedStatement(
+                    "INSERT INTO pending (collection, record_id, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq")
+                try mark.bind(key.collection, at: 1)
+                try mark.bind(key.recordID, at: 2)
+                try mark.bind(stored.sequence, at: 3)
+                try mark.execute()
+                return stored
+            }
+        } catch let error as DomainError {
+            throw ReplicaError.invalid(code: error.rule, message: "\(error.collection)/\(error.recordID): \(error.message)", field: error.field)
+        } catch let error as CoreError {
+            throw ReplicaError.invalid(code: error.code.rawValue, message: error.message, field: error.field)
+        }
+    }
+
+    /// Resolves a conflict: a write of `value` by someone who has seen every sibling,
+    /// which is what the local state holds.
+    @discardableResult
+    public func resolve(collection: String, id: String, field: String, value: JSONValue, author: String? = nil) throws -> StoredRecord {
+        guard try record(collection: collection, id: id) != nil else {
+            throw ReplicaError.invalid(code: "not_found", message: "no such record on this replica", field: "id")
+        }
+        return try write(collection: collection, id: id, values: [field: value], author: author)
+    }
+
+    // MARK: - Reads
+
+    public func record(collection: String, id: String) throws -> StoredRecord? {
+        try store.read { try $0.record(RecordKey(collection: collection, recordID: id)) }
+    }
+
+    /// Records sorted by collection and id, optionally of one collection and/or patient.
+    public func list(collection: String? = nil, patient: String? = nil) throws -> [StoredRecord] {
+        let records = try store.read { queries in
+            try patient.map { try queries.records(patient: $0, collection: collection) } ?? queries.allRecords()
+        }
+        return records.filter { collection == nil || $0.collection == collection }
+    }
+
+    public func conflicts() throws -> [StoredRecord] {
+        try store.read { try $0.conflicts() }
+    }
+
+    /// How many records wait to be pushed.
+    public func pendingCount() throws -> Int {
+        try store.read { try $0.connection.cachedStatement("SELECT count(*) FROM pending").firstRow(nil) { Int($0.int64(at: 0)) } ?? 0 }
+    }
+
+    /// Every record state, one canonical line each, sorted by collection and id: the same
+    /// format and order as the server's dump.
+    public func dump() throws -> [UInt8] {
+        let records = try store.read { try $0.allRecords() }
+        var writer = CanonicalWriter(capacity: records.reduce(0) { $0 + $1.stateBytes.count + 96 })
+        for record in records {
+            RecordDumpLine.write(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &writer)
+        }
+        return writer.bytes
+    }
+}

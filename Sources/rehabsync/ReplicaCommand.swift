@@ -1,0 +1,154 @@
+import Foundation
+import RehabSyncClient
+import RehabSyncCommandLine
+import RehabSyncCore
+import RehabSyncDomain
+import RehabSyncReferenceFiles
+import RehabSyncReplica
+import RehabSyncStorage
+
+/// `rehabsync replica …`: drives a device replica from the shell, for IT departments,
+/// tests and anyone evaluating RehabSync. JSON on stdout; errors on stderr.
+enum ReplicaCommand {
+    static let usage = """
+        Usage: rehabsync replica <command> --db FILE [options]
+
+        Commands:
+          init --db FILE --server URL --token TOKEN [--clinician HSA-ID]
+                               Create a replica for an enrolled device.
+          write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
+                               Set the fields given, leave the others; prints the record id.
+          get --db FILE --collection C --id ID
+                               Provisional values, conflicting fields with every sibling, context.
+          list --db FILE [--collection C] [--patient P]
+          conflicts --db FILE  Records in conflict, with every sibling's value, author and time.
+          resolve --db FILE --collection C --id ID --field F --json VALUE [--author HSA-ID]
+          sync --db FILE [--ca FILE] [--cert FILE --key FILE]
+                               Push pending records, pull until none remains; prints the counts.
+          status --db FILE     Pending records, last sync, cursor, whether the digest matched.
+          dump --db FILE       Every record state, one canonical line each, sorted.
+
+        Options:
+          --config-dir DIR     reference data (kva/, questionnaires/); default $REHABSYNC_CONFIG_DIR or ./Config
+          --author HSA-ID      the clinician making a write; default the one given at init
+        """
+
+    static func run(_ words: [String], environment: [String: String]) throws {
+        guard let command = words.first, !["--help", "help"].contains(command) else {
+            print(usage)
+            if words.isEmpty { throw CommandFailure.usage("replica needs a command") }
+            return
+        }
+        let arguments: Arguments
+        do {
+            arguments = try Arguments(Array(words.dropFirst()), valued: [
+                "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
+                "ca", "cert", "key",
+            ], switches: ["help"])
+        } catch {
+            throw CommandFailure.usage("\(error)\n\n\(usage)")
+        }
+        if arguments.has("help") {
+            print(usage)
+            return
+        }
+        guard let db = arguments.value("db") else { throw CommandFailure.usage("--db FILE is required") }
+        func required(_ name: String) throws -> String {
+            guard let value = arguments.value(name) else { throw CommandFailure.usage("\(command) needs --\(name)") }
+            return value
+        }
+        func json(_ name: String) throws -> JSONValue {
+            do { return try JSONParser.parse(try required(name)) } catch let error as CoreError {
+                throw CommandFailure.usage("--\(name) is not valid JSON: \(error.message)")
+            }
+        }
+        do {
+            if command == "init" {
+                let replica = try Replica.create(path: db, server: try required("server"), token: try required("token"),
+                                                 clinician: arguments.value("clinician"))
+                output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
+                return
+            }
+            let directory = arguments.value("config-dir") ?? environment["REHABSYNC_CONFIG_DIR"] ?? "Config"
+            let reference = try ReferenceDataFiles.load(
+                kvaDirectory: (directory as NSString).appendingPathComponent("kva"),
+                questionnaireDirectory: (directory as NSString).appendingPathComponent("questionnaires"),
+                today: ReferenceDataFiles.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
+            let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
+                                            clientKeyPath: arguments.value("key"))
+            let replica = try Replica(path: db, reference: reference, clientOptions: options)
+            switch command {
+            case "write":
+                guard case .object(let values) = try json("json") else { throw CommandFailure.usage("--json must be an object of fields") }
+                let stored = try replica.write(collection: try required("collection"), id: arguments.value("id"), values: values,
+                                               author: arguments.value("author"))
+                output(.object(["collection": .string(stored.collection), "id": .string(stored.recordID)]))
+            case "get":
+                guard let record = try replica.record(collection: try required("collection"), id: try required("id")) else {
+                    throw CommandFailure.failed("no such record on this replica")
+                }
+                output(try describe(record))
+            case "list":
+                let records = try replica.list(collection: arguments.value("collection"), patient: arguments.value("patient"))
+                output(.object(["records": .array(try records.map { record in
+                    .object(["collection": .string(record.collection), "id": .string(record.recordID),
+                             "patient": record.patient.map(JSONValue.string) ?? .null,
+                             "inConflict": .bool(try record.state().isInConflict),
+                             "values": .object(try record.state().provisionalValues)])
+                })]))
+            case "conflicts":
+                output(.object(["records": .array(try replica.conflicts().map(describe))]))
+            case "resolve":
+                let stored = try replica.resolve(collection: try required("collection"), id: try required("id"),
+                                                 field: try required("field"), value: try json("json"), author: arguments.value("author"))
+                output(.object(["collection": .string(stored.collection), "id": .string(stored.recordID),
+                                "field": .string(try required("field"))]))
+            case "sync":
+                output(try replica.sync().json)
+            case "status":
+                let settings = try replica.settings()
+                output(.object(["pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
+                                "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
+                                "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
+                                "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
+            case "dump":
+                FileHandle.standardOutput.write(Data(try replica.dump()))
+            default:
+                throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)")
+            }
+        } catch let error as ReplicaError {
+            throw CommandFailure.failed(error.description)
+        } catch let error as DatabaseError {
+            throw CommandFailure.failed("local database: \(error)")
+        }
+    }
+
+    private static func output(_ value: JSONValue) {
+        print(value.canonicalText)
+    }
+
+    /// A record as `get` shows it: provisional values, conflicting fields with every
+    /// sibling, and the causal context; handovers also show who is responsible.
+    private static func describe(_ record: StoredRecord) throws -> JSONValue {
+        let state = try record.state()
+        var conflicts: [String: JSONValue] = [:]
+        for field in state.conflictingFields {
+            conflicts[field.name] = .array(field.siblings.map { sibling in
+                .object(["value": sibling.value, "author": .string(sibling.author),
+                         "hlc": .array([.integer(sibling.hlc.milliseconds), .integer(sibling.hlc.logical)]),
+                         "wall": .integer(sibling.wallMilliseconds),
+                         "dot": .array([.string(sibling.dot.replica.description), .integer(sibling.dot.counter)])])
+            })
+        }
+        var description: [String: JSONValue] = [
+            "collection": .string(record.collection), "id": .string(record.recordID), "values": .object(state.provisionalValues),
+            "conflicts": .object(conflicts),
+            "context": .object(Dictionary(uniqueKeysWithValues: state.context.entries.map { ($0.replica.description, JSONValue.integer($0.counter)) })),
+        ]
+        if record.collection == CollectionName.handovers.rawValue {
+            description["responsibleUnit"] = HandoverState.responsibleUnit(of: state).map(JSONValue.string) ?? .null
+            description["handoverState"] = HandoverState.of(state).map { .string($0.rawValue) } ?? .null
+        }
+        return .object(description)
+    }
+}
