@@ -58,6 +58,11 @@ struct LoopbackServer {
         return "19" + body + String((10 - sum % 10) % 10)
     }
 
+    /// Records per patient in the generated data: a patient's plan comes with goals,
+    /// interventions and assessments, so a clinic's batch touches a few patients' records,
+    /// not one patient per record.
+    static let recordsPerPatient = 10
+
     /// The push body of one batch: `count` new care plans written by `device`.
     static func batch(device: Device, start: Int, count: Int, wall: Int64) throws -> [UInt8] {
         var writer = CanonicalWriter(capacity: count * 1_400)
@@ -65,7 +70,7 @@ struct LoopbackServer {
         for index in start..<(start + count) {
             if index > start { writer.append(UInt8(ascii: ",")) }
             let state = try RecordState().applying([
-                "patient": .string(personnummer(index)), "careUnits": .array([.string(device.unit)]),
+                "patient": .string(personnummer(index / recordsPerPatient)), "careUnits": .array([.string(device.unit)]),
                 "title": .string("Rehabiliteringsplan \(index)"),
                 "summary": .string("Bedömning av rehabiliteringsbehov, mål och planerade åtgärder."),
                 "status": .string("active"), "needLevel": .string("särskilda"), "contactNurse": .string("SE2321000016-N001"),
