@@ -18,16 +18,29 @@ public struct DatabaseConfiguration: Sendable {
     /// re-read index pages from the OS on every insert; default 64 MiB.
     public var writerCacheKibibytes: Int
 
+    /// Each reader's page cache, in KiB; default 16 MiB. Pulls read records all over a
+    /// large file, and the default 2 MiB sends nearly every page through a system call.
+    public var readerCacheKibibytes: Int
+
+    /// How much of the file readers map into memory, in bytes; default 1 GiB. Mapped
+    /// pages are read without a system call and shared between readers through the
+    /// operating system's cache. 0 turns mapping off.
+    public var readerMmapBytes: Int
+
     /// Creates a configuration; every parameter has a production-safe default.
     public init(
         busyTimeoutMilliseconds: Int32 = 5000,
         maximumReaderCount: Int = 4,
         synchronousFull: Bool = true,
-        writerCacheKibibytes: Int = 65_536
+        writerCacheKibibytes: Int = 65_536,
+        readerCacheKibibytes: Int = 16_384,
+        readerMmapBytes: Int = 1 << 30
     ) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maximumReaderCount = maximumReaderCount
         self.synchronousFull = synchronousFull
         self.writerCacheKibibytes = writerCacheKibibytes
+        self.readerCacheKibibytes = readerCacheKibibytes
+        self.readerMmapBytes = readerMmapBytes
     }
 }

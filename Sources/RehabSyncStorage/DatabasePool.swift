@@ -157,6 +157,8 @@ public final class DatabasePool: Sendable {
             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         // Defence in depth: besides the read-only open, refuse writes at the SQL level too.
         try connection.execute("PRAGMA query_only=ON")
+        try connection.execute("PRAGMA cache_size=-\(max(configuration.readerCacheKibibytes, 0))")
+        try connection.execute("PRAGMA mmap_size=\(max(configuration.readerMmapBytes, 0))")
         return ConnectionBox(connection)
     }
 }
