@@ -104,7 +104,7 @@ public struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                guard let text = Self.string(bytes, start..<index) else {
                     throw failure("string is not valid UTF-8")
                 }
                 index += 1
@@ -138,6 +138,18 @@ public struct JSONParser {
             throw failure("string is not valid UTF-8")
         }
         return text
+    }
+
+    /// The text of `range`, or nil if it is not valid UTF-8. ASCII, the usual case for
+    /// keys, ids and codes, needs no validation beyond the high bit.
+    private static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            var high: UInt8 = 0
+            for byte in slice { high |= byte }
+            if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
+            return String(validating: slice, as: UTF8.self)
+        }
     }
 
     private mutating func parseEscape(into output: inout [UInt8]) throws(CoreError) {

@@ -16,25 +16,34 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the canonical lowercase form; anything else (uppercase, braces, missing
     /// dashes) is refused so that one replica never has two spellings.
     public init?(_ text: some StringProtocol) {
-        guard text.utf8.count == 36 else { return nil }
+        var string = String(text)
+        guard let parsed = string.withUTF8({ Self.parse($0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the 36 bytes of the canonical form; one pass over contiguous memory, since
+    /// every sibling of every decoded state carries a replica id.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReplicaID? {
+        guard bytes.count == 36 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
         var digits = 0
-        for (position, byte) in text.utf8.enumerated() {
+        for position in 0..<36 {
+            let byte = bytes[position]
             if position == 8 || position == 13 || position == 18 || position == 23 {
                 guard byte == UInt8(ascii: "-") else { return nil }
                 continue
             }
             let nibble: UInt64
             switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte &- UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte &- UInt8(ascii: "a") &+ 10)
             default: return nil
             }
             if digits < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
             digits += 1
         }
-        self.init(high: high, low: low)
+        return ReplicaID(high: high, low: low)
     }
 
     /// A new random (version 4) replica id.
