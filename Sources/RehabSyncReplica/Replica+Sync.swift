@@ -27,7 +27,9 @@ extension Replica {
         let settings = try settings()
         let transport = SyncTransport(server: settings.server, token: settings.token, clinician: try clinician(nil),
                                       client: CurlHTTPClient(options: clientOptions), retry: retry)
-        let pushed = try push(transport)
+        var refused: [String: ReplicaError] = [:]
+        let pushed = try push(transport, refused: &refused)
+        // Pull even when records were refused: the device still needs everyone else's work.
         let (pulled, cursor) = try pull(transport, from: settings.cursor)
         let matches = try digestMatches(transport)
         let time = now()
@@ -36,6 +38,13 @@ extension Replica {
             try update.bind(time, at: 1)
             try update.bind(Int64(matches ? 1 : 0), at: 2)
             try update.execute()
+        }
+        if let (record, error) = refused.sorted(by: { $0.key < $1.key }).first {
+            // Surfaced, not retried: the record stays pending, so once the cause is fixed
+            // (a corrected value, a reloaded code list) the next sync sends it.
+            throw ReplicaError.refused(status: error.status, code: error.code,
+                                       message: "\(refused.count) record(s) refused, first \(record): \(error.message); everything else was synced",
+                                       field: error.field)
         }
         return SyncReport(pushed: pushed, pulled: pulled, conflicts: try conflicts().count, cursor: cursor, digestMatches: matches)
     }
@@ -47,7 +56,7 @@ extension Replica {
         let state: [UInt8]
     }
 
-    private func push(_ transport: SyncTransport) throws -> Int {
+    private func push(_ transport: SyncTransport, refused: inout [String: ReplicaError]) throws -> Int {
         var pushed = 0
         var attempted = Set<String>()
         while true {
@@ -63,32 +72,56 @@ extension Replica {
             }
             // A record written again while its batch was in flight comes round once more;
             // stop when a batch holds nothing new, so a busy writer cannot keep sync spinning.
-            let fresh = batch.filter { attempted.insert("\($0.collection)/\($0.recordID)@\($0.sequence)").inserted }
+            var fresh = batch.filter { attempted.insert("\($0.collection)/\($0.recordID)@\($0.sequence)").inserted }
+                .filter { refused["\($0.collection)/\($0.recordID)"] == nil }
             guard !fresh.isEmpty else { return pushed }
-            var writer = CanonicalWriter(capacity: fresh.reduce(64) { $0 + $1.state.count + 96 })
-            writer.append(#"{"records":["#)
-            for (offset, record) in fresh.enumerated() {
-                if offset > 0 { writer.append(UInt8(ascii: ",")) }
-                writer.append(#"{"collection":"#)
-                writer.appendString(record.collection)
-                writer.append(#","id":"#)
-                writer.appendString(record.recordID)
-                writer.append(#","state":"#)
-                record.state.withUnsafeBufferPointer { writer.append($0) }
-                writer.append(UInt8(ascii: "}"))
-            }
-            writer.append("]}")
-            _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes)
-            try store.database.write { connection in
-                let clear = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ? AND seq = ?")
-                for record in fresh {
-                    try clear.bind(record.collection, at: 1)
-                    try clear.bind(record.recordID, at: 2)
-                    try clear.bind(record.sequence, at: 3)
-                    try clear.execute()
+            // A batch is refused whole; set the record it names aside and send the rest.
+            while true {
+                do {
+                    try send(fresh, transport)
+                    break
+                } catch let error as ReplicaError {
+                    guard case .refused(let status, _, _, let field) = error, status != 401,
+                        let index = Self.recordIndex(in: field), fresh.indices.contains(index)
+                    else { throw error }
+                    refused["\(fresh[index].collection)/\(fresh[index].recordID)"] = error
+                    fresh.remove(at: index)
+                    if fresh.isEmpty { break }
                 }
             }
             pushed += fresh.count
+        }
+    }
+
+    /// The batch index in an error's field, such as 3 in `records[3].state.fields.title`.
+    static func recordIndex(in field: String?) -> Int? {
+        guard let field, field.hasPrefix("records["), let close = field.firstIndex(of: "]") else { return nil }
+        return Int(field[field.index(field.startIndex, offsetBy: 8)..<close])
+    }
+
+    private func send(_ fresh: [PendingRecord], _ transport: SyncTransport) throws {
+        var writer = CanonicalWriter(capacity: fresh.reduce(64) { $0 + $1.state.count + 96 })
+        writer.append(#"{"records":["#)
+        for (offset, record) in fresh.enumerated() {
+            if offset > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.append(#"{"collection":"#)
+            writer.appendString(record.collection)
+            writer.append(#","id":"#)
+            writer.appendString(record.recordID)
+            writer.append(#","state":"#)
+            record.state.withUnsafeBufferPointer { writer.append($0) }
+            writer.append(UInt8(ascii: "}"))
+        }
+        writer.append("]}")
+        _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes)
+        try store.database.write { connection in
+            let clear = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ? AND seq = ?")
+            for record in fresh {
+                try clear.bind(record.collection, at: 1)
+                try clear.bind(record.recordID, at: 2)
+                try clear.bind(record.sequence, at: 3)
+                try clear.execute()
+            }
         }
     }
 

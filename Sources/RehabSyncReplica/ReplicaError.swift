@@ -9,6 +9,12 @@ public enum ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The server could not be reached or kept failing after every retry.
     case unreachable(String)
 
+    /// The HTTP status, code, message and field of a refusal (0 and empty otherwise).
+    var status: Int { if case .refused(let status, _, _, _) = self { status } else { 0 } }
+    var code: String { if case .refused(_, let code, _, _) = self { code } else { "" } }
+    var message: String { if case .refused(_, _, let message, _) = self { message } else { description } }
+    var field: String? { if case .refused(_, _, _, let field) = self { field } else { nil } }
+
     public var description: String {
         switch self {
         case .notInitialised(let message): return "not a replica: \(message)"

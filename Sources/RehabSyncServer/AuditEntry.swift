@@ -84,6 +84,8 @@ enum AuditAction: String, Sendable {
     case read
     case enrolDevice = "enrol-device"
     case revokeDevice = "revoke-device"
+    /// A record was opened to another unit (a handover's receiving unit).
+    case grant
     /// A patient's log extract was taken.
     case extract
     /// An administrator dumped a unit's records.

@@ -37,7 +37,7 @@ extension SyncService {
             var drafts: [AuditDraft] = []
             for (offset, result) in results.enumerated() where result.changed {
                 if result.key.collection == CollectionName.handovers.rawValue {
-                    try travelWithHandover(result.key, transaction: &transaction)
+                    try travelWithHandover(result.key, device: device, transaction: &transaction, drafts: &drafts)
                 }
                 drafts.append(AuditDraft(device: device.replicaID.description, clinician: clinicians[offset],
                                          units: result.record.careUnits, patient: result.record.patient,
@@ -63,11 +63,22 @@ extension SyncService {
             throw SyncError.forbidden("this record belongs to care units the device is not enrolled for", field: path)
         }
         let before = try stored?.state()
+        try checkHistory(of: incoming.state, against: before, at: path, device: device)
         let after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
         if after == before { return nil }
         let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (try queries.grants(of: key))
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)
+        }
+        // Moving a record into or out of a unit is writing to that unit: only a device
+        // enrolled there may do it. A handover or referral names its other unit by nature.
+        if !Self.namesCounterpartUnit(key.collection) {
+            let old = Set(before.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? [])
+            let new = Set(DomainPlacement.careUnits(collection: key.collection, state: after))
+            if let foreign = old.symmetricDifference(new).subtracting(device.units).sorted().first {
+                throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
+                                          field: path + ".state.fields.careUnits")
+            }
         }
         do {
             try validator.validate(collection: key.collection, recordID: key.recordID, before: before, after: after)
@@ -75,6 +86,37 @@ extension SyncService {
             throw SyncError.invalidRecord(error, at: path + ".state")
         }
         return try checkWrites(of: after, since: before, at: path, time: time, device: device)
+    }
+
+    /// A state may only tell the server what the server could not know: writes the device
+    /// made itself. Knowledge of other replicas' writes comes from the server, so a context
+    /// ahead of the server's for another replica, or a known write with altered content,
+    /// is forged or corrupt; joining it would silently discard or rewrite other
+    /// clinicians' writes.
+    private func checkHistory(of state: RecordState, against before: RecordState?, at path: String, device: Device) throws {
+        for entry in state.context.entries where entry.replica != device.replicaID {
+            guard entry.counter <= (before?.context[entry.replica] ?? 0) else {
+                throw SyncError(status: 422, code: "context_ahead",
+                                message: "the state claims writes of another replica that the server has never seen",
+                                field: "\(path).state.context.\(entry.replica)")
+            }
+        }
+        guard let before else { return }
+        for field in state.fields {
+            guard let stored = before[field.name] else { continue }
+            for (offset, sibling) in field.siblings.enumerated() {
+                if let known = stored.siblings.first(where: { $0.dot == sibling.dot }), known != sibling {
+                    throw SyncError(status: 422, code: "altered_write",
+                                    message: "a write the server already holds arrived with different content",
+                                    field: "\(path).state.fields.\(field.name)[\(offset)]")
+                }
+            }
+        }
+    }
+
+    /// Collections whose records name a unit besides the writer's own by design.
+    private static func namesCounterpartUnit(_ collection: String) -> Bool {
+        collection == CollectionName.handovers.rawValue || collection == CollectionName.referrals.rawValue
     }
 
     /// Every write a push introduces names a plausible clinician and a plausible time.
@@ -111,16 +153,28 @@ extension SyncService {
 
     /// The care programme sends the rehabilitation plan, and the interventions under way,
     /// along with an active handover: from the moment it is initiated the receiving unit
-    /// may see them.
-    private func travelWithHandover(_ key: RecordKey, transaction: inout RecordTransaction) throws {
+    /// may see them. Only records the sending unit holds for the same patient travel, and
+    /// only when the pushing device works in the sending unit; each grant is audited.
+    private func travelWithHandover(_ key: RecordKey, device: Device,
+                                    transaction: inout RecordTransaction, drafts: inout [AuditDraft]) throws {
         guard let stored = try transaction.queries.record(key) else { return }
         let values = try stored.state().provisionalValues
-        guard let receiving = values["receivingUnit"]?.stringValue else { return }
+        guard values["voided"] == nil, let sending = values["sendingUnit"]?.stringValue, device.units.contains(sending),
+            let receiving = values["receivingUnit"]?.stringValue, let patient = values["patient"]?.stringValue
+        else { return }
+        var targets: [RecordKey] = []
         if let plan = values["carePlan"]?.stringValue {
-            try transaction.grant(RecordKey(collection: CollectionName.carePlans.rawValue, recordID: plan), to: receiving)
+            targets.append(RecordKey(collection: CollectionName.carePlans.rawValue, recordID: plan))
         }
         for intervention in values["ongoingInterventions"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-            try transaction.grant(RecordKey(collection: CollectionName.plannedInterventions.rawValue, recordID: intervention), to: receiving)
+            targets.append(RecordKey(collection: CollectionName.plannedInterventions.rawValue, recordID: intervention))
+        }
+        for target in targets {
+            guard let record = try transaction.queries.record(target), record.patient == patient,
+                record.careUnits.contains(sending), try transaction.grant(target, to: receiving)
+            else { continue }
+            drafts.append(AuditDraft(device: device.replicaID.description, clinician: nil, units: [sending, receiving],
+                                     patient: patient, collection: target.collection, recordID: target.recordID, action: .grant))
         }
     }
 }

@@ -66,6 +66,13 @@ public struct RecordTransaction {
             }
             try check(item.key, before, joined)
             observeClocks(of: item.state)
+            // Our own writes coming back (after a restore from backup, or a replica created
+            // again for the same device) must never be followed by a reused dot.
+            let ownCounter = item.state.context[clockState.replicaID]
+            if ownCounter > clockState.counter {
+                clockState.counter = ownCounter
+                clockDirty = true
+            }
             let record = try save(item.key, state: joined, rowID: existing?.rowID, previous: existing?.record)
             results.append(MergeResult(key: item.key, changed: true, record: record))
         }

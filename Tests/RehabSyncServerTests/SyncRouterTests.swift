@@ -180,3 +180,13 @@ struct ServerSettingsTests {
         #expect(!again.created)
     }
 }
+
+struct AdminTokenFileTests {
+    @Test func aTokenFileOthersCanReadIsRefused() throws {
+        let scratch = try ServerScratch()
+        let path = scratch.path("admin-token")
+        _ = try AdminTokenFile.loadOrCreate(at: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(throws: SettingsError.self) { try AdminTokenFile.read(at: path) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import RehabSyncCore
+import RehabSyncServer
+import Testing
+
+/// A device can only tell the server about its own writes, only within its own units.
+struct PushIntegrityTests {
+    typealias F = ServerFixtures
+
+    @Test func aKnownWriteArrivingWithAlteredContentIsRefused() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (b, _) = try service.enrol(name: "B", units: [F.unitA])
+        let original = try F.state(F.plan(title: "Original"), replica: a.replicaID)
+        _ = try service.push(device: a, body: F.body([("carePlans", "p1", original)]))
+        // B re-sends A's write with another title under the same dot.
+        let forged = Array(original.canonicalText.replacingOccurrences(of: "Original", with: "Forged").utf8)
+        let forgedState = try RecordState(decoding: forged)
+        #expect { try service.push(device: b, body: F.body([("carePlans", "p1", forgedState)])) } throws: { error in
+            (error as? SyncError)?.code == "altered_write"
+        }
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) })
+        #expect(try stored.state().provisionalValues["title"] == .string("Original"))
+    }
+
+    @Test func aContextClaimingUnseenWritesOfAnotherReplicaIsRefused() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (b, _) = try service.enrol(name: "B", units: [F.unitA])
+        _ = try service.push(device: a, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: a.replicaID))]))
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) }).state()
+        // B claims to have seen A's writes up to 1,000,000, which would erase A's later writes.
+        var text = try F.state(["title": .string("B")], replica: b.replicaID, base: stored).canonicalText
+        text = text.replacingOccurrences(of: "\"\(a.replicaID)\":1", with: "\"\(a.replicaID)\":1000000")
+        let forged = try RecordState(decoding: Array(text.utf8))
+        #expect { try service.push(device: b, body: F.body([("carePlans", "p1", forged)])) } throws: { error in
+            (error as? SyncError)?.code == "context_ahead"
+        }
+    }
+
+    @Test func aPushMayNotAddOrRemoveAUnitTheDeviceIsNotEnrolledFor() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (ac, _) = try service.enrol(name: "A and C", units: [F.unitA, F.unitC])
+        let widened = try F.state(F.plan(units: [F.unitA, F.unitB]), replica: a.replicaID)
+        #expect { try service.push(device: a, body: F.body([("carePlans", "p1", widened)])) } throws: { error in
+            (error as? SyncError)?.status == 403 && (error as? SyncError)?.message.contains(F.unitB) == true
+        }
+        let shared = try F.state(F.plan(units: [F.unitA, F.unitC]), replica: ac.replicaID)
+        _ = try service.push(device: ac, body: F.body([("carePlans", "p2", shared)]))
+        let narrowed = try F.state(["careUnits": .array([.string(F.unitA)])], replica: a.replicaID, base: shared)
+        #expect { try service.push(device: a, body: F.body([("carePlans", "p2", narrowed)])) } throws: { error in
+            (error as? SyncError)?.status == 403
+        }
+    }
+
+    @Test func aHandoverCannotOpenAnotherUnitsPlanOrAnotherPatientsPlan() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (victim, _) = try service.enrol(name: "Unit C", units: [F.unitC])
+        let (intruder, _) = try service.enrol(name: "Unit B", units: [F.unitB])
+        let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
+        _ = try service.push(device: victim, body: F.body([("carePlans", "plan-c", try F.state(F.plan(units: [F.unitC]), replica: victim.replicaID))]))
+        // B claims C is handing over C's plan to B.
+        let fake = try F.state([
+            "patient": .string(F.patient), "sendingUnit": .string(F.unitC), "receivingUnit": .string(F.unitB),
+            "carePlan": .string("plan-c"), "summary": .string("x"), "status": .string("initiated"),
+        ], replica: intruder.replicaID)
+        _ = try service.push(device: intruder, body: F.body([("handovers", "h1", fake)]))
+        #expect(try service.pull(device: intruder, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID) == ["h1"])
+        // A hands over, but names a plan of another patient: nothing travels.
+        var otherPatient = F.plan()
+        otherPatient["patient"] = .string("197010632391")
+        _ = try service.push(device: sender, body: F.body([("carePlans", "plan-a", try F.state(otherPatient, replica: sender.replicaID))]))
+        let wrong = try F.state([
+            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
+            "carePlan": .string("plan-a"), "summary": .string("x"), "status": .string("initiated"),
+        ], replica: sender.replicaID, counter: 2)
+        _ = try service.push(device: sender, body: F.body([("handovers", "h2", wrong)]))
+        #expect(!(try service.pull(device: intruder, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID).contains("plan-a")))
+    }
+
+    @Test func aGrantIsAudited() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
+        _ = try service.push(device: sender, body: F.body([("carePlans", "plan-1", try F.state(F.plan(), replica: sender.replicaID))]))
+        let handover = try F.state([
+            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
+            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
+        ], replica: sender.replicaID, counter: 2)
+        _ = try service.push(device: sender, body: F.body([("handovers", "h1", handover)]))
+        let actions = try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue?
+            .compactMap { $0.objectValue?["action"]?.stringValue }
+        #expect(actions == ["write", "grant", "write"])
+    }
+}
