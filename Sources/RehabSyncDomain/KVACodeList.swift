@@ -25,12 +25,7 @@ public struct KVACodeList: Sendable, Hashable {
 
     /// Parses a list file; `name` appears in errors.
     public init(json bytes: [UInt8], name: String) throws(ReferenceDataError) {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw ReferenceDataError(source: name, message: "not valid JSON: \(error.message)")
-        }
+        let document = try ReferenceDataError.parse(bytes, name: name)
         guard let members = document.objectValue, let version = members["version"]?.stringValue, !version.isEmpty,
             let codes = members["codes"]?.arrayValue
         else {

@@ -25,12 +25,7 @@ public struct QuestionnaireDefinition: Sendable, Hashable {
     public var key: String { "\(id)@\(version)" }
 
     public init(json bytes: [UInt8], name: String) throws(ReferenceDataError) {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw ReferenceDataError(source: name, message: "not valid JSON: \(error.message)")
-        }
+        let document = try ReferenceDataError.parse(bytes, name: name)
         guard let members = document.objectValue, let id = members["id"]?.stringValue, !id.isEmpty,
             let version = members["version"]?.stringValue, !version.isEmpty,
             let itemValues = members["items"]?.arrayValue

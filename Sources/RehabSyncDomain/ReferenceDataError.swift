@@ -1,3 +1,5 @@
+import RehabSyncCore
+
 /// A reference-data file (KVÅ list, questionnaire definition) that cannot be loaded.
 public struct ReferenceDataError: Error, Hashable, Sendable, CustomStringConvertible {
     public let source: String
@@ -9,4 +11,13 @@ public struct ReferenceDataError: Error, Hashable, Sendable, CustomStringConvert
     }
 
     public var description: String { "\(source): \(message)" }
+
+    /// Parses a reference-data file, naming the file if it is not JSON.
+    static func parse(_ bytes: [UInt8], name: String) throws(ReferenceDataError) -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw ReferenceDataError(source: name, message: "not valid JSON: \(error.message)")
+        }
+    }
 }
