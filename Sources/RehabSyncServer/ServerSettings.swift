@@ -18,7 +18,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var logLevel = "info"
     public var workers = 8
     public var queueCapacity = 64
-    public var maxBodyBytes = 32 * 1_048_576
+    /// A push batch of 1,000 records is about 1.3 MB; parsing takes several times the body
+    /// in memory on each worker, so the limit stays well below what memory allows.
+    public var maxBodyBytes = 8 * 1_048_576
     public var requestTimeoutSeconds = 30
     public var idleTimeoutSeconds = 5
     public var shutdownGraceSeconds = 10
