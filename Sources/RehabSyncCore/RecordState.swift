@@ -41,7 +41,9 @@ public struct RecordState: Hashable, Sendable {
     /// Builds a state from parts, checking every invariant; used by decoding and tests.
     public init(context: VersionVector, fields: [Field]) throws(CoreError) {
         self.context = context
-        self.fields = fields.sorted { CanonicalJSON.precedes($0.name, $1.name) }
+        // Field names are ASCII identifiers (validate() refuses others), and for ASCII
+        // String's `<` is byte order, the canonical order, without the generic UTF-8 walk.
+        self.fields = fields.sorted { $0.name < $1.name }
         try validate()
     }
 
@@ -65,16 +67,16 @@ public struct RecordState: Hashable, Sendable {
 
     /// Whether a field name is acceptable.
     public static func isValidFieldName(_ name: String) -> Bool {
-        let bytes = name.utf8
-        guard let first = bytes.first, bytes.count <= maximumFieldNameLength else { return false }
-        guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)
-            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
-        else { return false }
-        return bytes.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "_")
+        var name = name
+        return name.withUTF8 { bytes in
+            guard let first = bytes.first, bytes.count <= maximumFieldNameLength else { return false }
+            guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
+            else { return false }
+            for byte in bytes {
+                let isLetter = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                guard isLetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") else { return false }
+            }
+            return true
         }
     }
 
@@ -103,7 +105,7 @@ public struct RecordState: Hashable, Sendable {
                                          author: stamp.author, wallMilliseconds: stamp.wallMilliseconds)]
         }
         var result = RecordState()
-        result.fields = byName.keys.sorted(by: CanonicalJSON.precedes).map { name in
+        result.fields = byName.keys.sorted().map { name in
             // Safe because `name` comes from `byName.keys`.
             Field(name: name, siblings: byName[name]!)
         }
@@ -133,7 +135,7 @@ public struct RecordState: Hashable, Sendable {
                 left += 1
                 right += 1
             } else if right == other.fields.count
-                || (left < fields.count && CanonicalJSON.precedes(fields[left].name, other.fields[right].name)) {
+                || (left < fields.count && fields[left].name < other.fields[right].name) {
                 name = fields[left].name
                 siblings = fields[left].siblings.filter { !other.context.contains($0.dot) }
                 left += 1
@@ -199,7 +201,7 @@ public struct RecordState: Hashable, Sendable {
             guard Self.isValidFieldName(field.name) else {
                 throw CoreError(.invalidFieldName, "field names are ASCII identifiers of at most \(Self.maximumFieldNameLength) bytes", field: "fields")
             }
-            if let previousName, !CanonicalJSON.precedes(previousName, field.name) {
+            if let previousName, !(previousName < field.name) {
                 throw CoreError(.malformedJSON, "field appears twice", field: "fields.\(field.name)")
             }
             previousName = field.name
