@@ -23,6 +23,12 @@ public struct ReferenceData: Sendable {
         ReferenceData(kvaList: kvaList, questionnaires: Array(questionnaires.values), today: day)
     }
 
+    /// The same reference data on the Swedish date of `unixMilliseconds`: what validation of
+    /// a write made at that moment uses.
+    public func onSwedishDate(of unixMilliseconds: Int64) -> ReferenceData {
+        on(CivilDate.swedishToday(unixMilliseconds: unixMilliseconds))
+    }
+
     /// Picks the newest of several KVÅ lists (by version, compared as text: "2026" > "2025").
     public static func newest(_ lists: [KVACodeList]) -> KVACodeList? {
         lists.max { $0.version.utf8.lexicographicallyPrecedes($1.version.utf8) }

@@ -24,12 +24,6 @@ public enum ReferenceDataFiles {
         return ReferenceData(kvaList: ReferenceData.newest(lists), questionnaires: questionnaires, today: today)
     }
 
-    /// Today as a Swedish date: taken at UTC+2 so that a date that has begun in Sweden is
-    /// never refused as being in the future.
-    public static func swedishToday(unixMilliseconds: Int64) -> CivilDate {
-        CivilDate.from(unixMilliseconds: unixMilliseconds, utcOffsetSeconds: 7_200) ?? CivilDate(year: 1970, month: 1, day: 1)!
-    }
-
     private static func jsonFiles(in directory: String) throws -> [(String, [UInt8])] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {

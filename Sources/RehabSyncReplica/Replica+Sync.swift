@@ -104,13 +104,7 @@ extension Replica {
         writer.append(#"{"records":["#)
         for (offset, record) in fresh.enumerated() {
             if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.append(#"{"collection":"#)
-            writer.appendString(record.collection)
-            writer.append(#","id":"#)
-            writer.appendString(record.recordID)
-            writer.append(#","state":"#)
-            record.state.withUnsafeBufferPointer { writer.append($0) }
-            writer.append(UInt8(ascii: "}"))
+            RecordEnvelope.write(collection: record.collection, id: record.recordID, state: record.state, to: &writer)
         }
         writer.append("]}")
         _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes)

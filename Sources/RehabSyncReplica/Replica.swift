@@ -96,7 +96,7 @@ public final class Replica: Sendable {
 
     /// The validator for today.
     func validator() -> RecordValidator {
-        RecordValidator(reference: reference.on(CivilDate.from(unixMilliseconds: now(), utcOffsetSeconds: 7_200) ?? reference.today))
+        RecordValidator(reference: reference.onSwedishDate(of: now()))
     }
 
     /// The clinician a write or read is made by: the one given, or the replica's default.

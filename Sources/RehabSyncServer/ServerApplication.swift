@@ -1,7 +1,6 @@
 import Foundation
 import RehabSyncDomain
 import RehabSyncHTTP
-import RehabSyncReferenceFiles
 
 /// The whole regional server put together: settings, database, reference data, admin
 /// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
@@ -22,7 +21,7 @@ public final class ServerApplication: Sendable {
         self.settings = settings
         self.logger = logger
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-        let reference = try settings.loadReferenceData(today: ReferenceDataFiles.swedishToday(unixMilliseconds: now()))
+        let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
                                   configuration: settings.syncConfiguration, now: now)
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)

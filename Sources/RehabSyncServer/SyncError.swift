@@ -33,12 +33,6 @@ public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
         SyncError(status: 404, code: "not_found", message: message)
     }
 
-    /// A malformed state inside a batch: the core's error, located in the request.
-    static func invalidState(_ error: CoreError, at path: String) -> SyncError {
-        SyncError(status: 422, code: error.code.rawValue, message: error.message,
-                  field: error.field.map { "\(path).\($0)" } ?? path)
-    }
-
     /// A domain rule refused a record: 422 naming collection, record, field and rule.
     static func invalidRecord(_ error: DomainError, at path: String) -> SyncError {
         SyncError(status: 422, code: "validation_failed",

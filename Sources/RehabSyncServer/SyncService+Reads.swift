@@ -30,15 +30,8 @@ extension SyncService {
     /// A stored record as the API sends it: `{"collection","id","sequence","state"}`, the
     /// state copied in as stored.
     static func writeRecord(_ record: StoredRecord, to writer: inout CanonicalWriter) {
-        writer.append(#"{"collection":"#)
-        writer.appendString(record.collection)
-        writer.append(#","id":"#)
-        writer.appendString(record.recordID)
-        writer.append(#","sequence":"#)
-        writer.appendInteger(record.sequence)
-        writer.append(#","state":"#)
-        record.stateBytes.withUnsafeBufferPointer { writer.append($0) }
-        writer.append(UInt8(ascii: "}"))
+        RecordEnvelope.write(collection: record.collection, id: record.recordID, sequence: record.sequence,
+                             state: record.stateBytes, to: &writer)
     }
 
     /// Records of the device's units changed after `since`, oldest first. Every record

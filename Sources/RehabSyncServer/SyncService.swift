@@ -1,7 +1,6 @@
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
-import RehabSyncReferenceFiles
 import RehabSyncStorage
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
@@ -26,11 +25,9 @@ public final class SyncService: Sendable {
         self.now = now
     }
 
-    /// The validator for a request at `time`. "Today" follows the clock, not the start-up
-    /// date, and is taken at UTC+2 (Swedish summer time) so that a Swedish date that has
-    /// begun is never refused as being in the future.
+    /// The validator for a request at `time`: "today" follows the clock, not the start-up date.
     func validator(at time: Int64) -> RecordValidator {
-        RecordValidator(reference: reference.on(ReferenceDataFiles.swedishToday(unixMilliseconds: time)))
+        RecordValidator(reference: reference.onSwedishDate(of: time))
     }
 
     /// Where the server files a record: the domain's patient and units.

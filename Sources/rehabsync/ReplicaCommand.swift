@@ -73,7 +73,7 @@ enum ReplicaCommand {
             let reference = try ReferenceDataFiles.load(
                 kvaDirectory: (directory as NSString).appendingPathComponent("kva"),
                 questionnaireDirectory: (directory as NSString).appendingPathComponent("questionnaires"),
-                today: ReferenceDataFiles.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
+                today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             let replica = try Replica(path: db, reference: reference, clientOptions: options)

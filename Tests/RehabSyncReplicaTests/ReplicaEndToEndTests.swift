@@ -28,7 +28,7 @@ struct ReplicaEndToEndTests {
             reference = try ReferenceDataFiles.load(
                 kvaDirectory: root.appendingPathComponent("Config/kva").path,
                 questionnaireDirectory: root.appendingPathComponent("Config/questionnaires").path,
-                today: ReferenceDataFiles.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
+                today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
             server = try Self.startServer(directory: directory, port: 0)
             port = server.http.boundPort ?? 0
             for index in 0..<replicaCount {
