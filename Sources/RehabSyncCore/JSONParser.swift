@@ -7,8 +7,8 @@ public struct JSONParser {
     /// Deeper documents are refused; no record needs more and it bounds the stack.
     public static let maximumDepth = 64
 
-    private let bytes: [UInt8]
-    private var index = 0
+    let bytes: [UInt8]
+    var index = 0
     private var depth = 0
 
     /// A reader over one document, for the streaming `read…` methods.
@@ -37,11 +37,11 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    private func failure(_ message: String) -> CoreError {
+    func failure(_ message: String) -> CoreError {
         CoreError(.malformedJSON, "\(message) at byte \(index)")
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -50,7 +50,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(CoreError) -> JSONValue {
+    mutating func parseValue() throws(CoreError) -> JSONValue {
         guard index < bytes.count else { throw failure("unexpected end of document") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -74,7 +74,7 @@ public struct JSONParser {
         index += length
     }
 
-    private mutating func enter() throws(CoreError) {
+    mutating func enter() throws(CoreError) {
         depth += 1
         guard depth <= Self.maximumDepth else {
             throw CoreError(.tooDeep, "document nests deeper than \(Self.maximumDepth) levels")
@@ -97,7 +97,7 @@ public struct JSONParser {
         return .array(elements)
     }
 
-    private mutating func parseString() throws(CoreError) -> String {
+    mutating func parseString() throws(CoreError) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: most strings have no escapes and can be validated in place.
@@ -264,6 +264,25 @@ public struct JSONParser {
     public mutating func readObject(
         path: @autoclosure () -> String, _ member: (inout JSONParser, String) throws(CoreError) -> Void
     ) throws(CoreError) {
+        var seen = SeenMemberNames()
+        try readMembers(path: path) { reader throws(CoreError) in
+            let key = try reader.parseString()
+            guard seen.insert(key) else {
+                let path = path()
+                throw CoreError(.malformedJSON, "duplicate member name", field: path.isEmpty ? key : "\(path).\(key)")
+            }
+            return key
+        } _: { reader, key throws(CoreError) in
+            try member(&reader, key)
+        }
+    }
+
+    /// The walk over an object's members shared by the object readers: `name` reads a
+    /// member name at its opening quote, `member` the value after the colon.
+    mutating func readMembers<Name>(
+        path: () -> String, name: (inout JSONParser) throws(CoreError) -> Name,
+        _ member: (inout JSONParser, Name) throws(CoreError) -> Void
+    ) throws(CoreError) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             let path = path()
@@ -277,28 +296,10 @@ public struct JSONParser {
             depth -= 1
             return
         }
-        // Small objects (almost all of them) check duplicates in an array; large ones
-        // move to a set so the check stays linear.
-        var seen: [String] = []
-        var seenSet: Set<String>?
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
-            let key = try parseString()
-            let isNew: Bool
-            if seenSet != nil {
-                isNew = seenSet?.insert(key).inserted ?? true
-            } else if seen.contains(key) {
-                isNew = false
-            } else {
-                isNew = true
-                seen.append(key)
-                if seen.count > 16 { seenSet = Set(seen) }
-            }
-            guard isNew else {
-                let path = path()
-                throw CoreError(.malformedJSON, "duplicate member name", field: path.isEmpty ? key : "\(path).\(key)")
-            }
+            let key = try name(&self)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
@@ -362,5 +363,56 @@ public struct JSONParser {
     public mutating func finish() throws(CoreError) {
         skipWhitespace()
         guard index == bytes.count else { throw failure("unexpected bytes after the document") }
+    }
+}
+
+/// The member names of one object met so far, for the duplicate check. Canonical
+/// documents list names in increasing order, and a name greater than the last cannot have
+/// been met, so they need no search; the first four names are kept inline so that small
+/// objects allocate nothing. Once names come out of order every name is searched, through
+/// a set when the object is large, so the check stays linear.
+struct SeenMemberNames {
+    private var inline: (String, String, String, String) = ("", "", "", "")
+    private var count = 0
+    private var overflow: [String] = []
+    private var set: Set<String>?
+    private var ordered = true
+
+    /// Records `name`; false when it was met before.
+    mutating func insert(_ name: String) -> Bool {
+        if ordered, count > 0, !(last < name) { ordered = false }
+        if !ordered, contains(name) { return false }
+        switch count {
+        case 0: inline.0 = name
+        case 1: inline.1 = name
+        case 2: inline.2 = name
+        case 3: inline.3 = name
+        default: overflow.append(name)
+        }
+        count += 1
+        set?.insert(name)
+        return true
+    }
+
+    private var last: String {
+        switch count {
+        case 1: inline.0
+        case 2: inline.1
+        case 3: inline.2
+        case 4: inline.3
+        default: overflow[count - 5]
+        }
+    }
+
+    private mutating func contains(_ name: String) -> Bool {
+        if count > 16 {
+            if set == nil { set = Set([inline.0, inline.1, inline.2, inline.3] + overflow) }
+            return set?.contains(name) ?? false
+        }
+        if count > 0, inline.0 == name { return true }
+        if count > 1, inline.1 == name { return true }
+        if count > 2, inline.2 == name { return true }
+        if count > 3, inline.3 == name { return true }
+        return overflow.contains(name)
     }
 }

@@ -84,67 +84,117 @@ extension RecordState {
     /// Decodes a state from a reader positioned at it (a record inside a push batch or a
     /// pull page) without building a JSONValue of its structure. `path` prefixes the
     /// field names in errors.
-    public init(reading reader: inout JSONParser, path: String) throws(CoreError) {
+    public init(reading reader: inout JSONParser, path: @autoclosure () -> String) throws(CoreError) {
         // Paths are built only when an error is thrown: a valid state, the common case,
         // should not pay for string concatenation per sibling.
-        let prefix = path.isEmpty ? "" : path + "."
+        func prefix() -> String {
+            let path = path()
+            return path.isEmpty ? "" : path + "."
+        }
         var pairs: [(ReplicaID, Int64)] = []
         var fields: [Field] = []
-        var sawContext = false
-        var sawFields = false
-        try reader.readObject(path: path.isEmpty ? "state" : path) { reader, key throws(CoreError) in
-            switch key {
-            case "context":
-                sawContext = true
-                try reader.readObject(path: prefix + "context") { reader, replicaText throws(CoreError) in
-                    pairs.append(try Self.contextEntry(replicaText, try reader.readValue(), path: prefix + "context." + replicaText))
+        guard reader.nextIsObject() else {
+            throw CoreError(.wrongType, "expected an object", field: path().isEmpty ? "state" : path())
+        }
+        let met = try reader.readObject(path: path(), names: Self.stateMembers) { reader, member throws(CoreError) in
+            if member == 0 {
+                try reader.readObject(path: prefix() + "context") { reader, replicaText throws(CoreError) in
+                    pairs.append(try Self.contextEntry(replicaText, try reader.readValue(), path: prefix() + "context." + replicaText))
                 }
-            case "fields":
-                sawFields = true
-                try reader.readObject(path: prefix + "fields") { reader, name throws(CoreError) in
-                    guard Self.isValidFieldName(name) else {
-                        throw CoreError(.invalidFieldName, "field names are ASCII identifiers of at most \(Self.maximumFieldNameLength) bytes", field: prefix + "fields." + name)
-                    }
-                    var siblings: [FieldSibling] = []
-                    try reader.readArray(path: prefix + "fields." + name) { reader, offset throws(CoreError) in
-                        var author, dot, hlc, value, wall: JSONValue?
-                        try reader.readObject(path: "\(prefix)fields.\(name)[\(offset)]") { reader, member throws(CoreError) in
-                            switch member {
-                            case "author": author = try reader.readValue()
-                            case "dot": dot = try reader.readValue()
-                            case "hlc": hlc = try reader.readValue()
-                            case "value": value = try reader.readValue()
-                            case "wall": wall = try reader.readValue()
-                            default:
-                                throw CoreError(.unexpectedKey, "unknown member", field: "\(prefix)fields.\(name)[\(offset)].\(member)")
-                            }
-                        }
-                        guard let author, let dot, let hlc, let value, let wall else {
-                            var members: [String: JSONValue] = [:]
-                            members["author"] = author
-                            members["dot"] = dot
-                            members["hlc"] = hlc
-                            members["value"] = value
-                            members["wall"] = wall
-                            try Self.expectKeys(members, Self.siblingKeys, path: "\(prefix)fields.\(name)[\(offset)]")
-                            return
-                        }
-                        siblings.append(try Self.sibling(author: author, dot: dot, hlc: hlc, value: value, wall: wall,
-                                                         path: "\(prefix)fields.\(name)[\(offset)]"))
-                    }
-                    guard !siblings.isEmpty else {
-                        throw CoreError(.emptySiblings, "a field must have at least one sibling", field: prefix + "fields." + name)
-                    }
-                    siblings.sort { $0.dot < $1.dot }
-                    fields.append(Field(name: name, siblings: siblings))
+                return
+            }
+            try reader.readObject(path: prefix() + "fields") { reader, name throws(CoreError) in
+                guard Self.isValidFieldName(name) else {
+                    throw CoreError(.invalidFieldName, "field names are ASCII identifiers of at most \(Self.maximumFieldNameLength) bytes", field: prefix() + "fields." + name)
                 }
-            default:
-                throw CoreError(.unexpectedKey, "unknown member", field: prefix + key)
+                var siblings: [FieldSibling] = []
+                try reader.readArray(path: prefix() + "fields." + name) { reader, offset throws(CoreError) in
+                    siblings.append(try Self.sibling(reading: &reader, path: "\(prefix())fields.\(name)[\(offset)]"))
+                }
+                guard !siblings.isEmpty else {
+                    throw CoreError(.emptySiblings, "a field must have at least one sibling", field: prefix() + "fields." + name)
+                }
+                if siblings.count > 1 { siblings.sort { $0.dot < $1.dot } }
+                fields.append(Field(name: name, siblings: siblings))
             }
         }
-        guard sawContext else { throw CoreError(.missingKey, "required member is missing", field: prefix + "context") }
-        guard sawFields else { throw CoreError(.missingKey, "required member is missing", field: prefix + "fields") }
+        for (offset, name) in ["context", "fields"].enumerated() where met & (1 << UInt64(offset)) == 0 {
+            throw CoreError(.missingKey, "required member is missing", field: prefix() + name)
+        }
         try self.init(context: VersionVector(pairs), fields: fields)
+    }
+
+    private static let stateMembers = JSONMemberNames(["context", "fields"])
+    private static let siblingMembers = JSONMemberNames(siblingKeys)
+
+    /// One sibling object, its metadata read as the types it has rather than as JSONValues.
+    private static func sibling(reading reader: inout JSONParser, path: @autoclosure () -> String) throws(CoreError) -> FieldSibling {
+        var author: String?
+        var replica: ReplicaID??
+        var dotParts = 0
+        var counter: JSONValue = .null
+        var hlcParts = 0
+        var hlcMilliseconds: JSONValue = .null
+        var hlcLogical: JSONValue = .null
+        var value: JSONValue?
+        var wall: JSONValue = .null
+        let met = try reader.readObject(path: path(), names: siblingMembers) { reader, member throws(CoreError) in
+            switch member {
+            case 0:
+                author = try reader.readString(orElse: CoreError(.wrongType, "author must be a string", field: path() + ".author"))
+            case 1:
+                // Problems are reported after the whole array is read, in the order the
+                // shape is checked: length and types first, then the replica id.
+                try reader.readArray(path: path() + ".dot") { reader, offset throws(CoreError) in
+                    dotParts += 1
+                    switch offset {
+                    case 0:
+                        replica = .some(try reader.readString(orElse: CoreError(.wrongType, "dot must be [replicaId, counter]",
+                                                                                field: path() + ".dot")) { ReplicaID.parse($0) })
+                    case 1: counter = try reader.readValue()
+                    default: _ = try reader.readValue()
+                    }
+                }
+            case 2:
+                try reader.readArray(path: path() + ".hlc") { reader, offset throws(CoreError) in
+                    hlcParts += 1
+                    switch offset {
+                    case 0: hlcMilliseconds = try reader.readValue()
+                    case 1: hlcLogical = try reader.readValue()
+                    default: _ = try reader.readValue()
+                    }
+                }
+            case 3:
+                value = try reader.readValue()
+            default:
+                wall = try reader.readValue()
+            }
+        }
+        guard met == siblingMembers.all, let author, let value else {
+            for offset in 0..<siblingKeys.count where met & (1 << UInt64(offset)) == 0 {
+                throw CoreError(.missingKey, "required member is missing", field: path() + "." + siblingKeys[offset])
+            }
+            throw CoreError(.missingKey, "required member is missing", field: path())
+        }
+        guard dotParts == 2, case .some(let parsed) = replica else {
+            throw CoreError(.wrongType, "dot must be [replicaId, counter]", field: path() + ".dot")
+        }
+        guard let parsed else {
+            throw CoreError(.invalidReplicaID, "replica ids are lowercase UUIDs", field: path() + ".dot")
+        }
+        let dotCounter = try Self.counter(counter, path: path() + ".dot")
+        guard dotCounter > 0 else {
+            throw CoreError(.negativeCounter, "dot counters are positive", field: path() + ".dot")
+        }
+        guard hlcParts == 2 else {
+            throw CoreError(.wrongType, "hlc must be [milliseconds, logical]", field: path() + ".hlc")
+        }
+        let milliseconds = try Self.counter(hlcMilliseconds, path: path() + ".hlc")
+        let logical = try Self.counter(hlcLogical, path: path() + ".hlc")
+        let wallMilliseconds = try Self.counter(wall, path: path() + ".wall")
+        return FieldSibling(value: value, dot: Dot(replica: parsed, counter: dotCounter),
+                            hlc: HLCTimestamp(milliseconds: milliseconds, logical: logical),
+                            author: author, wallMilliseconds: wallMilliseconds)
     }
 
     private static let siblingKeys = ["author", "dot", "hlc", "value", "wall"]

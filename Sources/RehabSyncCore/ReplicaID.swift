@@ -23,7 +23,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses the 36 bytes of the canonical form; one pass over contiguous memory, since
     /// every sibling of every decoded state carries a replica id.
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReplicaID? {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReplicaID? {
         guard bytes.count == 36 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0

@@ -7,6 +7,8 @@ public struct PullPage: Sendable {
     public let nextCursor: Int64
     public let hasMore: Bool
 
+    private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
+
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
     public init(decoding body: [UInt8], cursor: Int64) throws(CoreError) {
         var records: [IncomingRecord] = []
@@ -22,12 +24,12 @@ public struct PullPage: Sendable {
                     var collection: String?
                     var id: String?
                     var state: RecordState?
-                    try reader.readObject(path: "records[\(index)]") { reader, member throws(CoreError) in
+                    try reader.readObject(path: "records[\(index)]", names: Self.recordMembers, skippingUnknown: true) {
+                        reader, member throws(CoreError) in
                         switch member {
-                        case "collection": collection = try reader.readValue().stringValue
-                        case "id": id = try reader.readValue().stringValue
-                        case "state": state = try RecordState(reading: &reader, path: "records[\(index)].state")
-                        default: _ = try reader.readValue()
+                        case 0: collection = try reader.readValue().stringValue
+                        case 1: id = try reader.readValue().stringValue
+                        default: state = try RecordState(reading: &reader, path: "records[\(index)].state")
                         }
                     }
                     guard let collection, let id, let state else {

@@ -36,24 +36,25 @@ struct PushBatch: Sendable {
         self.records = records
     }
 
-    private static func record(_ reader: inout JSONParser, path: String, seen: inout Set<RecordKey>) throws(CoreError) -> IncomingRecord {
+    private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
+
+    private static func record(_ reader: inout JSONParser, path: @autoclosure () -> String, seen: inout Set<RecordKey>) throws(CoreError) -> IncomingRecord {
         var collection: String?
         var id: String?
         var state: RecordState?
-        try reader.readObject(path: path) { reader, key throws(CoreError) in
-            switch key {
-            case "collection": collection = try reader.readValue().stringValue
-            case "id": id = try reader.readValue().stringValue
-            case "state": state = try RecordState(reading: &reader, path: path + ".state")
-            default: throw CoreError(.unexpectedKey, "unknown member", field: path + "." + key)
+        try reader.readObject(path: path(), names: recordMembers) { reader, member throws(CoreError) in
+            switch member {
+            case 0: collection = try reader.readValue().stringValue
+            case 1: id = try reader.readValue().stringValue
+            default: state = try RecordState(reading: &reader, path: path() + ".state")
             }
         }
         guard let collection, let id, let state else {
-            throw CoreError(.missingKey, "each record is {\"collection\": string, \"id\": string, \"state\": object}", field: path)
+            throw CoreError(.missingKey, "each record is {\"collection\": string, \"id\": string, \"state\": object}", field: path())
         }
         let key = RecordKey(collection: collection, recordID: id)
         guard seen.insert(key).inserted else {
-            throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path)
+            throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path())
         }
         return IncomingRecord(key: key, state: state)
     }

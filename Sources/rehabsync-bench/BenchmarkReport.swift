@@ -61,3 +61,9 @@ func measure(_ body: () throws -> Void) rethrows -> Double {
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
+
+/// A progress line on stderr, so that a long run shows which phase it is in and a
+/// profiler can be attached when the measured phase begins.
+func progress(_ message: String) {
+    FileHandle.standardError.write(Data("rehabsync-bench: \(message)\n".utf8))
+}

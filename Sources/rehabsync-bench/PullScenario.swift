@@ -25,6 +25,7 @@ struct PullScenario {
             start += count
         }
         let reader = try server.enrol(unit: unit)
+        progress("loaded \(records) records; pulling")
         var cursor: Int64 = 0
         var pulled = 0
         var decodeSeconds = 0.0

@@ -32,6 +32,7 @@ struct PushScenario {
             bodies.append(batches)
         }
         let prepared = bodies
+        progress("prepared \(bodies.count * (bodies.first?.count ?? 0)) batches; pushing")
         let failures = Mutex<[String]>([])
         let seconds = measure {
             DispatchQueue.concurrentPerform(iterations: devices) { index in

@@ -108,6 +108,76 @@ struct JSONReaderTests {
         #expect(seen == ["a", "a[0]=1", "a[1]=2", #"a[2]={"b":"c"}"#, "d"])
     }
 
+    @Test(arguments: [
+        (#"{"b":1,"a":2,"b":3}"#, "b"),
+        (#"{"d":1,"c":2,"b":3,"a":4,"e":5,"c":6}"#, "c"),
+        (#"{"a":1,"a":2}"#, "a"),
+        (#"{"é":1,"e\u0301":2}"#, "e\u{301}"),
+    ])
+    func findsADuplicateKeyWhateverTheOrderOfTheNames(text: String, duplicate: String) {
+        #expect { try JSONParser.parse(text) } throws: { error in
+            (error as? CoreError)?.code == .malformedJSON && (error as? CoreError)?.field == duplicate
+        }
+    }
+
+    static let names = JSONMemberNames(["author", "dot", "value"])
+
+    @Test func matchesKnownMemberNamesAsWrittenOrEscaped() throws {
+        var reader = JSONParser(Array(#"{"value":1,"\u0061uthor":"x"}"#.utf8))
+        var met: [Int] = []
+        let mask = try reader.readObject(path: "s", names: Self.names) { reader, offset throws(CoreError) in
+            met.append(offset)
+            _ = try reader.readValue()
+        }
+        #expect(met == [2, 0])
+        #expect(mask == 0b101)
+        #expect(mask != Self.names.all)
+    }
+
+    @Test(arguments: [
+        (#"{"author":1,"author":2}"#, CoreError.Code.malformedJSON, "s.author"),
+        (#"{"author":1,"wall":2}"#, CoreError.Code.unexpectedKey, "s.wall"),
+        (#"[1]"#, CoreError.Code.wrongType, "s"),
+    ])
+    func refusesUnknownAndRepeatedKnownMembers(text: String, code: CoreError.Code, field: String) {
+        var reader = JSONParser(Array(text.utf8))
+        #expect {
+            try reader.readObject(path: "s", names: Self.names) { reader, _ throws(CoreError) in _ = try reader.readValue() }
+        } throws: { error in
+            (error as? CoreError)?.code == code && (error as? CoreError)?.field == field
+        }
+    }
+
+    @Test func skipsUnknownMembersOnlyWhenAsked() throws {
+        var reader = JSONParser(Array(#"{"dot":[1,{"x":2}],"extra":{"y":[3]},"value":4}"#.utf8))
+        var values: [String] = []
+        let mask = try reader.readObject(path: "", names: Self.names, skippingUnknown: true) { reader, _ throws(CoreError) in
+            values.append(try reader.readValue().canonicalText)
+        }
+        try reader.finish()
+        #expect(values == [#"[1,{"x":2}]"#, "4"])
+        #expect(mask == 0b110)
+        var twice = JSONParser(Array(#"{"extra":1,"extra":2}"#.utf8))
+        #expect(throws: CoreError.self) {
+            try twice.readObject(path: "", names: Self.names, skippingUnknown: true) { reader, _ throws(CoreError) in
+                _ = try reader.readValue()
+            }
+        }
+    }
+
+    @Test func readsStringsAsBytesAndRefusesOtherTypes() throws {
+        var reader = JSONParser(Array(#"["abc", "\u0041\n", 7]"#.utf8))
+        var results: [String?] = []
+        try reader.readArray(path: "") { reader, offset throws(CoreError) in
+            if offset < 2 {
+                results.append(try reader.readString(orElse: CoreError(.wrongType, "x")) { String(decoding: $0, as: UTF8.self) })
+            } else {
+                #expect(throws: CoreError(.wrongType, "a string")) { try reader.readString(orElse: CoreError(.wrongType, "a string")) }
+            }
+        }
+        #expect(results == ["abc", "A\n"])
+    }
+
     @Test func namesThePathWhenTheShapeIsWrong() {
         var reader = JSONParser(Array("[1]".utf8))
         #expect { try reader.readObject(path: "records[2]") { _, _ throws(CoreError) in } } throws: { error in
