@@ -1,43 +1,84 @@
 import RehabSyncCore
 
-/// One entry of the access log that PDL and HSLF-FS 2016:40 ask for: who (device and
-/// clinician), which care units, which patient and record, what action, when. Entries are
-/// chained: each one's hash covers the previous hash and its own canonical encoding.
+/// One entry of the access log that PDL and HSLF-FS 2016:40 ask for: which device did
+/// what, when, and to which records, each with its clinician(s), care units and patient.
+///
+/// One request makes one entry per action, however many records it touched: a pull page
+/// of 5,000 records is one `deliver` entry with 5,000 subjects. Entries are chained: each
+/// one's hash covers the previous hash and the entry's canonical encoding, subjects
+/// included, so editing any subject breaks the chain as surely as editing the entry.
 public struct AuditEntry: Hashable, Sendable {
     public let id: Int64
     public let atMilliseconds: Int64
     /// The device's replica id, or `admin` for administrative calls.
     public let device: String
-    /// HSA-id(s) of the clinician(s), comma-separated when one write carried several.
-    public let clinician: String?
-    public let units: [String]
-    public let patient: String?
-    public let collection: String?
-    public let recordID: String?
     public let action: String
+    /// The subjects as stored: the canonical JSON array the hash covers.
+    public let subjectsText: [UInt8]
     public let previousHash: String
     public let hash: String
 
     /// What the hash covers besides the previous hash: every field but the hashes, as
-    /// canonical JSON (keys in byte order). Written directly: one entry per delivered
-    /// record makes this hot on every pull.
+    /// canonical JSON (keys in byte order), with the stored subjects copied in as they are.
     var canonicalBytes: [UInt8] {
-        var writer = CanonicalWriter(capacity: 256)
-        func optional(_ text: String?) {
-            if let text { writer.appendString(text) } else { writer.append("null") }
-        }
+        var writer = CanonicalWriter(capacity: 128 + subjectsText.count)
         writer.append(#"{"action":"#)
         writer.appendString(action)
         writer.append(#","at":"#)
         writer.appendInteger(atMilliseconds)
-        writer.append(#","clinician":"#)
-        optional(clinician)
-        writer.append(#","collection":"#)
-        optional(collection)
         writer.append(#","device":"#)
         writer.appendString(device)
         writer.append(#","id":"#)
         writer.appendInteger(id)
+        writer.append(#","subjects":"#)
+        subjectsText.withUnsafeBufferPointer { writer.append($0) }
+        writer.append(UInt8(ascii: "}"))
+        return writer.bytes
+    }
+
+    /// The subjects decoded; nil if the stored text is not what the log writes.
+    var subjects: [AuditSubject]? {
+        guard let array = (try? JSONParser.parse(subjectsText))?.arrayValue else { return nil }
+        var subjects: [AuditSubject] = []
+        for element in array {
+            guard let subject = AuditSubject(json: element) else { return nil }
+            subjects.append(subject)
+        }
+        return subjects
+    }
+
+    /// One subject of the entry as an extract shows it: the entry's who, what and when
+    /// with the subject's record, patient, units and clinician.
+    func json(_ subject: AuditSubject) -> JSONValue {
+        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+        return .object([
+            "id": .integer(id), "at": .integer(atMilliseconds), "device": .string(device),
+            "clinician": optional(subject.clinician), "units": .array(subject.units.map(JSONValue.string)),
+            "patient": optional(subject.patient), "collection": optional(subject.collection), "record": optional(subject.recordID),
+            "action": .string(action), "hash": .string(hash),
+        ])
+    }
+}
+
+/// What one audit entry is about: a record (with its patient and care units), or for
+/// administrative actions a device or a unit.
+struct AuditSubject: Hashable, Sendable {
+    /// HSA-id(s) of the clinician(s), comma-separated when one write carried several.
+    let clinician: String?
+    let units: [String]
+    let patient: String?
+    let collection: String?
+    let recordID: String?
+
+    /// Writes the canonical encoding: `{"clinician","collection","patient","record","units"}`.
+    func write(to writer: inout CanonicalWriter) {
+        func optional(_ text: String?) {
+            if let text { writer.appendString(text) } else { writer.append("null") }
+        }
+        writer.append(#"{"clinician":"#)
+        optional(clinician)
+        writer.append(#","collection":"#)
+        optional(collection)
         writer.append(#","patient":"#)
         optional(patient)
         writer.append(#","record":"#)
@@ -48,43 +89,49 @@ public struct AuditEntry: Hashable, Sendable {
             writer.appendString(unit)
         }
         writer.append("]}")
+    }
+
+    /// The canonical JSON array of `subjects`, as stored and hashed.
+    static func encode(_ subjects: [AuditSubject]) -> [UInt8] {
+        var writer = CanonicalWriter(capacity: 2 + subjects.count * 128)
+        writer.append(UInt8(ascii: "["))
+        for (offset, subject) in subjects.enumerated() {
+            if offset > 0 { writer.append(UInt8(ascii: ",")) }
+            subject.write(to: &writer)
+        }
+        writer.append(UInt8(ascii: "]"))
         return writer.bytes
     }
 
-    /// The entry as JSON for an extract.
-    var json: JSONValue {
-        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
-        return .object([
-            "id": .integer(id), "at": .integer(atMilliseconds), "device": .string(device),
-            "clinician": optional(clinician), "units": .array(units.map(JSONValue.string)),
-            "patient": optional(patient), "collection": optional(collection), "record": optional(recordID),
-            "action": .string(action), "hash": .string(hash),
-        ])
+    init(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
+        self.clinician = clinician
+        self.units = units
+        self.patient = patient
+        self.collection = collection
+        self.recordID = recordID
     }
-}
 
-/// An entry about to be appended; the log gives it its id, time and hashes.
-struct AuditDraft: Sendable {
-    let device: String
-    let clinician: String?
-    let units: [String]
-    let patient: String?
-    let collection: String?
-    let recordID: String?
-    let action: AuditAction
+    init?(json: JSONValue) {
+        guard let members = json.objectValue, let units = members["units"]?.arrayValue else { return nil }
+        clinician = members["clinician"]?.stringValue
+        self.units = units.compactMap(\.stringValue)
+        patient = members["patient"]?.stringValue
+        collection = members["collection"]?.stringValue
+        recordID = members["record"]?.stringValue
+    }
 }
 
 /// The actions the log records.
 enum AuditAction: String, Sendable {
-    /// A record changed by a push.
+    /// Records changed by a push.
     case write
-    /// A record delivered in a pull.
+    /// Records delivered in a pull.
     case deliver
     /// A record read one at a time.
     case read
     case enrolDevice = "enrol-device"
     case revokeDevice = "revoke-device"
-    /// A record was opened to another unit (a handover's receiving unit).
+    /// Records opened to another unit (a handover's receiving unit).
     case grant
     /// A patient's log extract was taken.
     case extract

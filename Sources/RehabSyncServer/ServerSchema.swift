@@ -27,19 +27,29 @@ enum ServerSchema {
                     id INTEGER PRIMARY KEY,
                     at INTEGER NOT NULL,
                     device TEXT NOT NULL,
-                    clinician TEXT,
-                    units TEXT NOT NULL,
-                    patient TEXT,
-                    collection TEXT,
-                    record_id TEXT,
                     action TEXT NOT NULL,
+                    -- The records (or devices, or units) the entry is about, as the
+                    -- canonical JSON array the hash covers: one entry per request and
+                    -- action, so that a pull of thousands of records is one row and
+                    -- one hash rather than thousands.
+                    subjects TEXT NOT NULL,
                     previous_hash TEXT NOT NULL,
                     hash TEXT NOT NULL
                 );
-                CREATE INDEX audit_by_patient ON audit (patient, id) WHERE patient IS NOT NULL;
+                -- Which entries concern a patient, for extracts; verify checks it
+                -- against the subjects.
+                CREATE TABLE audit_patients (
+                    patient TEXT NOT NULL,
+                    entry INTEGER NOT NULL,
+                    PRIMARY KEY (patient, entry)
+                ) WITHOUT ROWID;
                 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
                     BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                CREATE TRIGGER audit_patients_no_update BEFORE UPDATE ON audit_patients
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                CREATE TRIGGER audit_patients_no_delete BEFORE DELETE ON audit_patients
                     BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
                 CREATE TABLE audit_head (
                     singleton INTEGER PRIMARY KEY CHECK (singleton = 1),

@@ -34,18 +34,20 @@ extension SyncService {
                                             validator: validator, queries: transaction.queries))
             }
             let results = try transaction.merge(batch.records)
-            var drafts: [AuditDraft] = []
+            var writes: [AuditSubject] = []
+            var grants: [AuditSubject] = []
             for (offset, result) in results.enumerated() where result.changed {
                 if result.key.collection == CollectionName.handovers.rawValue {
-                    try travelWithHandover(result.key, device: device, transaction: &transaction, drafts: &drafts)
+                    try travelWithHandover(result.key, device: device, transaction: &transaction, grants: &grants)
                 }
-                drafts.append(AuditDraft(device: device.replicaID.description, clinician: clinicians[offset],
-                                         units: result.record.careUnits, patient: result.record.patient,
-                                         collection: result.key.collection, recordID: result.key.recordID, action: .write))
+                writes.append(AuditSubject(clinician: clinicians[offset], units: result.record.careUnits, patient: result.record.patient,
+                                           collection: result.key.collection, recordID: result.key.recordID))
             }
-            try AuditLog.append(drafts, at: time, connection: connection)
+            let deviceID = device.replicaID.description
+            try AuditLog.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
+            try AuditLog.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
-            return PushReceipt(accepted: results.count, changed: drafts.count, results: results)
+            return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }
         metrics.recordsPushed(receipt.changed)
         return receipt
@@ -156,7 +158,7 @@ extension SyncService {
     /// may see them. Only records the sending unit holds for the same patient travel, and
     /// only when the pushing device works in the sending unit; each grant is audited.
     private func travelWithHandover(_ key: RecordKey, device: Device,
-                                    transaction: inout RecordTransaction, drafts: inout [AuditDraft]) throws {
+                                    transaction: inout RecordTransaction, grants: inout [AuditSubject]) throws {
         guard let stored = try transaction.queries.record(key) else { return }
         let values = try stored.state().provisionalValues
         guard values["voided"] == nil, let sending = values["sendingUnit"]?.stringValue, device.units.contains(sending),
@@ -173,8 +175,8 @@ extension SyncService {
             guard let record = try transaction.queries.record(target), record.patient == patient,
                 record.careUnits.contains(sending), try transaction.grant(target, to: receiving)
             else { continue }
-            drafts.append(AuditDraft(device: device.replicaID.description, clinician: nil, units: [sending, receiving],
-                                     patient: patient, collection: target.collection, recordID: target.recordID, action: .grant))
+            grants.append(AuditSubject(clinician: nil, units: [sending, receiving], patient: patient,
+                                       collection: target.collection, recordID: target.recordID))
         }
     }
 }

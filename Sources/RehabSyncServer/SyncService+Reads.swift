@@ -49,9 +49,9 @@ extension SyncService {
         let page = PullPage(records: records, nextCursor: records.last?.sequence ?? since, hasMore: hasMore)
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append(records.map { record in
-                AuditDraft(device: device.replicaID.description, clinician: clinician, units: record.careUnits,
-                           patient: record.patient, collection: record.collection, recordID: record.recordID, action: .deliver)
+            try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
+                AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
+                             collection: record.collection, recordID: record.recordID)
             }, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: page.nextCursor, at: time, connection: connection)
         }
@@ -68,9 +68,9 @@ extension SyncService {
         }
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append([AuditDraft(device: device.replicaID.description, clinician: clinician, units: record.careUnits,
-                                            patient: record.patient, collection: collection, recordID: id, action: .read)],
-                                at: time, connection: connection)
+            try AuditLog.append(.read, device: device.replicaID.description, subjects: [
+                AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient, collection: collection, recordID: id),
+            ], at: time, connection: connection)
         }
         return record
     }
@@ -115,8 +115,9 @@ extension SyncService {
         do { _ = try HSAID(unit) } catch { throw SyncError.badRequest(error.rule, error.message, field: "unit") }
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: [unit], patient: nil, collection: nil,
-                                            recordID: nil, action: .dump)], at: time, connection: connection)
+            try AuditLog.append(.dump, device: "admin", subjects: [
+                AuditSubject(clinician: nil, units: [unit], patient: nil, collection: nil, recordID: nil),
+            ], at: time, connection: connection)
         }
         return try dumpLines(units: [unit])
     }
@@ -130,10 +131,11 @@ extension SyncService {
     public func auditExtract(patient: String) throws -> JSONValue {
         let time = now()
         return try store.write { _, connection in
-            let entries = try AuditLog.entries(patient: patient, connection: connection)
-            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: [], patient: patient, collection: nil,
-                                            recordID: nil, action: .extract)], at: time, connection: connection)
-            return JSONValue.object(["patient": .string(patient), "entries": .array(entries.map(\.json))])
+            let entries = try AuditLog.extract(patient: patient, connection: connection)
+            try AuditLog.append(.extract, device: "admin", subjects: [
+                AuditSubject(clinician: nil, units: [], patient: patient, collection: nil, recordID: nil),
+            ], at: time, connection: connection)
+            return JSONValue.object(["patient": .string(patient), "entries": .array(entries)])
         }
     }
 

@@ -61,8 +61,9 @@ public final class SyncService: Sendable {
         let time = now()
         let enrolled = try store.write { _, connection in
             let (device, token) = try DeviceRegistry.enrol(name: trimmed, units: Array(Set(units)), at: time, connection: connection)
-            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: device.units, patient: nil, collection: nil,
-                                            recordID: device.replicaID.description, action: .enrolDevice)], at: time, connection: connection)
+            try AuditLog.append(.enrolDevice, device: "admin", subjects: [
+                AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: device.replicaID.description),
+            ], at: time, connection: connection)
             return EnrolResult(device: device, token: token)
         }
         return (enrolled.device, enrolled.token)
@@ -81,8 +82,9 @@ public final class SyncService: Sendable {
         let time = now()
         let device = try store.write { _, connection -> Device? in
             guard let device = try DeviceRegistry.revoke(replica, at: time, connection: connection) else { return nil }
-            try AuditLog.append([AuditDraft(device: "admin", clinician: nil, units: device.units, patient: nil, collection: nil,
-                                            recordID: replicaText, action: .revokeDevice)], at: time, connection: connection)
+            try AuditLog.append(.revokeDevice, device: "admin", subjects: [
+                AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: replicaText),
+            ], at: time, connection: connection)
             return device
         }
         guard let device else { throw SyncError.notFound("no device with this replica id") }

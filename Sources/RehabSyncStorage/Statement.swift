@@ -125,6 +125,22 @@ public final class Statement {
         try value.withUnsafeBytes { try bind(bytes: $0, at: index) }
     }
 
+    /// Binds UTF-8 bytes to the 1-based parameter `index` as TEXT, for text built as bytes
+    /// (canonical JSON) that should read as text in SQLite's own tools. The caller
+    /// guarantees valid UTF-8; SQLite copies the bytes.
+    public func bind(utf8 bytes: [UInt8], at index: Int32) throws {
+        guard bytes.count <= Int(Int32.max) else { throw error(SQLITE_TOOBIG) }
+        let code = bytes.withUnsafeBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else {
+                return sqlite3_bind_text(handle, index, "", 0, rehabsync_sqlite_transient())
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(buffer.count), rehabsync_sqlite_transient())
+            }
+        }
+        guard code == SQLITE_OK else { throw error(code) }
+    }
+
     /// Binds NULL to the 1-based parameter `index`.
     public func bindNull(at index: Int32) throws {
         let code = sqlite3_bind_null(handle, index)

@@ -95,6 +95,6 @@ struct PushIntegrityTests {
         _ = try service.push(device: sender, body: F.body([("handovers", "h1", handover)]))
         let actions = try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue?
             .compactMap { $0.objectValue?["action"]?.stringValue }
-        #expect(actions == ["write", "grant", "write"])
+        #expect(actions == ["write", "write", "grant"])
     }
 }

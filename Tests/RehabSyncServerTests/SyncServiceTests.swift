@@ -153,7 +153,7 @@ struct SyncServiceTests {
         // Someone with file access edits an entry, getting past the append-only triggers.
         let raw = try Connection(path: scratch.path("server.sqlite"), readOnly: false, busyTimeoutMilliseconds: 1_000)
         try raw.execute("DROP TRIGGER audit_no_update")
-        try raw.execute("UPDATE audit SET clinician = 'SE2321000016-X999' WHERE action = 'deliver'")
+        try raw.execute("UPDATE audit SET subjects = replace(subjects, 'SE2321000016-R009', 'SE2321000016-X999') WHERE action = 'deliver'")
         let verdict = try service.verifyAudit().objectValue
         #expect(verdict?["ok"] == .bool(false))
         #expect(verdict?["problem"]?.stringValue?.contains("altered") == true)
@@ -171,12 +171,50 @@ struct SyncServiceTests {
         #expect(try service.verifyAudit().objectValue?["ok"] == .bool(false))
     }
 
+    @Test func aPullPageIsOneAuditEntryThatNamesEveryRecordDelivered() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        _ = try service.push(device: device, body: F.body([
+            ("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID, counter: 1)),
+            ("carePlans", "p2", try F.state(F.plan(), replica: device.replicaID, counter: 2)),
+        ]))
+        _ = try service.pull(device: device, clinician: F.nurse, since: 0, limit: nil)
+        let entries = try #require(try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue)
+        let items = entries.compactMap { entry -> String? in
+            guard let members = entry.objectValue, case .integer(let id) = members["id"],
+                let action = members["action"]?.stringValue, let record = members["record"]?.stringValue else { return nil }
+            return "\(id) \(action) \(record)"
+        }
+        // Entry 1 is the enrolment; each request then makes one entry for all its records.
+        #expect(items == ["2 write p1", "2 write p2", "3 deliver p1", "3 deliver p2"])
+    }
+
+    @Test func removingARowOfThePatientIndexIsDetected() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        _ = try service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
+        #expect(try service.verifyAudit().objectValue?["ok"] == .bool(true))
+        let raw = try Connection(path: scratch.path("server.sqlite"), readOnly: false, busyTimeoutMilliseconds: 1_000)
+        try raw.execute("DROP TRIGGER audit_patients_no_delete")
+        try raw.execute("DELETE FROM audit_patients")
+        let verdict = try service.verifyAudit().objectValue
+        #expect(verdict?["ok"] == .bool(false))
+        #expect(verdict?["problem"]?.stringValue?.contains("patient index") == true)
+        #expect(try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue?.isEmpty == true)
+    }
+
     @Test func auditEntriesCannotBeChangedThroughSQLWhileTheTriggersStand() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)
-        _ = try service.enrol(name: "Laptop", units: [F.unitA])
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        _ = try service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
         #expect(throws: DatabaseError.self) {
             try service.store.database.write { try $0.execute("DELETE FROM audit") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try service.store.database.write { try $0.execute("UPDATE audit_patients SET entry = entry + 1") }
         }
     }
 
