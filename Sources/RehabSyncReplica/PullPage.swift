@@ -7,6 +7,39 @@ public struct PullPage: Sendable {
     public let nextCursor: Int64
     public let hasMore: Bool
 
+    /// The page's `hasMore` and `nextCursor` read from its opening bytes, without decoding
+    /// its records, so that a client can ask for the next page while it decodes this one.
+    /// The server writes them first (members in canonical order); nil when a page does not
+    /// begin `{"hasMore":<bool>,"nextCursor":<integer>,`, and then only a full decode tells.
+    public static func cursor(peekingAt body: [UInt8]) -> (hasMore: Bool, nextCursor: Int64)? {
+        func expect(_ literal: String, at offset: inout Int) -> Bool {
+            let bytes = Array(literal.utf8)
+            guard body.count >= offset + bytes.count, body[offset..<(offset + bytes.count)].elementsEqual(bytes) else { return false }
+            offset += bytes.count
+            return true
+        }
+        var offset = 0
+        guard expect(#"{"hasMore":"#, at: &offset) else { return nil }
+        let hasMore: Bool
+        if expect("true", at: &offset) {
+            hasMore = true
+        } else if expect("false", at: &offset) {
+            hasMore = false
+        } else {
+            return nil
+        }
+        guard expect(#","nextCursor":"#, at: &offset) else { return nil }
+        var cursor: Int64 = 0
+        var digits = 0
+        while offset < body.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(body[offset]), digits < 16 {
+            cursor = cursor * 10 + Int64(body[offset] - UInt8(ascii: "0"))
+            offset += 1
+            digits += 1
+        }
+        guard digits > 0, offset < body.count, body[offset] == UInt8(ascii: ",") else { return nil }
+        return (hasMore, cursor)
+    }
+
     private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
 
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
