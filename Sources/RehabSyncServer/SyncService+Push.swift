@@ -23,24 +23,45 @@ extension SyncService {
     /// Joins a batch of record states into the server's copy: all of it in one transaction,
     /// or nothing. Refused whole with 403 if any record lies outside the device's units, and
     /// with 422 if any record breaks a domain rule. Re-sending a batch changes nothing.
+    ///
+    /// Every record is joined and checked on a reader first, in parallel with other pushes;
+    /// the single writer then only stores what is still current, and checks again any
+    /// record that another push changed in the meantime.
     public func push(device: Device, body: [UInt8]) throws -> PushReceipt {
         let batch = try PushBatch(json: body, maximumRecords: configuration.maximumBatchRecords)
         let time = now()
         let validator = validator(at: time)
-        let receipt = try store.write { transaction, connection -> PushReceipt in
-            var clinicians: [String?] = []
-            for (index, incoming) in batch.records.enumerated() {
-                clinicians.append(try check(incoming, at: "records[\(index)]", device: device, time: time,
-                                            validator: validator, queries: transaction.queries))
+        let prepared = try store.read { queries in
+            try batch.records.enumerated().map { index, incoming in
+                let merge = try store.prepareMerge(incoming, queries: queries)
+                return CheckedMerge(merge: merge, clinicians: try check(merge, at: "records[\(index)]", device: device, time: time,
+                                                                       validator: validator, queries: queries))
             }
-            let results = try transaction.merge(batch.records)
+        }
+        let receipt = try store.write { transaction, connection -> PushReceipt in
+            var results: [MergeResult] = []
             var writes: [AuditSubject] = []
             var grants: [AuditSubject] = []
-            for (offset, result) in results.enumerated() where result.changed {
+            for (index, checked) in prepared.enumerated() {
+                var clinicians = checked.clinicians
+                var applied = try transaction.apply(checked.merge)
+                if applied == nil {
+                    let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
+                    clinicians = try check(merge, at: "records[\(index)]", device: device, time: time,
+                                           validator: validator, queries: transaction.queries)
+                    applied = try transaction.apply(merge)
+                }
+                // Inside the writer nothing moves a record between a read and an apply, so
+                // this is a programming error, answered 500 rather than trapping.
+                guard let result = applied else {
+                    throw SyncError(status: 500, code: "internal_error", message: "a record moved inside its own transaction")
+                }
+                results.append(result)
+                guard result.changed else { continue }
                 if result.key.collection == CollectionName.handovers.rawValue {
                     try travelWithHandover(result.key, device: device, transaction: &transaction, grants: &grants)
                 }
-                writes.append(AuditSubject(clinician: clinicians[offset], units: result.record.careUnits, patient: result.record.patient,
+                writes.append(AuditSubject(clinician: clinicians, units: result.record.careUnits, patient: result.record.patient,
                                            collection: result.key.collection, recordID: result.key.recordID))
             }
             let deviceID = device.replicaID.description
@@ -53,21 +74,26 @@ extension SyncService {
         return receipt
     }
 
+    /// A merge that passed the checks, with the clinicians whose writes it brings.
+    private struct CheckedMerge: Sendable {
+        let merge: PreparedMerge
+        let clinicians: String?
+    }
+
     /// The checks a record must pass before anything of its batch is stored. Returns the
     /// clinicians whose writes the record brings, for the audit log.
-    private func check(_ incoming: IncomingRecord, at path: String, device: Device, time: Int64,
+    private func check(_ merge: PreparedMerge, at path: String, device: Device, time: Int64,
                        validator: RecordValidator, queries: RecordQueries) throws -> String? {
-        let key = incoming.key
-        let stored = try queries.record(key)
+        let key = merge.key
         // A device may only touch records it can see now, and only leave them where it can
         // still see them: otherwise one clinic could write into another's patients.
-        if let stored, !device.canSee(stored.careUnits) {
+        if let stored = merge.stored, !device.canSee(stored.careUnits) {
             throw SyncError.forbidden("this record belongs to care units the device is not enrolled for", field: path)
         }
-        let before = try stored?.state()
-        try checkHistory(of: incoming.state, against: before, at: path, device: device)
-        let after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
-        if after == before { return nil }
+        let before = merge.before
+        try checkHistory(of: merge.incoming, against: before, at: path, device: device)
+        let after = merge.after
+        if !merge.changed { return nil }
         let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (try queries.grants(of: key))
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)

@@ -45,6 +45,14 @@ public struct RecordQueries {
         return (found.0, record)
     }
 
+    /// Where a record stands: its row and sequence number, without reading its state.
+    func position(of key: RecordKey) throws -> (rowID: Int64, sequence: Int64)? {
+        let statement = try connection.cachedStatement("SELECT id, seq FROM records WHERE collection = ? AND record_id = ?")
+        try statement.bind(key.collection, at: 1)
+        try statement.bind(key.recordID, at: 2)
+        return try statement.firstRow(nil) { ($0.int64(at: 0), $0.int64(at: 1)) }
+    }
+
     /// Units granted sight of a record besides its own placement, sorted.
     public func grants(of key: RecordKey) throws -> [String] {
         let statement = try connection.cachedStatement(

@@ -54,6 +54,12 @@ public final class RecordStore: Sendable {
         }
     }
 
+    /// Works out the merge of `incoming` against what `queries` sees (a reader's snapshot,
+    /// or a transaction's), for ``RecordTransaction/apply(_:)`` to store later.
+    public func prepareMerge(_ incoming: IncomingRecord, queries: RecordQueries) throws -> PreparedMerge {
+        try PreparedMerge(incoming, queries: queries, rule: placement)
+    }
+
     /// Runs `body` on a read-only snapshot.
     public func read<T: Sendable>(_ body: (RecordQueries) throws -> T) throws -> T {
         try database.read { connection in try body(RecordQueries(connection: connection)) }

@@ -57,26 +57,38 @@ public struct RecordTransaction {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
-            let existing = try queries.row(for: item.key)
-            let before = try existing.map { try $0.record.state() }
-            let joined = before.map { $0.joined(with: item.state) } ?? item.state
-            if let existing, joined == before {
-                results.append(MergeResult(key: item.key, changed: false, record: existing.record))
-                continue
+            let prepared = try PreparedMerge(item, queries: queries, rule: placement)
+            if prepared.changed { try check(item.key, prepared.before, prepared.after) }
+            // Safe to unwrap: within the writer, nothing can move the record between the
+            // read that prepared the merge and this apply.
+            guard let result = try apply(prepared) else {
+                throw DatabaseError.misuse("record \(item.key.recordID) changed inside its own transaction")
             }
-            try check(item.key, before, joined)
-            observeClocks(of: item.state)
-            // Our own writes coming back (after a restore from backup, or a replica created
-            // again for the same device) must never be followed by a reused dot.
-            let ownCounter = item.state.context[clockState.replicaID]
-            if ownCounter > clockState.counter {
-                clockState.counter = ownCounter
-                clockDirty = true
-            }
-            let record = try save(item.key, state: joined, rowID: existing?.rowID, previous: existing?.record)
-            results.append(MergeResult(key: item.key, changed: true, record: record))
+            results.append(result)
         }
         return results
+    }
+
+    /// Stores a merge prepared on a snapshot (``RecordStore/prepareMerge(_:queries:)``), if
+    /// the record is still as the snapshot saw it; nil when another write has moved it on
+    /// since, and the merge must be prepared (and checked) again.
+    public mutating func apply(_ prepared: PreparedMerge) throws -> MergeResult? {
+        let current = try queries.position(of: prepared.key)
+        guard current?.sequence == prepared.stored?.sequence else { return nil }
+        if let stored = prepared.stored, !prepared.changed {
+            return MergeResult(key: prepared.key, changed: false, record: stored)
+        }
+        observeClocks(of: prepared.incoming)
+        // Our own writes coming back (after a restore from backup, or a replica created
+        // again for the same device) must never be followed by a reused dot.
+        let ownCounter = prepared.incoming.context[clockState.replicaID]
+        if ownCounter > clockState.counter {
+            clockState.counter = ownCounter
+            clockDirty = true
+        }
+        let record = try save(prepared.key, state: prepared.after, bytes: prepared.bytes, placement: prepared.placement,
+                              rowID: current?.rowID, previous: prepared.stored)
+        return MergeResult(key: prepared.key, changed: true, record: record)
     }
 
     /// Lets `unit` see the record at `key` from now on, whatever its own fields say. If the
@@ -122,13 +134,20 @@ public struct RecordTransaction {
     }
 
     private mutating func save(_ key: RecordKey, state: RecordState, rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
-        var where_ = try placement(key.collection, state)
+        try save(key, state: state, bytes: state.canonicalBytes, placement: try placement(key.collection, state),
+                 rowID: rowID, previous: previous)
+    }
+
+    /// Stores `state`, already encoded as `bytes` and placed by its fields, with the next
+    /// sequence number; the record's grants are added to its units here, under the writer.
+    private mutating func save(_ key: RecordKey, state: RecordState, bytes: [UInt8], placement fields: RecordPlacement,
+                               rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
+        var where_ = fields
         let granted = try queries.grants(of: key)
         if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
         clockState.sequence += 1
         clockDirty = true
         let sequence = clockState.sequence
-        let bytes = state.canonicalBytes
         let connection = queries.connection
         let row: Int64
         if let rowID {

@@ -32,6 +32,7 @@ struct PullScenario {
         let fetchFailure = Mutex<BenchFailure?>(nil)
         var pulled = 0
         var decodeSeconds = 0.0
+        let cpuBefore = processCPUSeconds()
         let seconds = try measure {
             // One thread fetches, reading each page's cursor from its opening bytes to ask
             // for the next at once; this one decodes, as a replica would, every state in
@@ -66,11 +67,13 @@ struct PullScenario {
                 cursor = page.nextCursor
             }
         }
+        let cpuSeconds = processCPUSeconds() - cpuBefore
         if let failure = fetchFailure.withLock({ $0 }) { throw failure }
         guard pulled == records else { throw BenchFailure("pulled \(pulled) of \(records) records") }
         var report = BenchmarkReport(scenario: "pull", records: pulled, seconds: seconds,
                                      recordsPerSecond: Double(pulled) / seconds, rawRecordsPerSecond: nil)
-        report.extra = [("page_records", Double(pageSize)), ("client_decode_seconds", decodeSeconds)]
+        report.extra = [("page_records", Double(pageSize)), ("client_decode_seconds", decodeSeconds),
+                        ("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(max(pulled, 1)))]
         return report
     }
 }

@@ -34,6 +34,7 @@ struct PushScenario {
         let prepared = bodies
         progress("prepared \(bodies.count * (bodies.first?.count ?? 0)) batches; pushing")
         let failures = Mutex<[String]>([])
+        let cpuBefore = processCPUSeconds()
         let seconds = measure {
             DispatchQueue.concurrentPerform(iterations: devices) { index in
                 for body in prepared[index] {
@@ -47,6 +48,7 @@ struct PushScenario {
                 }
             }
         }
+        let cpuSeconds = processCPUSeconds() - cpuBefore
         if let failure = failures.withLock({ $0.first }) { throw BenchFailure("push failed: \(failure)") }
         let total = perDevice * devices
 
@@ -56,7 +58,8 @@ struct PushScenario {
                                                path: directory.appendingPathComponent("raw.sqlite").path)
         var report = BenchmarkReport(scenario: "push", records: total, seconds: seconds,
                                      recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(rows.count) / rawSeconds)
-        report.extra = [("devices", Double(devices)), ("batch_records", Double(batchSize)), ("raw_seconds", rawSeconds)]
+        report.extra = [("devices", Double(devices)), ("batch_records", Double(batchSize)), ("raw_seconds", rawSeconds),
+                        ("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(total))]
         return report
     }
 }

@@ -1,0 +1,41 @@
+import RehabSyncCore
+
+/// A merge worked out ahead of the writer: the record as a snapshot held it, the joined
+/// state, its encoding and its placement. Joining, encoding and checking a state take
+/// longer than storing it, and only storing needs the single writer; a server prepares a
+/// push on a reader, in parallel with other pushes, and the writer then stores what is
+/// still current (``RecordTransaction/apply(_:)``).
+public struct PreparedMerge: Sendable {
+    public let key: RecordKey
+    /// The state that arrived.
+    public let incoming: RecordState
+    /// The record as the snapshot held it; nil if it did not exist.
+    public let stored: StoredRecord?
+    /// The stored state, decoded.
+    public let before: RecordState?
+    /// The join of the stored and the incoming state.
+    public let after: RecordState
+    /// Placement of `after` from its fields, grants not included.
+    let placement: RecordPlacement
+    /// Canonical encoding of `after`; empty when nothing changed.
+    let bytes: [UInt8]
+
+    /// False when the incoming state added nothing (a repeated push or an echo).
+    public var changed: Bool { stored == nil || after != before }
+
+    /// Prepares the merge of `incoming` against what `queries` sees, placing it by `rule`.
+    init(_ incoming: IncomingRecord, queries: RecordQueries, rule: RecordPlacement.Rule) throws {
+        key = incoming.key
+        self.incoming = incoming.state
+        stored = try queries.record(incoming.key)
+        before = try stored?.state()
+        after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
+        if stored == nil || after != before {
+            placement = try rule(key.collection, after)
+            bytes = after.canonicalBytes
+        } else {
+            placement = RecordPlacement(patient: stored?.patient, careUnits: stored?.careUnits ?? [])
+            bytes = []
+        }
+    }
+}
