@@ -15,6 +15,8 @@ public struct PreparedMerge: Sendable {
     public let before: RecordState?
     /// The join of the stored and the incoming state.
     public let after: RecordState
+    /// The stored record's row, for the writer's update.
+    let rowID: Int64?
     /// Placement of `after` from its fields, grants not included.
     let placement: RecordPlacement
     /// Canonical encoding of `after`; empty when nothing changed.
@@ -27,7 +29,9 @@ public struct PreparedMerge: Sendable {
     init(_ incoming: IncomingRecord, queries: RecordQueries, rule: RecordPlacement.Rule) throws {
         key = incoming.key
         self.incoming = incoming.state
-        stored = try queries.record(incoming.key)
+        let row = try queries.row(for: incoming.key)
+        rowID = row?.rowID
+        stored = row?.record
         before = try stored?.state()
         after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
         if stored == nil || after != before {

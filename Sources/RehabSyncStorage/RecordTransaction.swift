@@ -57,14 +57,10 @@ public struct RecordTransaction {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
+            // Prepared inside this transaction, so nothing can have moved the record since.
             let prepared = try PreparedMerge(item, queries: queries, rule: placement)
             if prepared.changed { try check(item.key, prepared.before, prepared.after) }
-            // Safe to unwrap: within the writer, nothing can move the record between the
-            // read that prepared the merge and this apply.
-            guard let result = try apply(prepared) else {
-                throw DatabaseError.misuse("record \(item.key.recordID) changed inside its own transaction")
-            }
-            results.append(result)
+            results.append(try store(prepared))
         }
         return results
     }
@@ -74,7 +70,12 @@ public struct RecordTransaction {
     /// since, and the merge must be prepared (and checked) again.
     public mutating func apply(_ prepared: PreparedMerge) throws -> MergeResult? {
         let current = try queries.position(of: prepared.key)
-        guard current?.sequence == prepared.stored?.sequence else { return nil }
+        guard current?.sequence == prepared.stored?.sequence, current?.rowID == prepared.rowID else { return nil }
+        return try store(prepared)
+    }
+
+    /// Stores a prepared merge known to be current.
+    private mutating func store(_ prepared: PreparedMerge) throws -> MergeResult {
         if let stored = prepared.stored, !prepared.changed {
             return MergeResult(key: prepared.key, changed: false, record: stored)
         }
@@ -87,7 +88,7 @@ public struct RecordTransaction {
             clockDirty = true
         }
         let record = try save(prepared.key, state: prepared.after, bytes: prepared.bytes, placement: prepared.placement,
-                              rowID: current?.rowID, previous: prepared.stored)
+                              rowID: prepared.rowID, previous: prepared.stored)
         return MergeResult(key: prepared.key, changed: true, record: record)
     }
 

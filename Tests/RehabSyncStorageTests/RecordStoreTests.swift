@@ -96,6 +96,36 @@ struct RecordStoreTests {
         #expect(try server.read { try $0.record(plan("p1"))?.stateBytes } == written.stateBytes)
     }
 
+    @Test func aMergePreparedOnASnapshotIsStoredOnlyIfTheRecordHasNotMovedSince() throws {
+        let scratch = try ScratchDirectory()
+        let device = try RecordStore(path: scratch.path("device.sqlite"))
+        let other = try RecordStore(path: scratch.path("other.sqlite"))
+        let server = try RecordStore(path: scratch.path("server.sqlite"))
+        func write(_ store: RecordStore, _ title: String) throws -> IncomingRecord {
+            let written = try store.write { transaction, _ in
+                try transaction.write(plan("p1"), values: ["title": .string(title), "careUnits": .array([.string("U1")])],
+                                      author: author, wallMilliseconds: 1)
+            }
+            return IncomingRecord(key: plan("p1"), state: try written.state())
+        }
+        let mine = try write(device, "Mine")
+        let theirs = try write(other, "Theirs")
+        let prepared = try server.read { try server.prepareMerge(mine, queries: $0) }
+        #expect(prepared.stored == nil && prepared.changed)
+        // Another push stores the record first: the prepared merge is stale.
+        _ = try server.write { transaction, _ in try transaction.merge([theirs]) }
+        #expect(try server.write { transaction, _ in try transaction.apply(prepared) } == nil)
+        // Prepared again against what is stored now, it applies and keeps both writes.
+        let again = try server.read { try server.prepareMerge(mine, queries: $0) }
+        let result = try #require(try server.write { transaction, _ in try transaction.apply(again) })
+        #expect(result.changed)
+        #expect(try result.record.state().isInConflict)
+        // And a prepared merge that adds nothing reports so without a new sequence number.
+        let echo = try server.read { try server.prepareMerge(mine, queries: $0) }
+        let unchanged = try #require(try server.write { transaction, _ in try transaction.apply(echo) })
+        #expect(!unchanged.changed && unchanged.record.sequence == result.record.sequence)
+    }
+
     @Test func concurrentWritesMergedIntoOneStoreAreFlaggedAsAConflict() throws {
         let scratch = try ScratchDirectory()
         let a = try RecordStore(path: scratch.path("a.sqlite"))
