@@ -58,5 +58,15 @@ enum ServerSchema {
                 );
                 """)
         },
+        Migration(version: 103, name: "audit format check") { connection in
+            // Migration 102 changed before the first release, from one audit row per record
+            // to one entry per request. A data directory from a development build before
+            // that has the old table; refuse it plainly rather than fail every request.
+            let columns = try connection.prepare("PRAGMA table_info(audit)").rows { try $0.requireText(at: 1) }
+            guard columns.contains("subjects") else {
+                throw DatabaseError.misuse(
+                    "this database has the audit table of a development build before the first release; start with a new data directory")
+            }
+        },
     ]
 }

@@ -41,7 +41,7 @@ extension SyncService {
         let receipt = try store.write { transaction, connection -> PushReceipt in
             var results: [MergeResult] = []
             var writes: [AuditSubject] = []
-            var grants: [AuditSubject] = []
+            var handovers: [RecordKey] = []
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
                 var applied = try transaction.apply(checked.merge)
@@ -58,11 +58,15 @@ extension SyncService {
                 }
                 results.append(result)
                 guard result.changed else { continue }
-                if result.key.collection == CollectionName.handovers.rawValue {
-                    try travelWithHandover(result.key, device: device, transaction: &transaction, grants: &grants)
-                }
+                if result.key.collection == CollectionName.handovers.rawValue { handovers.append(result.key) }
                 writes.append(AuditSubject(clinician: clinicians, units: result.record.careUnits, patient: result.record.patient,
                                            collection: result.key.collection, recordID: result.key.recordID))
+            }
+            // Only once the whole batch is stored: a plan the handover names may come later
+            // in the same batch, and must travel as it now stands.
+            var grants: [AuditSubject] = []
+            for key in handovers {
+                try travelWithHandover(key, device: device, transaction: &transaction, grants: &grants)
             }
             let deviceID = device.replicaID.description
             try AuditLog.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)

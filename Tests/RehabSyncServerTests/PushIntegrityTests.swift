@@ -97,4 +97,22 @@ struct PushIntegrityTests {
             .compactMap { $0.objectValue?["action"]?.stringValue }
         #expect(actions == ["write", "write", "grant"])
     }
+
+    @Test func aPlanLaterInTheSameBatchStillTravelsWithTheHandover() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
+        let (receiver, _) = try service.enrol(name: "Unit B", units: [F.unitB])
+        let handover = try F.state([
+            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
+            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
+        ], replica: sender.replicaID, counter: 2)
+        // A replica sends records in the order of their latest change: a plan edited after
+        // the handover was written comes after it.
+        _ = try service.push(device: sender, body: F.body([
+            ("handovers", "h1", handover), ("carePlans", "plan-1", try F.state(F.plan(), replica: sender.replicaID, counter: 3)),
+        ]))
+        let pulled = try service.pull(device: receiver, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID)
+        #expect(Set(pulled) == ["h1", "plan-1"])
+    }
 }

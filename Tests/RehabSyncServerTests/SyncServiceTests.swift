@@ -205,6 +205,18 @@ struct SyncServiceTests {
         #expect(try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue?.isEmpty == true)
     }
 
+    @Test func aDatabaseWithTheAuditTableOfAnEarlierDevelopmentBuildIsRefusedPlainly() throws {
+        let scratch = try ServerScratch()
+        _ = try F.service(scratch)
+        let raw = try Connection(path: scratch.path("server.sqlite"), readOnly: false, busyTimeoutMilliseconds: 1_000)
+        try raw.execute("DROP TABLE audit")
+        try raw.execute("CREATE TABLE audit (id INTEGER PRIMARY KEY, patient TEXT, hash TEXT)")
+        try raw.execute("PRAGMA user_version = 102")
+        #expect { try F.service(scratch) } throws: { error in
+            "\(error)".contains("new data directory")
+        }
+    }
+
     @Test func auditEntriesCannotBeChangedThroughSQLWhileTheTriggersStand() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)
