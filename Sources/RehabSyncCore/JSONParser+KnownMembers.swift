@@ -20,9 +20,10 @@ public struct JSONMemberNames: Sendable {
         String(decoding: names[offset], as: UTF8.self)
     }
 
-    /// The bit mask with a bit set for every name.
-    public var all: UInt64 {
-        names.count == 64 ? .max : (1 << UInt64(names.count)) - 1
+    /// The first name whose bit is not set in `met` (a mask from `readObject(path:names:)`),
+    /// or nil when every name was met.
+    public func firstMissing(from met: UInt64) -> String? {
+        names.indices.first { met & (1 << UInt64($0)) == 0 }.map { self[$0] }
     }
 
     /// The offset of `bytes` among the names, if it is one of them.

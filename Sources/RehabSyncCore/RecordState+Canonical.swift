@@ -118,8 +118,8 @@ extension RecordState {
                 fields.append(Field(name: name, siblings: siblings))
             }
         }
-        for (offset, name) in ["context", "fields"].enumerated() where met & (1 << UInt64(offset)) == 0 {
-            throw CoreError(.missingKey, "required member is missing", field: prefix() + name)
+        if let missing = Self.stateMembers.firstMissing(from: met) {
+            throw CoreError(.missingKey, "required member is missing", field: prefix() + missing)
         }
         try self.init(context: VersionVector(pairs), fields: fields)
     }
@@ -170,12 +170,11 @@ extension RecordState {
                 wall = try reader.readValue()
             }
         }
-        guard met == siblingMembers.all, let author, let value else {
-            for offset in 0..<siblingKeys.count where met & (1 << UInt64(offset)) == 0 {
-                throw CoreError(.missingKey, "required member is missing", field: path() + "." + siblingKeys[offset])
-            }
-            throw CoreError(.missingKey, "required member is missing", field: path())
+        if let missing = siblingMembers.firstMissing(from: met) {
+            throw CoreError(.missingKey, "required member is missing", field: path() + "." + missing)
         }
+        // Every member was met, so author and value were read.
+        guard let author, let value else { throw CoreError(.missingKey, "required member is missing", field: path()) }
         guard dotParts == 2, case .some(let parsed) = replica else {
             throw CoreError(.wrongType, "dot must be [replicaId, counter]", field: path() + ".dot")
         }

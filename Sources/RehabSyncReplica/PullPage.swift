@@ -29,6 +29,8 @@ public struct PullPage: Sendable {
             return nil
         }
         guard expect(#","nextCursor":"#, at: &offset) else { return nil }
+        // Sequence numbers stay below 2^53 (16 digits); more digits than that are not a
+        // cursor this server wrote, and stopping there keeps the sum from overflowing.
         var cursor: Int64 = 0
         var digits = 0
         while offset < body.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(body[offset]), digits < 16 {

@@ -22,8 +22,9 @@ public struct PreparedMerge: Sendable {
     /// Canonical encoding of `after`; empty when nothing changed.
     let bytes: [UInt8]
 
-    /// False when the incoming state added nothing (a repeated push or an echo).
-    public var changed: Bool { stored == nil || after != before }
+    /// False when the incoming state added nothing (a repeated push or an echo). Kept
+    /// rather than recomputed: comparing whole states is not free, and it is asked often.
+    public let changed: Bool
 
     /// Prepares the merge of `incoming` against what `queries` sees, placing it by `rule`.
     init(_ incoming: IncomingRecord, queries: RecordQueries, rule: RecordPlacement.Rule) throws {
@@ -34,7 +35,8 @@ public struct PreparedMerge: Sendable {
         stored = row?.record
         before = try stored?.state()
         after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
-        if stored == nil || after != before {
+        changed = stored == nil || after != before
+        if changed {
             placement = try rule(key.collection, after)
             bytes = after.canonicalBytes
         } else {

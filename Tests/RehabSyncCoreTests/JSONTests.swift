@@ -131,7 +131,8 @@ struct JSONReaderTests {
         }
         #expect(met == [2, 0])
         #expect(mask == 0b101)
-        #expect(mask != Self.names.all)
+        #expect(Self.names.firstMissing(from: mask) == "dot")
+        #expect(Self.names.firstMissing(from: 0b111) == nil)
     }
 
     @Test(arguments: [
