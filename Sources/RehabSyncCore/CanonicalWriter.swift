@@ -61,39 +61,62 @@ public struct CanonicalWriter: ~Copyable {
         literal.withUTF8Buffer { append($0) }
     }
 
-    /// Appends a decimal integer, digits written right to left in place.
+    /// Appends a decimal integer. Digits are produced two at a time, right to left, into a
+    /// scratch buffer and copied once: a state holds about eight integers per sibling.
     public mutating func appendInteger(_ value: Int64) {
         reserve(20)
-        var magnitude = value.magnitude
-        var digits = 0
-        var probe = magnitude
-        repeat {
-            digits += 1
-            probe /= 10
-        } while probe > 0
         if value < 0 {
             base[count] = UInt8(ascii: "-")
             count += 1
         }
-        var position = count + digits
-        count = position
-        repeat {
-            position -= 1
-            base[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
+        var magnitude = value.magnitude
+        // 20 digits hold any UInt64; the tuple lives on the stack.
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &scratch) { buffer in
+            var position = 24
+            Self.digitPairs.withUTF8Buffer { pairs in
+                while magnitude >= 100 {
+                    let pair = Int(magnitude % 100) * 2
+                    magnitude /= 100
+                    position -= 2
+                    buffer[position] = pairs[pair]
+                    buffer[position + 1] = pairs[pair + 1]
+                }
+                if magnitude >= 10 {
+                    let pair = Int(magnitude) * 2
+                    position -= 2
+                    buffer[position] = pairs[pair]
+                    buffer[position + 1] = pairs[pair + 1]
+                } else {
+                    position -= 1
+                    buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
+                }
+            }
+            // Safe because the buffer is the 24-byte scratch tuple, never empty.
+            (base + count).update(from: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + position, count: 24 - position)
+            return 24 - position
+        }
+        count += written
     }
+
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 
     /// Appends a quoted JSON string, escaping only `"`, `\` and control characters; runs
     /// that need no escape are copied whole.
     public mutating func appendString(_ value: String) {
-        append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
+            reserve(bytes.count + 2)
+            base[count] = UInt8(ascii: "\"")
+            count += 1
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 appendEscape(of: byte)
                 runStart = index + 1

@@ -9,7 +9,7 @@ public struct JSONParser {
 
     let bytes: [UInt8]
     var index = 0
-    private var depth = 0
+    var depth = 0
 
     /// A reader over one document, for the streaming `read…` methods.
     public init(_ bytes: [UInt8]) {

@@ -93,6 +93,9 @@ extension RecordState {
         }
         var pairs: [(ReplicaID, Int64)] = []
         var fields: [Field] = []
+        // The author of the sibling read last: one clinician usually wrote every field, and
+        // sharing the String saves an allocation per sibling.
+        var lastAuthor: String?
         guard reader.nextIsObject() else {
             throw CoreError(.wrongType, "expected an object", field: path().isEmpty ? "state" : path())
         }
@@ -109,7 +112,11 @@ extension RecordState {
                 }
                 var siblings: [FieldSibling] = []
                 try reader.readArray(path: prefix() + "fields." + name) { reader, offset throws(CoreError) in
-                    siblings.append(try Self.sibling(reading: &reader, path: "\(prefix())fields.\(name)[\(offset)]"))
+                    if let sibling = Self.canonicalSibling(reading: &reader, lastAuthor: &lastAuthor) {
+                        siblings.append(sibling)
+                    } else {
+                        siblings.append(try Self.sibling(reading: &reader, path: "\(prefix())fields.\(name)[\(offset)]"))
+                    }
                 }
                 guard !siblings.isEmpty else {
                     throw CoreError(.emptySiblings, "a field must have at least one sibling", field: prefix() + "fields." + name)
@@ -125,6 +132,43 @@ extension RecordState {
     }
 
     private static let stateMembers = JSONMemberNames(["context", "fields"])
+
+    /// One sibling read from its exact canonical bytes, or nil, having consumed nothing,
+    /// at the first byte that differs; the general reader then reads it (and names any
+    /// problem). Every canonical sibling passes here, and all it accepts the general
+    /// reader accepts as the same sibling.
+    private static func canonicalSibling(reading reader: inout JSONParser, lastAuthor: inout String?) -> FieldSibling? {
+        let start = reader.index
+        let depth = reader.depth
+        func fallBack() -> FieldSibling? {
+            reader.index = start
+            reader.depth = depth
+            return nil
+        }
+        guard reader.consume(#"{"author":"#),
+            let author = reader.consumePlainString({ bytes -> String? in
+                if var last = lastAuthor, last.withUTF8({ $0.elementsEqual(bytes) }) { return last }
+                return String(decoding: bytes, as: UTF8.self)
+            }),
+            reader.consume(#","dot":["#),
+            let replica = reader.consumePlainString({ ReplicaID.parse($0) }),
+            reader.consume(","),
+            let counter = reader.consumeCanonicalCounter(maximum: Dot.maximumCounter), counter > 0,
+            reader.consume(#"],"hlc":["#),
+            let milliseconds = reader.consumeCanonicalCounter(maximum: Dot.maximumCounter),
+            reader.consume(","),
+            let logical = reader.consumeCanonicalCounter(maximum: Dot.maximumCounter),
+            reader.consume(#"],"value":"#),
+            let value = try? reader.readNestedValue(),
+            reader.consume(#","wall":"#),
+            let wall = reader.consumeCanonicalCounter(maximum: Dot.maximumCounter),
+            reader.consume("}")
+        else { return fallBack() }
+        lastAuthor = author
+        return FieldSibling(value: value, dot: Dot(replica: replica, counter: counter),
+                            hlc: HLCTimestamp(milliseconds: milliseconds, logical: logical),
+                            author: author, wallMilliseconds: wall)
+    }
     private static let siblingMembers = JSONMemberNames(siblingKeys)
 
     /// One sibling object, its metadata read as the types it has rather than as JSONValues.

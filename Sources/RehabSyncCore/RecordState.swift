@@ -14,6 +14,12 @@ public struct RecordState: Hashable, Sendable {
         /// Whether concurrent writes left more than one value.
         public var isInConflict: Bool { siblings.count > 1 }
 
+        /// The sibling written as `dot`, if this field holds it. Siblings are sorted by dot,
+        /// so a binary search: checking a push asks this for every sibling it brings.
+        public func sibling(withDot dot: Dot) -> FieldSibling? {
+            siblings.sortedLookup(dot) { $0.dot }
+        }
+
         /// The value every replica shows while the field is in conflict: the sibling
         /// with the greatest `(hlc, replicaId)`.
         public var provisional: FieldSibling {
@@ -49,7 +55,9 @@ public struct RecordState: Hashable, Sendable {
 
     /// The field named `name`, if any write has set it.
     public subscript(name: String) -> Field? {
-        fields.first { $0.name == name }
+        // Fields are kept sorted by name (the same `<` as in `init(context:fields:)`), so a
+        // binary search: the server asks this several times for every record it checks.
+        fields.sortedLookup(name) { $0.name }
     }
 
     /// The provisional value of every field.
@@ -58,6 +66,9 @@ public struct RecordState: Hashable, Sendable {
         for field in fields { values[field.name] = field.provisional.value }
         return values
     }
+
+    /// The provisional values looked up by name, without building a dictionary.
+    public var provisional: ProvisionalValues { ProvisionalValues(state: self) }
 
     /// The fields with more than one sibling.
     public var conflictingFields: [Field] { fields.filter(\.isInConflict) }
@@ -210,7 +221,8 @@ public struct RecordState: Hashable, Sendable {
             }
             var previousDot: Dot?
             for (offset, sibling) in field.siblings.enumerated() {
-                let path = "fields.\(field.name)[\(offset)]"
+                // Built only for an error: this runs for every sibling of every decoded state.
+                var path: String { "fields.\(field.name)[\(offset)]" }
                 if let previousDot, !(previousDot < sibling.dot) {
                     throw CoreError(.duplicateSibling, "siblings must be distinct writes sorted by dot", field: path + ".dot")
                 }

@@ -10,8 +10,9 @@ struct CollectionRules {
     let collection: CollectionName
     let before: RecordState?
     let after: RecordState
-    let values: [String: JSONValue]
-    let changed: Set<String>
+    let values: ProvisionalValues
+    /// Names of the fields the write touches, sorted.
+    let changed: [String]
     let reference: ReferenceData
     let refuse: (String?, String, String) -> DomainError
 
@@ -72,8 +73,8 @@ struct CollectionRules {
 
     private func checkAssessment() throws(DomainError) {
         // A completed assessment is a signed clinical record: only voiding may follow.
-        if before?.provisionalValues["status"]?.stringValue == "completed" {
-            if let field = changed.subtracting(["voided"]).sorted().first {
+        if before?.provisional["status"]?.stringValue == "completed" {
+            if let field = changed.first(where: { $0 != "voided" }) {
                 throw refuse(field, "assessment.completed", "a completed assessment is immutable; record an amendment as a new assessment that refers to it with 'amends'")
             }
             return
@@ -111,8 +112,8 @@ struct CollectionRules {
         // States only move forward: every status the write introduces must be at least the
         // state already reached. Equal is fine (two units confirming the same step agree).
         guard let reached = before.flatMap(HandoverState.of) else { return }
-        let known = Set(before?["status"]?.siblings.map(\.dot) ?? [])
-        for sibling in after["status"]?.siblings ?? [] where !known.contains(sibling.dot) {
+        let known = before?["status"]
+        for sibling in after["status"]?.siblings ?? [] where known?.sibling(withDot: sibling.dot) == nil {
             if let state = sibling.value.stringValue.flatMap(HandoverState.init(rawValue:)), state < reached {
                 throw refuse("status", "handover.backward", "a handover in state \(reached.rawValue) cannot go back to \(state.rawValue)")
             }

@@ -12,12 +12,12 @@ public struct CollectionSchema: Sendable {
         all["voided"] = FieldRule(.object(["reason": .text(maximumBytes: 2_000), "by": .hsaID]))
         self.collection = collection
         self.fields = all
+        requiredFields = all.filter(\.value.requiredOnCreate).map(\.key).sorted()
     }
 
-    /// The names of the fields a new record must set, sorted.
-    public var requiredFields: [String] {
-        fields.filter(\.value.requiredOnCreate).map(\.key).sorted()
-    }
+    /// The names of the fields a new record must set, sorted. Stored: every new record of
+    /// a push asks for them.
+    public let requiredFields: [String]
 
     /// The schema of a collection.
     public static func of(_ collection: CollectionName) -> CollectionSchema {

@@ -40,14 +40,15 @@ public struct RecordValidator: Sendable {
             throw refuse(nil, "record.id", "record ids are 1-128 ASCII letters, digits, '.', '_', ':' or '-'")
         }
         let schema = CollectionSchema.of(collection)
-        var changed = Set<String>()
+        // Names of the fields this write touches, in field order (sorted).
+        var changed: [String] = []
         for field in after.fields {
             guard let rule = schema.fields[field.name] else {
                 throw refuse(field.name, "field.unknown", "\(collectionName) has no field of this name")
             }
-            let known = Set(before?[field.name]?.siblings.map(\.dot) ?? [])
-            for sibling in field.siblings where !known.contains(sibling.dot) {
-                changed.insert(field.name)
+            let stored = before?[field.name]
+            for sibling in field.siblings where stored?.sibling(withDot: sibling.dot) == nil {
+                if changed.last != field.name { changed.append(field.name) }
                 if case .null = sibling.value {
                     if rule.requiredOnCreate { throw refuse(field.name, "required", "this field cannot be cleared") }
                     continue
@@ -55,7 +56,7 @@ public struct RecordValidator: Sendable {
                 try check(sibling.value, against: rule.kind, field: field.name, refuse: refuse)
             }
         }
-        let values = after.provisionalValues
+        let values = after.provisional
         if before == nil || before?.fields.isEmpty == true {
             for name in schema.requiredFields where values[name] == nil || values[name] == .null {
                 throw refuse(name, "required", "a new \(collectionName) record must set this field")

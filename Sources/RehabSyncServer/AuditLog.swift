@@ -120,7 +120,8 @@ enum AuditLog {
     /// Every access to one patient's records, oldest first, one item per record: the
     /// extract a patient may ask for.
     static func extract(patient: String, connection: Connection) throws -> [JSONValue] {
-        let statement = try connection.cachedStatement("""
+        // Prepared each time: extracts are rare, and the SQL is built from `columns`.
+        let statement = try connection.prepare("""
             SELECT \(columns) FROM audit_patients JOIN audit ON audit.id = audit_patients.entry
             WHERE audit_patients.patient = ? ORDER BY audit_patients.entry
             """)

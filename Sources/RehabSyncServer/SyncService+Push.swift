@@ -34,7 +34,7 @@ extension SyncService {
         let prepared = try store.read { queries in
             try batch.records.enumerated().map { index, incoming in
                 let merge = try store.prepareMerge(incoming, queries: queries)
-                return CheckedMerge(merge: merge, clinicians: try check(merge, at: "records[\(index)]", device: device, time: time,
+                return CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time,
                                                                        validator: validator, queries: queries))
             }
         }
@@ -47,7 +47,7 @@ extension SyncService {
                 var applied = try transaction.apply(checked.merge)
                 if applied == nil {
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
-                    clinicians = try check(merge, at: "records[\(index)]", device: device, time: time,
+                    clinicians = try check(merge, at: index, device: device, time: time,
                                            validator: validator, queries: transaction.queries)
                     applied = try transaction.apply(merge)
                 }
@@ -86,8 +86,11 @@ extension SyncService {
 
     /// The checks a record must pass before anything of its batch is stored. Returns the
     /// clinicians whose writes the record brings, for the audit log.
-    private func check(_ merge: PreparedMerge, at path: String, device: Device, time: Int64,
+    ///
+    /// Runs for every record of every push, so error paths are built only when thrown.
+    private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64,
                        validator: RecordValidator, queries: RecordQueries) throws -> String? {
+        var path: String { "records[\(index)]" }
         let key = merge.key
         // A device may only touch records it can see now, and only leave them where it can
         // still see them: otherwise one clinic could write into another's patients.
@@ -105,9 +108,11 @@ extension SyncService {
         // Moving a record into or out of a unit is writing to that unit: only a device
         // enrolled there may do it. A handover or referral names its other unit by nature.
         if !Self.namesCounterpartUnit(key.collection) {
-            let old = Set(before.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? [])
-            let new = Set(DomainPlacement.careUnits(collection: key.collection, state: after))
-            if let foreign = old.symmetricDifference(new).subtracting(device.units).sorted().first {
+            // Arrays, not sets: a record names one or two units, and this runs per record.
+            let old = before.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
+            let new = DomainPlacement.careUnits(collection: key.collection, state: after)
+            let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
+            if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
                 throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
                                           field: path + ".state.fields.careUnits")
             }
@@ -125,22 +130,23 @@ extension SyncService {
     /// ahead of the server's for another replica, or a known write with altered content,
     /// is forged or corrupt; joining it would silently discard or rewrite other
     /// clinicians' writes.
-    private func checkHistory(of state: RecordState, against before: RecordState?, at path: String, device: Device) throws {
+    private func checkHistory(of state: RecordState, against before: RecordState?, at path: @autoclosure () -> String,
+                              device: Device) throws {
         for entry in state.context.entries where entry.replica != device.replicaID {
             guard entry.counter <= (before?.context[entry.replica] ?? 0) else {
                 throw SyncError(status: 422, code: "context_ahead",
                                 message: "the state claims writes of another replica that the server has never seen",
-                                field: "\(path).state.context.\(entry.replica)")
+                                field: "\(path()).state.context.\(entry.replica)")
             }
         }
         guard let before else { return }
         for field in state.fields {
             guard let stored = before[field.name] else { continue }
             for (offset, sibling) in field.siblings.enumerated() {
-                if let known = stored.siblings.first(where: { $0.dot == sibling.dot }), known != sibling {
+                if let known = stored.sibling(withDot: sibling.dot), known != sibling {
                     throw SyncError(status: 422, code: "altered_write",
                                     message: "a write the server already holds arrived with different content",
-                                    field: "\(path).state.fields.\(field.name)[\(offset)]")
+                                    field: "\(path()).state.fields.\(field.name)[\(offset)]")
                 }
             }
         }
@@ -153,22 +159,28 @@ extension SyncService {
 
     /// Every write a push introduces names a plausible clinician and a plausible time.
     /// Returns those clinicians, comma-separated.
-    private func checkWrites(of state: RecordState, since before: RecordState?, at path: String, time: Int64,
+    private func checkWrites(of state: RecordState, since before: RecordState?, at path: @autoclosure () -> String, time: Int64,
                              device: Device) throws -> String? {
         var authors = Set<String>()
+        // One clinician usually writes every field of a record: check each author once.
+        var lastAuthor: String?
         for field in state.fields {
-            let known = Set(before?[field.name]?.siblings.map(\.dot) ?? [])
-            for (offset, sibling) in field.siblings.enumerated() where !known.contains(sibling.dot) {
-                let siblingPath = "\(path).state.fields.\(field.name)[\(offset)]"
+            let stored = before?[field.name]
+            for (offset, sibling) in field.siblings.enumerated() where stored?.sibling(withDot: sibling.dot) == nil {
+                var siblingPath: String { "\(path()).state.fields.\(field.name)[\(offset)]" }
                 // Writes of other replicas reach us from those replicas; one that is new to
                 // the server but carries another replica's dot is forged or corrupt.
                 guard sibling.dot.replica == device.replicaID else {
                     throw SyncError(status: 422, code: "foreign_dot", message: "a new write must carry the pushing device's replica id",
                                     field: siblingPath + ".dot")
                 }
-                do { _ = try HSAID(sibling.author) } catch {
-                    throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
-                                    field: siblingPath + ".author")
+                if sibling.author != lastAuthor {
+                    do { _ = try HSAID(sibling.author) } catch {
+                        throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
+                                        field: siblingPath + ".author")
+                    }
+                    authors.insert(sibling.author)
+                    lastAuthor = sibling.author
                 }
                 guard HybridLogicalClock.isPlausible(sibling.hlc, wallMilliseconds: time,
                                                      maximumDriftMilliseconds: configuration.maximumClockDriftMilliseconds)
@@ -177,7 +189,6 @@ extension SyncService {
                                     message: "the write's clock is more than \(configuration.maximumClockDriftMilliseconds / 1000) s ahead of the server's",
                                     field: siblingPath + ".hlc")
                 }
-                authors.insert(sibling.author)
             }
         }
         return authors.isEmpty ? nil : authors.sorted().joined(separator: ",")

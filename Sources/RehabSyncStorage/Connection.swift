@@ -29,8 +29,9 @@ public final class Connection {
     /// The path the connection was opened with.
     public let path: String
 
-    /// Statements prepared with `SQLITE_PREPARE_PERSISTENT`, keyed by their SQL text.
-    private var statementCache: [String: Statement] = [:]
+    /// Statements prepared with `SQLITE_PREPARE_PERSISTENT`, keyed by the address of their
+    /// SQL literal.
+    private var statementCache: [Int: Statement] = [:]
 
     /// Opens a connection.
     ///
@@ -115,16 +116,19 @@ public final class Connection {
     ///
     /// The statement is reset and its bindings cleared before it is returned, so a statement
     /// left half-stepped or failed by an earlier caller is safe to reuse. The cache lives as
-    /// long as the connection; use it for SQL from a fixed set of strings, never for SQL built
-    /// at run time.
-    public func cachedStatement(_ sql: String) throws -> Statement {
-        if let statement = statementCache[sql] {
+    /// long as the connection. The SQL is a literal, so it can never be built at run time,
+    /// and the cache is keyed by the literal's address: a push fetches several statements
+    /// per record, and hashing their text cost more than running some of them.
+    public func cachedStatement(_ sql: StaticString) throws -> Statement {
+        precondition(sql.hasPointerRepresentation, "cached SQL must be a string literal")
+        let key = Int(bitPattern: sql.utf8Start)
+        if let statement = statementCache[key] {
             statement.reset()
             statement.clearBindings()
             return statement
         }
-        let statement = try prepare(sql, flags: UInt32(SQLITE_PREPARE_PERSISTENT))
-        statementCache[sql] = statement
+        let statement = try prepare(sql.description, flags: UInt32(SQLITE_PREPARE_PERSISTENT))
+        statementCache[key] = statement
         return statement
     }
 

@@ -49,6 +49,7 @@ struct PushScenario {
             }
         }
         let cpuSeconds = processCPUSeconds() - cpuBefore
+        progress("pushed in \(seconds) s; raw insert")
         if let failure = failures.withLock({ $0.first }) { throw BenchFailure("push failed: \(failure)") }
         let total = perDevice * devices
 

@@ -69,6 +69,12 @@ struct CanonicalJSONTests {
         #expect(JSONValue.double(1e20).canonicalText == "1e+20")
     }
 
+    @Test(arguments: [Int64(0), 7, 9, 10, 42, 99, 100, 101, 999, 1_000, 1_700_000_000_123, Dot.maximumCounter,
+                      Int64.max, -1, -10, -100, Int64.min + 1])
+    func writesEveryIntegerAsSwiftPrintsIt(value: Int64) {
+        #expect(JSONValue.integer(value).canonicalText == String(value))
+    }
+
     @Test func reparsingCanonicalTextGivesTheSameValueAndBytes() throws {
         for seed in propertySeeds(default: [21, 22, 23]) {
             var generator = SplitMix64(seed: seed)

@@ -48,7 +48,7 @@ struct StatementTests {
     @Test func cachedStatementsAreReusedAndSurviveAFailedStep() throws {
         try withTemporaryDirectory { directory in
             let connection = try openPatientDatabase(in: directory)
-            let insert = "INSERT INTO patient (personnummer, name) VALUES (?, ?)"
+            let insert: StaticString = "INSERT INTO patient (personnummer, name) VALUES (?, ?)"
             let first = try connection.cachedStatement(insert)
             try first.execute([.text("1"), .text("A")])
             #expect(throws: DatabaseError.self) {
@@ -60,7 +60,7 @@ struct StatementTests {
             try again.execute([.text("2"), .text("C")])
 
             // A cached SELECT abandoned mid-iteration is reset when fetched again.
-            let select = "SELECT name FROM patient ORDER BY id"
+            let select: StaticString = "SELECT name FROM patient ORDER BY id"
             let names = try connection.cachedStatement(select)
             #expect(try names.step())
             let fresh = try connection.cachedStatement(select)
