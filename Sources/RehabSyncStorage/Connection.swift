@@ -29,6 +29,9 @@ public final class Connection {
     /// The path the connection was opened with.
     public let path: String
 
+    /// The checkpointer the WAL hook calls; retained here so the hook's context stays valid.
+    private var commitObserver: BackgroundCheckpointer?
+
     /// Statements prepared with `SQLITE_PREPARE_PERSISTENT`, keyed by the address of their
     /// SQL literal.
     private var statementCache: [Int: Statement] = [:]
@@ -255,6 +258,25 @@ public final class Connection {
     }
 
     // MARK: - WAL
+
+    /// Hands every commit on this connection to `checkpointer`, with the WAL's size, in
+    /// place of SQLite's automatic checkpoint (which uses the same hook). The connection
+    /// keeps the checkpointer alive.
+    func observeCommits(checkpointer: BackgroundCheckpointer) {
+        commitObserver = checkpointer
+        sqlite3_wal_hook(handle, { context, database, _, frames in
+            // Safe because the context is the checkpointer this connection retains in
+            // `commitObserver` for as long as the hook is installed.
+            let checkpointer = Unmanaged<BackgroundCheckpointer>.fromOpaque(context!).takeUnretainedValue()
+            if frames >= checkpointer.inlineFrames {
+                // The background queue has fallen far behind: copy now, as SQLite would.
+                sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            } else {
+                checkpointer.committed(walFrames: frames)
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(checkpointer).toOpaque())
+    }
 
     /// Copies the write-ahead log into the database file.
     ///

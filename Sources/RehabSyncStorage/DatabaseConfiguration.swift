@@ -27,6 +27,11 @@ public struct DatabaseConfiguration: Sendable {
     /// operating system's cache. 0 turns mapping off.
     public var readerMmapBytes: Int
 
+    /// `true` (the default) to copy the WAL into the database file on a background queue
+    /// (``BackgroundCheckpointer``) rather than inside the commit that fills it, so that
+    /// writes never wait for a checkpoint. `false` keeps SQLite's automatic checkpoint.
+    public var checkpointsInBackground: Bool
+
     /// Creates a configuration; every parameter has a production-safe default.
     public init(
         busyTimeoutMilliseconds: Int32 = 5000,
@@ -34,7 +39,8 @@ public struct DatabaseConfiguration: Sendable {
         synchronousFull: Bool = true,
         writerCacheKibibytes: Int = 65_536,
         readerCacheKibibytes: Int = 16_384,
-        readerMmapBytes: Int = 1 << 30
+        readerMmapBytes: Int = 1 << 30,
+        checkpointsInBackground: Bool = true
     ) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maximumReaderCount = maximumReaderCount
@@ -42,5 +48,6 @@ public struct DatabaseConfiguration: Sendable {
         self.writerCacheKibibytes = writerCacheKibibytes
         self.readerCacheKibibytes = readerCacheKibibytes
         self.readerMmapBytes = readerMmapBytes
+        self.checkpointsInBackground = checkpointsInBackground
     }
 }

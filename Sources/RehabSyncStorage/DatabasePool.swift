@@ -36,6 +36,10 @@ public final class DatabasePool: Sendable {
     /// `configuration.maximumReaderCount` only under concurrent reads.
     private let idleReaders: Mutex<[ConnectionBox]>
 
+    /// Copies the WAL into the database file off the writer; nil when SQLite's automatic
+    /// checkpoint does it (``DatabaseConfiguration/checkpointsInBackground``).
+    private let checkpointer: BackgroundCheckpointer?
+
     /// Counts free reader slots. `Mutex` cannot wait for a condition, so a semaphore makes a
     /// reader wait when all `maximumReaderCount` connections are lent out. Because at most
     /// that many readers hold a slot, and a connection is opened only when none is idle,
@@ -61,6 +65,13 @@ public final class DatabasePool: Sendable {
             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         try Self.configureWriter(connection, configuration)
         try migrator.migrate(connection)
+        if configuration.checkpointsInBackground {
+            let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration)
+            connection.observeCommits(checkpointer: checkpointer)
+            self.checkpointer = checkpointer
+        } else {
+            checkpointer = nil
+        }
 
         self.path = path
         self.configuration = configuration
@@ -70,8 +81,10 @@ public final class DatabasePool: Sendable {
     }
 
     deinit {
-        // Close the readers before the writer (released after this body): the last
-        // connection to close checkpoints and removes the WAL, which only the writer can.
+        // Let a running checkpoint finish; its connection closes with the writer, which
+        // retains it. Close the readers before the writer (released after this body): the
+        // last connection to close checkpoints and removes the WAL, which only the writer can.
+        checkpointer?.drain()
         idleReaders.withLock { $0.removeAll() }
     }
 
@@ -131,6 +144,7 @@ public final class DatabasePool: Sendable {
     /// - Throws: ``DatabaseError`` with ``DatabaseError/Code/busy`` if readers kept the WAL
     ///   in use for longer than the busy timeout.
     public func checkpoint() throws {
+        checkpointer?.drain()
         try writeWithoutTransaction { try $0.checkpoint(truncate: true) }
     }
 

@@ -4,10 +4,16 @@ import RehabSyncStorage
 /// The yardstick of the `merge` and `push` scenarios: the same rows inserted by the
 /// plainest prepared-statement loop, in batches of the same size, under the same pragmas
 /// (a `DatabasePool` sets them as for the record store).
+///
+/// By default the loop keeps SQLite's own automatic checkpoint, as a plain program would;
+/// `checkpointsInBackground` gives it the server's background checkpointer too, which lets
+/// the one-threaded loop use a second core.
 enum RawInsert {
     /// Seconds taken to insert `rows` (collection, record id, state bytes) into a new file.
-    static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int, path: String) throws -> Double {
-        let raw = try DatabasePool(path: path, migrator: Migrator([
+    static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int, path: String,
+                        checkpointsInBackground: Bool = false) throws -> Double {
+        let raw = try DatabasePool(path: path, configuration: DatabaseConfiguration(checkpointsInBackground: checkpointsInBackground),
+                                   migrator: Migrator([
             Migration(version: 1, name: "raw") { connection in
                 try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
             },

@@ -116,6 +116,32 @@ struct DatabasePoolTests {
         }
     }
 
+    @Test func theWALIsCopiedIntoTheDatabaseFileWithoutTheWriterCheckpointing() throws {
+        try withTemporaryDirectory { directory in
+            let path = databasePath(in: directory)
+            let pool = try DatabasePool(path: path, migrator: Migrator([
+                Migration(version: 1, name: "blobs") { try $0.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)") },
+            ]))
+            // About 4,000 pages over 40 commits: four times the checkpoint threshold.
+            let blob = [UInt8](repeating: 7, count: 4_000)
+            for _ in 0..<40 {
+                try pool.write { connection in
+                    for _ in 0..<100 { try connection.cachedStatement("INSERT INTO blobs (data) VALUES (?)").execute([.blob(blob)]) }
+                }
+            }
+            // The background queue copies pages into the main file; nothing else would, as
+            // the writer's automatic checkpoint is replaced by the hook.
+            let deadline = Date().addingTimeInterval(30)
+            var databaseSize = 0
+            while databaseSize < 8_000_000, Date() < deadline {
+                databaseSize = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            #expect(databaseSize >= 8_000_000)
+            #expect(try pool.read { try $0.prepare("SELECT count(*) FROM blobs").firstRow { $0.int64(at: 0) } } == 4_000)
+        }
+    }
+
     @Test func checkpointTruncatesTheWAL() throws {
         try withTemporaryDirectory { directory in
             let path = databasePath(in: directory)
