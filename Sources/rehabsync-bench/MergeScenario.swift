@@ -52,7 +52,7 @@ struct MergeScenario {
 
         let rows = joined.map { (collection: $0.key.collection, recordID: $0.key.recordID, state: $0.state.canonicalBytes) }
         joined = []
-        let rawSeconds = try RawInsert.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
+        let (rawSeconds, rawBackgroundSeconds) = try RawInsert.bothWays(rows: rows, batchSize: batchSize, directory: directory)
 
         var report = BenchmarkReport(
             scenario: "merge", records: records, seconds: persistSeconds,
@@ -63,7 +63,7 @@ struct MergeScenario {
             ("join_seconds", joinSeconds),
             ("raw_seconds", rawSeconds),
             ("mean_state_bytes", Double(rows.reduce(0) { $0 + $1.state.count }) / Double(max(rows.count, 1))),
-        ]
+        ] + RawInsert.backgroundFigures(records: records, seconds: persistSeconds, backgroundSeconds: rawBackgroundSeconds)
         return report
     }
 

@@ -55,17 +55,13 @@ struct PushScenario {
 
         // The same rows through the plainest prepared-statement loop.
         let rows = try server.application.service.store.read { try $0.changes(since: 0, units: nil, limit: total) }
-        let rawRows = rows.map { ($0.collection, $0.recordID, $0.stateBytes) }
-        let rawSeconds = try RawInsert.seconds(rows: rawRows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
-        // The server checkpoints in the background; the same loop doing so too, for comparison.
-        let rawBackgroundSeconds = try RawInsert.seconds(rows: rawRows, batchSize: batchSize, path: directory.appendingPathComponent("raw-background.sqlite").path,
-                                                         checkpointsInBackground: true)
+        let raw = try RawInsert.bothWays(rows: rows.map { ($0.collection, $0.recordID, $0.stateBytes) }, batchSize: batchSize,
+                                          directory: directory)
         var report = BenchmarkReport(scenario: "push", records: total, seconds: seconds,
-                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(rows.count) / rawSeconds)
-        report.extra = [("devices", Double(devices)), ("batch_records", Double(batchSize)), ("raw_seconds", rawSeconds),
-                        ("raw_background_checkpoint_records_per_second", Double(rows.count) / rawBackgroundSeconds),
-                        ("ratio_to_raw_background_checkpoint", Double(total) / seconds / (Double(rows.count) / rawBackgroundSeconds)),
-                        ("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(total))]
+                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(rows.count) / raw.seconds)
+        report.extra = [("devices", Double(devices)), ("batch_records", Double(batchSize)), ("raw_seconds", raw.seconds)]
+            + RawInsert.backgroundFigures(records: total, seconds: seconds, backgroundSeconds: raw.backgroundSeconds)
+            + [("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(total))]
         return report
     }
 }

@@ -35,4 +35,22 @@ enum RawInsert {
             }
         }
     }
+
+    /// The yardstick both ways, in new files in `directory`: seconds with SQLite's own
+    /// checkpoint, and seconds with the background checkpointer the server uses.
+    static func bothWays(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
+                         directory: URL) throws -> (seconds: Double, backgroundSeconds: Double) {
+        let seconds = try Self.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
+        let backgroundSeconds = try Self.seconds(rows: rows, batchSize: batchSize,
+                                                 path: directory.appendingPathComponent("raw-background.sqlite").path,
+                                                 checkpointsInBackground: true)
+        return (seconds, backgroundSeconds)
+    }
+
+    /// The report's figures for the comparison with the background-checkpointed loop.
+    static func backgroundFigures(records: Int, seconds: Double, backgroundSeconds: Double) -> [(String, Double)] {
+        let rawPerSecond = Double(records) / backgroundSeconds
+        return [("raw_background_checkpoint_records_per_second", rawPerSecond),
+                ("ratio_to_raw_background_checkpoint", Double(records) / seconds / rawPerSecond)]
+    }
 }

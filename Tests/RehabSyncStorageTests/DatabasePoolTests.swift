@@ -122,6 +122,8 @@ struct DatabasePoolTests {
             let pool = try DatabasePool(path: path, migrator: Migrator([
                 Migration(version: 1, name: "blobs") { try $0.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)") },
             ]))
+            // The hook has replaced the writer's automatic checkpoint, which SQLite reports as 0.
+            #expect(try pool.write { try $0.pragmaInt("wal_autocheckpoint") } == 0)
             // About 4,000 pages over 40 commits: four times the checkpoint threshold.
             let blob = [UInt8](repeating: 7, count: 4_000)
             for _ in 0..<40 {
@@ -139,6 +141,14 @@ struct DatabasePoolTests {
             }
             #expect(databaseSize >= 8_000_000)
             #expect(try pool.read { try $0.prepare("SELECT count(*) FROM blobs").firstRow { $0.int64(at: 0) } } == 4_000)
+        }
+    }
+
+    @Test func sqliteKeepsItsOwnCheckpointWhenAsked() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory),
+                                        configuration: DatabaseConfiguration(checkpointsInBackground: false), migrator: counterMigrator)
+            #expect(try pool.write { try $0.pragmaInt("wal_autocheckpoint") } == 1_000)
         }
     }
 
