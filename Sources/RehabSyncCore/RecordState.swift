@@ -34,9 +34,9 @@ public struct RecordState: Hashable, Sendable {
     public static let maximumFieldNameLength = 64
 
     /// Everything this state has seen.
-    public private(set) var context: VersionVector
+    public internal(set) var context: VersionVector
     /// The fields, sorted by name.
-    public private(set) var fields: [Field]
+    public internal(set) var fields: [Field]
 
     /// The state of a record nobody has written yet.
     public init() {

@@ -131,6 +131,10 @@ enum AuditAction: String, Sendable {
     case read
     case enrolDevice = "enrol-device"
     case revokeDevice = "revoke-device"
+    /// A device's token moved to another replica instance, or took a fresh replica id.
+    case rebindDevice = "rebind-device"
+    /// Records opened to a unit were closed again (a handover voided or redirected).
+    case revokeGrant = "revoke-grant"
     /// Records opened to another unit (a handover's receiving unit).
     case grant
     /// A patient's log extract was taken.

@@ -23,7 +23,7 @@ enum DeviceRegistry {
         try insert.bind(now, at: 5)
         try insert.execute()
         let device = Device(replicaID: replica, name: name, units: units.sorted(), enrolledAtMilliseconds: now,
-                            revokedAtMilliseconds: nil, lastSeenMilliseconds: nil, cursor: 0)
+                            revokedAtMilliseconds: nil, lastSeenMilliseconds: nil, cursor: 0, writerID: replica)
         return (device, "\(tokenPrefix)\(replica).\(secret)")
     }
 
@@ -53,14 +53,14 @@ enum DeviceRegistry {
 
     static func device(_ replica: ReplicaID, connection: Connection) throws -> Device? {
         let statement = try connection.cachedStatement(
-            "SELECT replica_id, name, units, enrolled_at, revoked_at, last_seen_at, cursor FROM devices WHERE replica_id = ?")
+            "SELECT replica_id, name, units, enrolled_at, revoked_at, last_seen_at, cursor, instance, writer, counter_mark FROM devices WHERE replica_id = ?")
         try statement.bind(replica.description, at: 1)
         return try statement.firstRow(nil) { try device(from: $0) }
     }
 
     static func all(connection: Connection) throws -> [Device] {
         try connection.cachedStatement(
-            "SELECT replica_id, name, units, enrolled_at, revoked_at, last_seen_at, cursor FROM devices ORDER BY name, replica_id")
+            "SELECT replica_id, name, units, enrolled_at, revoked_at, last_seen_at, cursor, instance, writer, counter_mark FROM devices ORDER BY name, replica_id")
             .rows(nil) { try device(from: $0) }
     }
 
@@ -74,14 +74,48 @@ enum DeviceRegistry {
         try update.execute()
     }
 
+    /// Binds the device's token to a replica instance. With `writer`, the device also
+    /// takes that replica id for its writes, starting from counter 0.
+    static func bind(_ replica: ReplicaID, instance: String, writer: ReplicaID?, connection: Connection) throws {
+        let update = try connection.cachedStatement("""
+            UPDATE devices SET instance = ?, writer = coalesce(?, writer),
+                counter_mark = CASE WHEN ? IS NULL THEN counter_mark ELSE 0 END
+            WHERE replica_id = ?
+            """)
+        try update.bind(instance, at: 1)
+        if let writer {
+            try update.bind(writer.description, at: 2)
+            try update.bind(writer.description, at: 3)
+        } else {
+            try update.bindNull(at: 2)
+            try update.bindNull(at: 3)
+        }
+        try update.bind(replica.description, at: 4)
+        try update.execute()
+    }
+
+    /// Raises the highest counter stored from the device's writer; never lowers it.
+    static func raiseCounterMark(_ replica: ReplicaID, to counter: Int64, connection: Connection) throws {
+        let update = try connection.cachedStatement(
+            "UPDATE devices SET counter_mark = max(counter_mark, ?) WHERE replica_id = ?")
+        try update.bind(counter, at: 1)
+        try update.bind(replica.description, at: 2)
+        try update.execute()
+    }
+
     private static func device(from row: Statement) throws -> Device {
         guard let replica = ReplicaID(try row.requireText(at: 0)) else {
             throw DatabaseError.misuse("a device row has a malformed replica id")
         }
         let units = (try? JSONParser.parse(try row.requireText(at: 2)))?.arrayValue?.compactMap(\.stringValue) ?? []
+        let writerText = row.text(at: 8)
+        guard let writer = writerText.map({ ReplicaID($0) }) ?? replica else {
+            throw DatabaseError.misuse("a device row has a malformed writer id")
+        }
         return Device(replicaID: replica, name: try row.requireText(at: 1), units: units,
                       enrolledAtMilliseconds: row.int64(at: 3),
                       revokedAtMilliseconds: row.isNull(at: 4) ? nil : row.int64(at: 4),
-                      lastSeenMilliseconds: row.isNull(at: 5) ? nil : row.int64(at: 5), cursor: row.int64(at: 6))
+                      lastSeenMilliseconds: row.isNull(at: 5) ? nil : row.int64(at: 5), cursor: row.int64(at: 6),
+                      instance: row.text(at: 7), writerID: writer, counterMark: row.int64(at: 9))
     }
 }

@@ -45,6 +45,9 @@ enum OpenAPIDocument {
           "413": {
             "$ref": "#/components/responses/Error"
           },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
           "422": {
             "$ref": "#/components/responses/Error"
           },
@@ -144,7 +147,11 @@ enum OpenAPIDocument {
     },
     "/v1/sync/push": {
       "post": {
-        "summary": "Push full states of records changed on the device. One transaction per batch; the answer comes after the commit is durable. Refused whole: 403 if any record is outside the device's units, 422 if any breaks a domain rule. Re-sending a batch changes nothing.",
+        "summary": "Push full states of records changed on the device. One transaction per batch; the answer comes after the commit is durable. Refused whole: 403 if any record is outside the device's units (answered the same whether the record exists in another unit or not at all), 422 if any breaks a domain rule, 409 replica_behind if the X-RehabSync-Sent-Mark header is below the highest counter the server holds from the device (the replica file is an older copy). Rules that depend on history are checked against what the writer had seen (its causal context), so a write concurrent with a completing or advancing one is accepted as a conflict. Re-sending a batch changes nothing.",
+        "parameters": [
+          {"name": "X-RehabSync-Sent-Mark", "in": "header", "required": false, "schema": {"type": "integer", "minimum": 0},
+           "description": "The highest counter the replica file has ever sent, written durably before sending."}
+        ],
         "responses": {
           "200": {
             "description": "Receipt",
@@ -272,6 +279,43 @@ enum OpenAPIDocument {
             }
           }
         ]
+      }
+    },
+    "/v1/sync/hello": {
+      "post": {
+        "summary": "What a replica learns before its first write: the replica id to write as, the highest counter the server holds from it, the server's time and the clock drift it allows. Binds the token to the replica instance named in the body (and in the X-RehabSync-Instance header of later requests); a token bound to another instance is refused with 409 token_in_use unless replace is true, which gives the new instance a fresh replica id.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["instance"],
+                "additionalProperties": false,
+                "properties": {
+                  "instance": {"type": "string", "pattern": "^[A-Za-z0-9-]{8,64}$"},
+                  "replace": {"type": "boolean"}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {"$ref": "#/components/responses/ReplicaIdentity"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/v1/sync/rotate": {
+      "post": {
+        "summary": "Gives the device a fresh replica id to write as. A replica whose push was refused with 409 replica_behind (its file is an older copy, restored from a backup) moves its unsent writes to the new id, so that no dot is ever used twice.",
+        "responses": {
+          "200": {"$ref": "#/components/responses/ReplicaIdentity"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"}
+        }
       }
     },
     "/v1/sync/conflicts": {
@@ -842,6 +886,23 @@ enum OpenAPIDocument {
       }
     },
     "responses": {
+      "ReplicaIdentity": {
+        "description": "The replica id to write as, the highest counter the server holds from it, the server's time (ms since the epoch) and the allowed clock drift (ms)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "type": "object",
+              "required": ["replicaId", "counter", "serverTime", "maximumClockDriftMilliseconds"],
+              "properties": {
+                "replicaId": {"type": "string"},
+                "counter": {"type": "integer", "minimum": 0},
+                "serverTime": {"type": "integer"},
+                "maximumClockDriftMilliseconds": {"type": "integer"}
+              }
+            }
+          }
+        }
+      },
       "Error": {
         "description": "Error",
         "content": {

@@ -8,6 +8,9 @@ public struct Route: Sendable {
     public enum Access: Sendable {
         case anyone
         case device
+        /// A device's token, whichever replica instance sends it: the greeting in which an
+        /// instance asks to be bound, or to take a token over.
+        case deviceGreeting
         case admin
     }
 

@@ -68,5 +68,16 @@ enum ServerSchema {
                     "this database has the audit table of a development build before the first release; start with a new data directory")
             }
         },
+        Migration(version: 104, name: "device instances") { connection in
+            // A token belongs to one replica instance; a device writes under `writer`
+            // (its enrolment id until a restored replica takes a fresh one); and the
+            // server remembers the highest counter it stored from that writer, so that a
+            // dot is never handed out twice.
+            try connection.execute("""
+                ALTER TABLE devices ADD COLUMN instance TEXT;
+                ALTER TABLE devices ADD COLUMN writer TEXT;
+                ALTER TABLE devices ADD COLUMN counter_mark INTEGER NOT NULL DEFAULT 0;
+                """)
+        },
     ]
 }

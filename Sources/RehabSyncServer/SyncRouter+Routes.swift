@@ -2,6 +2,15 @@ import RehabSyncCore
 import RehabSyncHTTP
 
 extension SyncRouter {
+    /// The sent mark a push carries, if any.
+    private static func sentMark(_ request: HTTPRequest) throws -> Int64? {
+        guard let text = request.headers.values(for: SyncService.sentMarkHeader).first else { return nil }
+        guard let value = Int64(text), value >= 0 else {
+            throw SyncError.badRequest("invalid_sent_mark", "the sent mark is a non-negative integer", field: SyncService.sentMarkHeader)
+        }
+        return value
+    }
+
     /// Every route of the API. `/openapi.json` documents each one; a test checks that.
     static func makeRoutes(service: SyncService) -> [Route] {
         [
@@ -21,7 +30,22 @@ extension SyncRouter {
                 .json(status: .ok, bytes: Array(OpenAPIDocument.text.utf8))
             },
             Route("POST", "/v1/sync/push", .device) { context in
-                json(try service.push(device: try context.requireDevice(), body: context.request.body).json)
+                json(try service.push(device: try context.requireDevice(), body: context.request.body,
+                                      sentMark: try sentMark(context.request)).json)
+            },
+            Route("POST", "/v1/sync/hello", .deviceGreeting) { context in
+                let body = try parseJSONBody(context.request)
+                guard let instance = body["instance"]?.stringValue else {
+                    throw SyncError.badRequest("invalid_instance", "instance is the replica instance's id", field: "instance")
+                }
+                guard body["replace"] == nil || body["replace"]?.boolValue != nil else {
+                    throw SyncError.badRequest("invalid_replace", "replace is true or false", field: "replace")
+                }
+                return json(try service.hello(device: try context.requireDevice(), instance: instance,
+                                              replace: body["replace"]?.boolValue ?? false))
+            },
+            Route("POST", "/v1/sync/rotate", .device) { context in
+                json(try service.rotateWriter(device: try context.requireDevice()))
             },
             Route("GET", "/v1/sync/pull", .device) { context in
                 let page = try service.pull(device: try context.requireDevice(), clinician: try clinician(context.request),

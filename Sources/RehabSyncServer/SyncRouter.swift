@@ -46,6 +46,8 @@ public final class SyncRouter: Sendable {
             case .admin:
                 guard admin.accepts(token) else { throw SyncError.unauthorized }
             case .device:
+                device = try service.authenticate(bearer: token, instance: request.headers.values(for: SyncService.instanceHeader).first)
+            case .deviceGreeting:
                 device = try service.authenticate(bearer: token)
             }
             return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)

@@ -27,7 +27,13 @@ extension SyncService {
     /// Every record is joined and checked on a reader first, in parallel with other pushes;
     /// the single writer then only stores what is still current, and checks again any
     /// record that another push changed in the meantime.
-    public func push(device: Device, body: [UInt8]) throws -> PushReceipt {
+    ///
+    /// - Parameter sentMark: The highest counter the replica file has ever sent, from its
+    ///   `X-RehabSync-Sent-Mark` header. Below the highest counter the server has stored
+    ///   from the device, the file is an old copy and the push is refused with 409
+    ///   `replica_behind`: its new writes may carry dots the server already holds, which a
+    ///   join would silently take for old ones.
+    public func push(device: Device, body: [UInt8], sentMark: Int64? = nil) throws -> PushReceipt {
         let batch = try PushBatch(json: body, maximumRecords: configuration.maximumBatchRecords)
         let time = now()
         let validator = validator(at: time)
@@ -39,9 +45,17 @@ extension SyncService {
             }
         }
         let receipt = try store.write { transaction, connection -> PushReceipt in
+            let stored = try DeviceRegistry.device(device.replicaID, connection: connection)
+            if let sentMark, let stored, sentMark < stored.counterMark {
+                throw SyncError.replicaBehind(sent: sentMark, stored: stored.counterMark)
+            }
+            if let stored, stored.writerID != device.writerID {
+                throw SyncError(status: 409, code: "writer_changed", message: "the device took a new replica id during this push; send it again",
+                                field: SyncService.instanceHeader)
+            }
             var results: [MergeResult] = []
             var writes: [AuditSubject] = []
-            var handovers: [RecordKey] = []
+            var handovers: [(key: RecordKey, receivedBy: String?)] = []
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
                 var applied = try transaction.apply(checked.merge)
@@ -58,19 +72,29 @@ extension SyncService {
                 }
                 results.append(result)
                 guard result.changed else { continue }
-                if result.key.collection == CollectionName.handovers.rawValue { handovers.append(result.key) }
+                if result.key.collection == CollectionName.handovers.rawValue {
+                    let before = try checked.merge.stored.map { try $0.state().provisionalValues["receivingUnit"]?.stringValue }
+                    handovers.append((result.key, before ?? nil))
+                }
                 writes.append(AuditSubject(clinician: clinicians, units: result.record.careUnits, patient: result.record.patient,
                                            collection: result.key.collection, recordID: result.key.recordID))
             }
             // Only once the whole batch is stored: a plan the handover names may come later
             // in the same batch, and must travel as it now stands.
             var grants: [AuditSubject] = []
-            for key in handovers {
-                try travelWithHandover(key, device: device, transaction: &transaction, grants: &grants)
+            var lapsed: [AuditSubject] = []
+            for handover in handovers {
+                try travelWithHandover(handover.key, receivedBefore: handover.receivedBy, device: device,
+                                       transaction: &transaction, grants: &grants, lapsed: &lapsed)
+            }
+            let newest = batch.records.reduce(Int64(0)) { max($0, $1.state.context[device.writerID]) }
+            if newest > (stored?.counterMark ?? 0) {
+                try DeviceRegistry.raiseCounterMark(device.replicaID, to: newest, connection: connection)
             }
             let deviceID = device.replicaID.description
             try AuditLog.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
             try AuditLog.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
+            try AuditLog.append(.revokeGrant, device: deviceID, subjects: lapsed, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
             return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }
@@ -92,37 +116,113 @@ extension SyncService {
                        validator: RecordValidator, queries: RecordQueries) throws -> String? {
         var path: String { "records[\(index)]" }
         let key = merge.key
-        // A device may only touch records it can see now, and only leave them where it can
-        // still see them: otherwise one clinic could write into another's patients.
-        if let stored = merge.stored, !device.canSee(stored.careUnits) {
-            throw SyncError.forbidden("this record belongs to care units the device is not enrolled for", field: path)
-        }
+        let incoming = merge.incoming
         let before = merge.before
-        try checkHistory(of: merge.incoming, against: before, at: path, device: device)
-        let after = merge.after
+        // A record the device cannot see is answered as if it did not exist, whether it
+        // exists elsewhere or not, so that push is no existence oracle. The one exception
+        // is a repeated push of writes the server already holds from this very device
+        // (its acknowledgement was lost): that is answered as unchanged even if the
+        // record has since left the device's units, so the device can let go of it.
+        if let stored = merge.stored, !device.canSee(stored.careUnits) {
+            if !merge.changed, Self.holdsWrite(of: device, in: incoming, storedAs: before) { return nil }
+            throw SyncError.recordNotVisible(field: path)
+        }
+        if before == nil, incoming.context.entries.contains(where: { $0.replica != device.writerID }) {
+            throw SyncError.recordNotVisible(field: path)
+        }
+        try checkHistory(of: incoming, against: before, at: path, device: device)
         if !merge.changed { return nil }
+        let after = merge.after
         let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (try queries.grants(of: key))
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)
         }
-        // Moving a record into or out of a unit is writing to that unit: only a device
-        // enrolled there may do it. A handover or referral names its other unit by nature.
-        if !Self.namesCounterpartUnit(key.collection) {
-            // Arrays, not sets: a record names one or two units, and this runs per record.
-            let old = before.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
-            let new = DomainPlacement.careUnits(collection: key.collection, state: after)
-            let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
-            if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
-                throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
-                                          field: path + ".state.fields.careUnits")
-            }
-        }
+        // Rules that depend on history are checked against what the writer had seen (the
+        // server's state cut down to the push's causal context) and what it wrote, never
+        // against the join: a write concurrent with a completing or advancing one is
+        // accepted, and shows as a conflict.
+        let seen = before.map { $0.seen(by: incoming.context) }
+        let written = seen.map { $0.joined(with: incoming) } ?? incoming
+        try checkPlacement(of: key, seen: seen, written: written, at: path, device: device)
         do {
-            try validator.validate(collection: key.collection, recordID: key.recordID, before: before, after: after)
+            try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written)
         } catch {
             throw SyncError.invalidRecord(error, at: path + ".state")
         }
         return try checkWrites(of: after, since: before, at: path, time: time, device: device)
+    }
+
+    /// Whether `incoming` carries a write of `device` that the server holds unchanged.
+    private static func holdsWrite(of device: Device, in incoming: RecordState, storedAs before: RecordState?) -> Bool {
+        guard let before else { return false }
+        return incoming.fields.contains { field in
+            field.siblings.contains { $0.dot.replica == device.writerID && before[field.name]?.sibling(withDot: $0.dot) == $0 }
+        }
+    }
+
+    /// Moving a record into or out of a unit is writing to that unit: only a device
+    /// enrolled there may do it. A handover or referral names its other unit by nature,
+    /// but its own side must be one of the device's units, both sides are set when it is
+    /// created, and changing either later needs enrolment in the old and the new unit.
+    private func checkPlacement(of key: RecordKey, seen: RecordState?, written: RecordState, at path: @autoclosure () -> String,
+                                device: Device) throws {
+        if Self.namesCounterpartUnit(key.collection) {
+            try checkCounterpartUnits(of: key, seen: seen, written: written, at: path(), device: device)
+            return
+        }
+        // Arrays, not sets: a record names one or two units, and this runs per record.
+        let old = seen.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
+        let new = DomainPlacement.careUnits(collection: key.collection, state: written)
+        let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
+        if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
+            throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
+                                      field: path() + ".state.fields.careUnits")
+        }
+    }
+
+    private func checkCounterpartUnits(of key: RecordKey, seen: RecordState?, written: RecordState, at path: String,
+                                       device: Device) throws {
+        let isHandover = key.collection == CollectionName.handovers.rawValue
+        let sides = isHandover ? ["sendingUnit", "receivingUnit"] : ["referringUnit", "receivingUnit"]
+        func unit(_ name: String, _ state: RecordState?) -> String? { state?[name]?.provisional.value.stringValue }
+        let created = seen.map { state in sides.allSatisfy { state[$0] == nil } } ?? true
+        if created {
+            // A handover is created by the unit that sends it; a referral by either side.
+            let own = isHandover ? [unit("sendingUnit", written)] : sides.map { unit($0, written) }
+            guard own.contains(where: { $0.map(device.units.contains) ?? false }) else {
+                throw SyncError.forbidden(
+                    isHandover ? "a handover is created by a device of its sending unit"
+                        : "a referral is registered by a device of its referring or receiving unit",
+                    field: "\(path).state.fields.\(sides[0])")
+            }
+        } else {
+            for side in sides {
+                let old = unit(side, seen)
+                let new = unit(side, written)
+                guard old != new else { continue }
+                for changed in [old, new].compactMap({ $0 }) where !device.units.contains(changed) {
+                    throw SyncError.forbidden("changing \(side) needs enrolment in the old and the new unit; the device is not enrolled for \(changed)",
+                                              field: "\(path).state.fields.\(side)")
+                }
+            }
+        }
+        guard isHandover else { return }
+        try checkHandoverSteps(seen: seen, written: written, at: path, device: device)
+    }
+
+    /// Active handover: the sending unit initiates and stays responsible until the
+    /// receiving unit confirms receipt and contact with the patient; only the receiving
+    /// unit may take those steps.
+    private func checkHandoverSteps(seen: RecordState?, written: RecordState, at path: String, device: Device) throws {
+        guard let receiving = written["receivingUnit"]?.provisional.value.stringValue else { return }
+        let known = seen?["status"]
+        for sibling in written["status"]?.siblings ?? [] where known?.sibling(withDot: sibling.dot) == nil {
+            guard let step = sibling.value.stringValue.flatMap(HandoverState.init(rawValue:)), step != .initiated else { continue }
+            guard device.units.contains(receiving) else {
+                throw SyncError.forbidden("only the receiving unit \(receiving) confirms a handover (\(step.rawValue)); the sending unit stays responsible until it does",
+                                          field: "\(path).state.fields.status")
+            }
+        }
     }
 
     /// A state may only tell the server what the server could not know: writes the device
@@ -132,7 +232,7 @@ extension SyncService {
     /// clinicians' writes.
     private func checkHistory(of state: RecordState, against before: RecordState?, at path: @autoclosure () -> String,
                               device: Device) throws {
-        for entry in state.context.entries where entry.replica != device.replicaID {
+        for entry in state.context.entries where entry.replica != device.writerID {
             guard entry.counter <= (before?.context[entry.replica] ?? 0) else {
                 throw SyncError(status: 422, code: "context_ahead",
                                 message: "the state claims writes of another replica that the server has never seen",
@@ -170,7 +270,7 @@ extension SyncService {
                 var siblingPath: String { "\(path()).state.fields.\(field.name)[\(offset)]" }
                 // Writes of other replicas reach us from those replicas; one that is new to
                 // the server but carries another replica's dot is forged or corrupt.
-                guard sibling.dot.replica == device.replicaID else {
+                guard sibling.dot.replica == device.writerID else {
                     throw SyncError(status: 422, code: "foreign_dot", message: "a new write must carry the pushing device's replica id",
                                     field: siblingPath + ".dot")
                 }
@@ -198,12 +298,16 @@ extension SyncService {
     /// along with an active handover: from the moment it is initiated the receiving unit
     /// may see them. Only records the sending unit holds for the same patient travel, and
     /// only when the pushing device works in the sending unit; each grant is audited.
-    private func travelWithHandover(_ key: RecordKey, device: Device,
-                                    transaction: inout RecordTransaction, grants: inout [AuditSubject]) throws {
+    ///
+    /// A grant lapses when the handover is voided or redirected to another unit: the unit
+    /// that was to receive it no longer sees the records, and its devices are told so.
+    private func travelWithHandover(_ key: RecordKey, receivedBefore: String?, device: Device,
+                                    transaction: inout RecordTransaction, grants: inout [AuditSubject],
+                                    lapsed: inout [AuditSubject]) throws {
         guard let stored = try transaction.queries.record(key) else { return }
         let values = try stored.state().provisionalValues
-        guard values["voided"] == nil, let sending = values["sendingUnit"]?.stringValue, device.units.contains(sending),
-            let receiving = values["receivingUnit"]?.stringValue, let patient = values["patient"]?.stringValue
+        guard let sending = values["sendingUnit"]?.stringValue, let receiving = values["receivingUnit"]?.stringValue,
+            let patient = values["patient"]?.stringValue
         else { return }
         var targets: [RecordKey] = []
         if let plan = values["carePlan"]?.stringValue {
@@ -212,6 +316,16 @@ extension SyncService {
         for intervention in values["ongoingInterventions"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             targets.append(RecordKey(collection: CollectionName.plannedInterventions.rawValue, recordID: intervention))
         }
+        var closing: [String] = []
+        if values["voided"] != nil && values["voided"] != .null { closing.append(receiving) }
+        if let receivedBefore, receivedBefore != receiving { closing.append(receivedBefore) }
+        for unit in closing {
+            for target in targets where try transaction.revokeGrant(target, from: unit) {
+                lapsed.append(AuditSubject(clinician: nil, units: [sending, unit], patient: patient,
+                                           collection: target.collection, recordID: target.recordID))
+            }
+        }
+        guard values["voided"] == nil || values["voided"] == .null, device.units.contains(sending) else { return }
         for target in targets {
             guard let record = try transaction.queries.record(target), record.patient == patient,
                 record.careUnits.contains(sending), try transaction.grant(target, to: receiving)

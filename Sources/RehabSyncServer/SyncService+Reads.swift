@@ -10,6 +10,9 @@ extension SyncService {
         public let records: [StoredRecord]
         public let nextCursor: Int64
         public let hasMore: Bool
+        /// Records the device held that it no longer sees (moved out of its units, or a
+        /// grant lapsed): the replica removes them, so its digest matches again.
+        public var removed: [RecordRemoval] = []
 
         public var jsonBytes: [UInt8] {
             var writer = CanonicalWriter(capacity: 64 + records.reduce(0) { $0 + $1.stateBytes.count + 96 })
@@ -21,6 +24,17 @@ extension SyncService {
             for (offset, record) in records.enumerated() {
                 if offset > 0 { writer.append(UInt8(ascii: ",")) }
                 SyncService.writeRecord(record, to: &writer)
+            }
+            writer.append(#"],"removed":["#)
+            for (offset, removal) in removed.enumerated() {
+                if offset > 0 { writer.append(UInt8(ascii: ",")) }
+                writer.append(#"{"collection":"#)
+                writer.appendString(removal.key.collection)
+                writer.append(#","id":"#)
+                writer.appendString(removal.key.recordID)
+                writer.append(#","reason":"no_longer_visible","sequence":"#)
+                writer.appendInteger(removal.sequence)
+                writer.append("}")
             }
             writer.append("]}")
             return writer.bytes
@@ -43,10 +57,25 @@ extension SyncService {
         guard (1...configuration.maximumPageSize).contains(limit) else {
             throw SyncError.badRequest("invalid_limit", "limit is from 1 to \(configuration.maximumPageSize)", field: "limit")
         }
-        var records = try store.read { try $0.changes(since: since, units: device.units, limit: limit + 1) }
-        let hasMore = records.count > limit
-        if hasMore { records.removeLast() }
-        let page = PullPage(records: records, nextCursor: records.last?.sequence ?? since, hasMore: hasMore)
+        let (records, removed, hasMore, nextCursor) = try store.read { queries in
+            var records = try queries.changes(since: since, units: device.units, limit: limit + 1)
+            var removed = try queries.removals(since: since, units: device.units, limit: limit + 1)
+            // Both lists in sequence order, cut together at `limit` entries, so the cursor
+            // never passes an entry the page does not carry.
+            let sequences = (records.map(\.sequence) + removed.map(\.sequence)).sorted()
+            let hasMore = sequences.count > limit
+            let last = hasMore ? sequences[limit - 1] : (sequences.last ?? since)
+            records.removeAll { $0.sequence > last }
+            removed.removeAll { $0.sequence > last }
+            // A record that left one unit may still be seen through another, or be back.
+            removed = try removed.filter { removal in
+                guard let record = try queries.record(removal.key) else { return true }
+                return !device.canSee(record.careUnits)
+            }
+            return (records, removed, hasMore, last)
+        }
+        var page = PullPage(records: records, nextCursor: nextCursor, hasMore: hasMore)
+        page.removed = removed
         let time = now()
         try store.write { _, connection in
             try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
@@ -106,8 +135,10 @@ extension SyncService {
         let units = unit.map { [$0] } ?? device.units
         let dump = try dumpLines(units: units)
         let count = dump.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        // The server's time rides along: a replica caps its hybrid clock at it plus the drift.
         return .object(["scope": .string(unit ?? "device"), "records": .integer(Int64(count)),
-                        "digest": .string(SHA256Digest.hex(SHA256Digest.hash(dump)))])
+                        "digest": .string(SHA256Digest.hex(SHA256Digest.hash(dump))),
+                        "serverTime": .integer(now()), "maximumClockDriftMilliseconds": .integer(configuration.maximumClockDriftMilliseconds)])
     }
 
     /// An administrator's dump of one unit, logged.

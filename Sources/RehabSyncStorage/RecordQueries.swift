@@ -99,6 +99,28 @@ public struct RecordQueries {
         return try rowIDs.map { try record(atRow: $0.rowID) }
     }
 
+    /// Records that left one of `units` after sequence `since`, oldest first, at most
+    /// `limit`; a record that left several of them is listed once.
+    public func removals(since: Int64, units: [String], limit: Int) throws -> [RecordRemoval] {
+        guard limit > 0 else { return [] }
+        let statement = try connection.cachedStatement(
+            "SELECT seq, collection, record_id FROM unit_removals WHERE unit = ? AND seq > ? ORDER BY seq LIMIT ?")
+        var found: [RecordRemoval] = []
+        for unit in Set(units) {
+            try statement.bind(unit, at: 1)
+            try statement.bind(since, at: 2)
+            try statement.bind(Int64(limit), at: 3)
+            found += try statement.rows(nil) { row in
+                RecordRemoval(sequence: row.int64(at: 0),
+                              key: RecordKey(collection: try row.requireText(at: 1), recordID: try row.requireText(at: 2)))
+            }
+        }
+        found.sort { ($0.sequence, $0.key.collection, $0.key.recordID) < ($1.sequence, $1.key.collection, $1.key.recordID) }
+        var unique: [RecordRemoval] = []
+        for removal in found where unique.last != removal { unique.append(removal) }
+        return Array(unique.prefix(limit))
+    }
+
     /// Every record, sorted by collection and id: the order of a dump.
     public func allRecords(units: [String]? = nil) throws -> [StoredRecord] {
         let statement = try connection.cachedStatement("SELECT id FROM records ORDER BY collection, record_id")

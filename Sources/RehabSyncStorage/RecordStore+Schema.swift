@@ -50,5 +50,19 @@ extension RecordStore {
                 ) WITHOUT ROWID;
                 """)
         },
+        Migration(version: 3, name: "unit removals") { connection in
+            // A record that leaves a unit (moved, or a grant lapsed) is noted here under
+            // the sequence number of the change, so that a pull by the unit's devices can
+            // say "no longer visible" in order with the records it delivers.
+            try connection.execute("""
+                CREATE TABLE unit_removals (
+                    seq INTEGER NOT NULL,
+                    unit TEXT NOT NULL,
+                    collection TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    PRIMARY KEY (unit, seq, collection, record_id)
+                ) WITHOUT ROWID;
+                """)
+        },
     ])
 }

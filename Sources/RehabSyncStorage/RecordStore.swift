@@ -1,4 +1,5 @@
 import RehabSyncCore
+import Synchronization
 
 /// The record database of one replica (a device or the server): record states with
 /// their placement and change sequence, and the replica's own counter and clock.
@@ -10,8 +11,11 @@ public final class RecordStore: Sendable {
     /// The underlying database, for layers that keep their own tables in the same file
     /// (so that, for example, an audit entry commits together with the write it logs).
     public let database: DatabasePool
-    /// The replica this database belongs to; fixed when the file is created.
-    public let replicaID: ReplicaID
+    /// The replica this database writes as. Given when the file is created; it changes
+    /// only when the replica takes a new identity (``RecordTransaction/reidentify(as:counter:)``),
+    /// which a replica restored from an old copy of its file must do.
+    public var replicaID: ReplicaID { identity.withLock { $0 } }
+    private let identity: Mutex<ReplicaID>
     private let placement: RecordPlacement.Rule
 
     /// Opens or creates a record database.
@@ -32,7 +36,7 @@ public final class RecordStore: Sendable {
                                     migrator: Migrator(Self.migrator.migrations + extraMigrations))
         self.placement = placement
         let newID = (replicaID ?? ReplicaID.random()).description
-        self.replicaID = try database.write { connection in
+        let replicaID = try database.write { connection in
             let insert = try connection.cachedStatement("""
                 INSERT INTO replica (singleton, replica_id, counter, hlc_milliseconds, hlc_logical, sequence)
                 VALUES (1, ?, 0, 0, 0, 0) ON CONFLICT (singleton) DO NOTHING
@@ -41,6 +45,7 @@ public final class RecordStore: Sendable {
             try insert.execute()
             return try RecordQueries(connection: connection).clockState().replicaID
         }
+        identity = Mutex(replicaID)
     }
 
     /// Runs `body` in one write transaction; everything it does commits together, or
@@ -50,6 +55,8 @@ public final class RecordStore: Sendable {
             var transaction = try RecordTransaction(connection: connection, placement: placement)
             let result = try body(&transaction, connection)
             try transaction.finish()
+            let replicaID = transaction.replicaID
+            identity.withLock { $0 = replicaID }
             return result
         }
     }

@@ -25,15 +25,26 @@ public struct RecordTransaction {
     /// - Parameters:
     ///   - check: Called with the record's state before and after the write; throw to
     ///     refuse it (domain validation). Nothing is stored when it throws.
+    ///   - clockCeilingMilliseconds: The latest clock reading the write may take: the last
+    ///     server time seen plus the drift the server allows. A wall clock that jumped
+    ///     ahead then cannot carry the hybrid clock past what the server accepts, and a
+    ///     clock already carried there comes back down, so one bad reading never locks the
+    ///     device out. Readings only order siblings for display; causality is in the dots.
     public mutating func write(
         _ key: RecordKey, values: [String: JSONValue], author: String, wallMilliseconds: Int64,
+        clockCeilingMilliseconds: Int64? = nil,
         check: (_ before: RecordState?, _ after: RecordState) throws -> Void = { _, _ in }
     ) throws -> StoredRecord {
         let existing = try queries.row(for: key)
         let before = try existing.map { try $0.record.state() }
         var clock = clockState.clock
+        var wall = wallMilliseconds
+        if let ceiling = clockCeilingMilliseconds {
+            if clock.last.milliseconds > ceiling { clock = HybridLogicalClock(last: HLCTimestamp(milliseconds: ceiling, logical: 0)) }
+            wall = min(wall, ceiling)
+        }
         let stamp = WriteStamp(dot: Dot(replica: clockState.replicaID, counter: clockState.counter + 1),
-                               hlc: clock.tick(wallMilliseconds: wallMilliseconds),
+                               hlc: clock.tick(wallMilliseconds: wall),
                                author: author, wallMilliseconds: wallMilliseconds)
         let after = try (before ?? RecordState()).applying(values, stamp: stamp)
         try check(before, after)
@@ -110,15 +121,62 @@ public struct RecordTransaction {
         return true
     }
 
+    /// Sets a record to exactly `state`, or removes it when `state` is nil, with a new
+    /// sequence number. Not a merge: a replica uses it to set aside a write the server
+    /// refused (taking the server's copy back) and to let go of a record that has left
+    /// its scope. The caller keeps what it replaces.
+    public mutating func replace(_ key: RecordKey, with state: RecordState?) throws {
+        let existing = try queries.row(for: key)
+        if let state {
+            _ = try save(key, state: state, rowID: existing?.rowID, previous: existing?.record)
+            return
+        }
+        guard let existing else { return }
+        let connection = queries.connection
+        let units = try connection.cachedStatement("DELETE FROM record_units WHERE record = ?")
+        try units.bind(existing.rowID, at: 1)
+        try units.execute()
+        let record = try connection.cachedStatement("DELETE FROM records WHERE id = ?")
+        try record.bind(existing.rowID, at: 1)
+        try record.execute()
+    }
+
+    /// Takes a new replica identity: later writes carry dots of `replica`, starting after
+    /// `counter`. A replica restored from an old copy of its file does this, because the
+    /// counters after its copy were already used by the file it replaced.
+    public mutating func reidentify(as replica: ReplicaID, counter: Int64) {
+        clockState = ReplicaClockState(replicaID: replica, counter: counter, clock: clockState.clock, sequence: clockState.sequence)
+        clockDirty = true
+    }
+
+    /// Withdraws `unit`'s grant on the record at `key`. If that was how the unit saw the
+    /// record, the record gets a new sequence number and a removal is noted for the unit,
+    /// so its devices hear at their next pull that it is no longer visible.
+    @discardableResult
+    public mutating func revokeGrant(_ key: RecordKey, from unit: String) throws -> Bool {
+        let delete = try queries.connection.cachedStatement(
+            "DELETE FROM record_grants WHERE collection = ? AND record_id = ? AND unit = ?")
+        try delete.bind(key.collection, at: 1)
+        try delete.bind(key.recordID, at: 2)
+        try delete.bind(unit, at: 3)
+        try delete.execute()
+        guard queries.connection.changes > 0 else { return false }
+        if let existing = try queries.row(for: key) {
+            _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
+        }
+        return true
+    }
+
     /// Writes the clock row if anything used it; called once before COMMIT.
     func finish() throws {
         guard clockDirty else { return }
         let statement = try queries.connection.cachedStatement(
-            "UPDATE replica SET counter = ?, hlc_milliseconds = ?, hlc_logical = ?, sequence = ? WHERE singleton = 1")
+            "UPDATE replica SET counter = ?, hlc_milliseconds = ?, hlc_logical = ?, sequence = ?, replica_id = ? WHERE singleton = 1")
         try statement.bind(clockState.counter, at: 1)
         try statement.bind(clockState.clock.last.milliseconds, at: 2)
         try statement.bind(clockState.clock.last.logical, at: 3)
         try statement.bind(clockState.sequence, at: 4)
+        try statement.bind(clockState.replicaID.description, at: 5)
         try statement.execute()
     }
 
@@ -165,10 +223,18 @@ public struct RecordTransaction {
             let removed = old.subtracting(where_.careUnits)
             if !removed.isEmpty {
                 let delete = try connection.cachedStatement("DELETE FROM record_units WHERE record = ? AND unit = ?")
+                // The unit's devices hold the record and must hear that it has gone.
+                let note = try connection.cachedStatement(
+                    "INSERT INTO unit_removals (seq, unit, collection, record_id) VALUES (?, ?, ?, ?)")
                 for unit in removed.sorted() {
                     try delete.bind(rowID, at: 1)
                     try delete.bind(unit, at: 2)
                     try delete.execute()
+                    try note.bind(sequence, at: 1)
+                    try note.bind(unit, at: 2)
+                    try note.bind(key.collection, at: 3)
+                    try note.bind(key.recordID, at: 4)
+                    try note.execute()
                 }
             }
             let renumber = try connection.cachedStatement("UPDATE record_units SET seq = ? WHERE record = ?")

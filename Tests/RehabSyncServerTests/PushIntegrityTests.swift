@@ -64,13 +64,15 @@ struct PushIntegrityTests {
         let (intruder, _) = try service.enrol(name: "Unit B", units: [F.unitB])
         let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
         _ = try service.push(device: victim, body: F.body([("carePlans", "plan-c", try F.state(F.plan(units: [F.unitC]), replica: victim.replicaID))]))
-        // B claims C is handing over C's plan to B.
+        // B claims C is handing over C's plan to B: only C's own devices may initiate that.
         let fake = try F.state([
             "patient": .string(F.patient), "sendingUnit": .string(F.unitC), "receivingUnit": .string(F.unitB),
             "carePlan": .string("plan-c"), "summary": .string("x"), "status": .string("initiated"),
         ], replica: intruder.replicaID)
-        _ = try service.push(device: intruder, body: F.body([("handovers", "h1", fake)]))
-        #expect(try service.pull(device: intruder, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID) == ["h1"])
+        #expect { try service.push(device: intruder, body: F.body([("handovers", "h1", fake)])) } throws: { error in
+            (error as? SyncError)?.status == 403 && (error as? SyncError)?.field == "records[0].state.fields.sendingUnit"
+        }
+        #expect(try service.pull(device: intruder, clinician: F.nurse, since: 0, limit: nil).records.isEmpty)
         // A hands over, but names a plan of another patient: nothing travels.
         var otherPatient = F.plan()
         otherPatient["patient"] = .string("197010632391")
