@@ -6,6 +6,8 @@ public struct PullPage: Sendable {
     public let records: [IncomingRecord]
     public let nextCursor: Int64
     public let hasMore: Bool
+    /// Records the device no longer sees: it removes them.
+    public let removed: [RecordKey]
 
     /// The page's `hasMore` and `nextCursor` read from its opening bytes, without decoding
     /// its records, so that a client can ask for the next page while it decodes this one.
@@ -42,6 +44,22 @@ public struct PullPage: Sendable {
         return (hasMore, cursor)
     }
 
+    /// The keys of a page's `removed` entries.
+    private static func removals(_ value: JSONValue) throws(CoreError) -> [RecordKey] {
+        guard let entries = value.arrayValue else { throw CoreError(.wrongType, "removed is an array", field: "removed") }
+        var keys: [RecordKey] = []
+        for (index, entry) in entries.enumerated() {
+            let members: [String: JSONValue] = entry.objectValue ?? [:]
+            let collection: String? = members["collection"]?.stringValue
+            let id: String? = members["id"]?.stringValue
+            guard let collection, let id else {
+                throw CoreError(.missingKey, "a removal lacks collection or id", field: "removed[\(index)]")
+            }
+            keys.append(RecordKey(collection: collection, recordID: id))
+        }
+        return keys
+    }
+
     private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
 
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
@@ -49,6 +67,7 @@ public struct PullPage: Sendable {
         var records: [IncomingRecord] = []
         var next = cursor
         var hasMore = false
+        var removed: [RecordKey] = []
         var reader = JSONParser(body)
         try reader.readObject(path: "") { reader, key throws(CoreError) in
             switch key {
@@ -72,10 +91,13 @@ public struct PullPage: Sendable {
                     }
                     records.append(IncomingRecord(key: RecordKey(collection: collection, recordID: id), state: state))
                 }
+            case "removed":
+                removed = try Self.removals(try reader.readValue())
             default: _ = try reader.readValue()
             }
         }
         try reader.finish()
+        self.removed = removed
         self.records = records
         nextCursor = next
         self.hasMore = hasMore

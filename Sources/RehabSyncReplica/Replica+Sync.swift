@@ -12,25 +12,32 @@ extension Replica {
         public let conflicts: Int
         public let cursor: Int64
         public let digestMatches: Bool
+        /// Writes the server refused in this sync, set aside with its reason.
+        public var setAside: [SetAsideWrite] = []
+        /// Records removed because they left the device's scope.
+        public var removed: Int = 0
 
         public var json: JSONValue {
             .object(["pushed": .integer(Int64(pushed)), "pulled": .integer(Int64(pulled)), "conflicts": .integer(Int64(conflicts)),
-                     "cursor": .integer(cursor), "digestMatches": .bool(digestMatches)])
+                     "cursor": .integer(cursor), "digestMatches": .bool(digestMatches),
+                     "setAside": .array(setAside.map(\.json)), "removed": .integer(Int64(removed))])
         }
     }
 
-    /// Pushes pending records in bounded batches, then pulls pages until none remains, then
-    /// compares digests with the server. Safe to interrupt at any point: a record leaves the
-    /// pending set only when a push of its current state is acknowledged, and the cursor
-    /// moves only in the transaction that joins its page.
+    /// Greets the server, pushes pending records in bounded batches, pulls pages until none
+    /// remains, then compares digests. Safe to interrupt at any point: a record leaves the
+    /// pending set only when a push of its current state is acknowledged or it is set
+    /// aside, and the cursor moves only in the transaction that joins its page.
+    ///
+    /// A write the server refuses does not stop the sync: it is set aside with the
+    /// server's reason (``setAsideWrites()``), the record goes back to the server's copy,
+    /// and everything else is pushed and pulled.
     public func sync() throws -> SyncReport {
-        let settings = try settings()
-        let transport = SyncTransport(server: settings.server, token: settings.token, clinician: try clinician(nil),
-                                      client: CurlHTTPClient(options: clientOptions), retry: retry)
-        var refused: [String: ReplicaError] = [:]
-        let pushed = try push(transport, refused: &refused)
-        // Pull even when records were refused: the device still needs everyone else's work.
-        let (pulled, cursor) = try pull(transport, from: settings.cursor)
+        let transport = try makeTransport()
+        try greet(transport)
+        var setAside: [SetAsideWrite] = []
+        let pushed = try push(transport, setAside: &setAside)
+        let (pulled, removed, cursor) = try pull(transport, from: try settings().cursor)
         let matches = try digestMatches(transport)
         let time = now()
         try store.database.write { connection in
@@ -39,26 +46,143 @@ extension Replica {
             try update.bind(Int64(matches ? 1 : 0), at: 2)
             try update.execute()
         }
-        if let (record, error) = refused.sorted(by: { $0.key < $1.key }).first {
-            // Surfaced, not retried: the record stays pending, so once the cause is fixed
-            // (a corrected value, a reloaded code list) the next sync sends it.
-            throw ReplicaError.refused(status: error.status, code: error.code,
-                                       message: "\(refused.count) record(s) refused, first \(record): \(error.message); everything else was synced",
-                                       field: error.field)
-        }
-        return SyncReport(pushed: pushed, pulled: pulled, conflicts: try conflicts().count, cursor: cursor, digestMatches: matches)
+        var report = SyncReport(pushed: pushed, pulled: pulled, conflicts: try conflicts().count, cursor: cursor, digestMatches: matches)
+        report.setAside = setAside
+        report.removed = removed
+        return report
     }
 
-    private struct PendingRecord: Sendable {
+    func makeTransport() throws -> SyncTransport {
+        let settings = try settings()
+        return SyncTransport(server: settings.server, token: settings.token, clinician: try clinician(nil),
+                             instance: try instance(), client: CurlHTTPClient(options: clientOptions), retry: retry)
+    }
+
+    /// This file's instance id; a file made before instances existed gets one now.
+    private func instance() throws -> String {
+        if let instance = try settings().instance { return instance }
+        let fresh = ReplicaID.random().description
+        try store.database.write { connection in
+            let update = try connection.cachedStatement("UPDATE sync_settings SET instance = coalesce(instance, ?) WHERE singleton = 1")
+            try update.bind(fresh, at: 1)
+            try update.execute()
+        }
+        return try settings().instance ?? fresh
+    }
+
+    // MARK: - Identity
+
+    /// What the server says of this replica before anything is exchanged.
+    struct ServerIdentity: Sendable {
+        let replicaID: ReplicaID
+        let counter: Int64
+        let serverTime: Int64?
+        let maximumDrift: Int64?
+    }
+
+    static func hello(_ transport: SyncTransport, instance: String, replace: Bool) throws -> ServerIdentity {
+        let body = JSONValue.object(["instance": .string(instance), "replace": .bool(replace)]).canonicalBytes
+        return try identity(from: transport.send("POST", "/v1/sync/hello", body: body))
+    }
+
+    private static func identity(from body: [UInt8]) throws -> ServerIdentity {
+        guard let object = (try? JSONParser.parse(body))?.objectValue, let text = object["replicaId"]?.stringValue,
+            let replica = ReplicaID(text), let counter = object["counter"]?.integerValue
+        else { throw ReplicaError.unreachable("the server's answer about this replica's identity is malformed") }
+        return ServerIdentity(replicaID: replica, counter: counter, serverTime: object["serverTime"]?.integerValue,
+                              maximumDrift: object["maximumClockDriftMilliseconds"]?.integerValue)
+    }
+
+    /// Learns from the server which replica id to write as, the highest counter it holds
+    /// from it and its time. A file whose sent writes fall short of that counter is an
+    /// old copy (restored from a backup): if it has written since, those writes may carry
+    /// counters the server already holds, so they move to a fresh replica id first.
+    private func greet(_ transport: SyncTransport) throws {
+        let settings = try settings()
+        let identity = try Self.hello(transport, instance: try instance(), replace: false)
+        try remember(serverTime: identity.serverTime, drift: identity.maximumDrift)
+        let local = try store.read { try $0.clockState() }
+        if identity.replicaID != local.replicaID {
+            // The server moved this device to another id (a rotation whose local half did
+            // not commit): move the unsent writes there.
+            try reidentify(as: identity, after: settings.sentMark)
+        } else if identity.counter > settings.sentMark {
+            if local.counter > settings.sentMark {
+                try reidentify(as: try rotate(transport), after: settings.sentMark)
+            } else {
+                try store.write { transaction, connection in
+                    transaction.reidentify(as: local.replicaID, counter: max(local.counter, identity.counter))
+                    try Self.setSentMark(identity.counter, connection: connection)
+                }
+            }
+        }
+    }
+
+    private func rotate(_ transport: SyncTransport) throws -> ServerIdentity {
+        try Self.identity(from: transport.send("POST", "/v1/sync/rotate", body: Array("{}".utf8)))
+    }
+
+    /// Moves the writes this file has not sent (counters after `mark`) to `identity`'s
+    /// replica id, in one transaction with the new identity, and marks them pending.
+    private func reidentify(as identity: ServerIdentity, after mark: Int64) throws {
+        try store.write { transaction, connection in
+            let old = transaction.replicaID
+            let pending = try connection.cachedStatement("SELECT collection, record_id FROM pending ORDER BY seq").rows(nil) { row in
+                RecordKey(collection: try row.requireText(at: 0), recordID: try row.requireText(at: 1))
+            }
+            var counter = identity.counter
+            for key in pending {
+                guard let record = try transaction.queries.record(key),
+                    let moved = try record.state().reassigningWrites(of: old, after: mark, to: identity.replicaID, counter: &counter)
+                else { continue }
+                try transaction.replace(key, with: moved)
+                if let stored = try transaction.queries.record(key) { try Self.markPending(stored, connection: connection) }
+            }
+            transaction.reidentify(as: identity.replicaID, counter: counter)
+            try Self.setSentMark(identity.counter, connection: connection)
+        }
+    }
+
+    private static func setSentMark(_ mark: Int64, connection: Connection) throws {
+        let update = try connection.cachedStatement("UPDATE sync_settings SET sent_mark = ? WHERE singleton = 1")
+        try update.bind(mark, at: 1)
+        try update.execute()
+    }
+
+    static func markPending(_ record: StoredRecord, connection: Connection) throws {
+        let mark = try connection.cachedStatement(
+            "INSERT INTO pending (collection, record_id, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq")
+        try mark.bind(record.collection, at: 1)
+        try mark.bind(record.recordID, at: 2)
+        try mark.bind(record.sequence, at: 3)
+        try mark.execute()
+    }
+
+    private func remember(serverTime: Int64?, drift: Int64?) throws {
+        guard let serverTime, let drift else { return }
+        try store.database.write { connection in
+            let update = try connection.cachedStatement("UPDATE sync_settings SET server_time = ?, clock_drift = ? WHERE singleton = 1")
+            try update.bind(serverTime, at: 1)
+            try update.bind(drift, at: 2)
+            try update.execute()
+        }
+    }
+
+    // MARK: - Push
+
+    struct PendingRecord: Sendable {
         let collection: String
         let recordID: String
         let sequence: Int64
         let state: [UInt8]
+
+        var key: RecordKey { RecordKey(collection: collection, recordID: recordID) }
     }
 
-    private func push(_ transport: SyncTransport, refused: inout [String: ReplicaError]) throws -> Int {
+    private func push(_ transport: SyncTransport, setAside: inout [SetAsideWrite]) throws -> Int {
         var pushed = 0
         var attempted = Set<String>()
+        var rotations = 0
         while true {
             let batch = try store.read { queries in
                 try queries.connection.cachedStatement("""
@@ -73,24 +197,70 @@ extension Replica {
             // A record written again while its batch was in flight comes round once more;
             // stop when a batch holds nothing new, so a busy writer cannot keep sync spinning.
             var fresh = batch.filter { attempted.insert("\($0.collection)/\($0.recordID)@\($0.sequence)").inserted }
-                .filter { refused["\($0.collection)/\($0.recordID)"] == nil }
             guard !fresh.isEmpty else { return pushed }
-            // A batch is refused whole; set the record it names aside and send the rest.
-            while true {
+            // A batch stays below the server's body limit; a record that alone exceeds
+            // it can never be sent, and is set aside rather than block the rest.
+            for record in fresh where record.state.count + 256 > pushBatchBytes {
+                setAside.append(try setAsideWrite(record.key, transport, refusal: ReplicaError.refused(
+                    status: 413, code: "record_too_large",
+                    message: "the record's state is \(record.state.count) bytes, more than a push may carry (\(pushBatchBytes))",
+                    field: nil)))
+            }
+            fresh.removeAll { $0.state.count + 256 > pushBatchBytes }
+            var queue = Self.splitByBytes(fresh, limit: pushBatchBytes)
+            while !queue.isEmpty {
+                var part = queue.removeFirst()
                 do {
-                    try send(fresh, transport)
-                    break
+                    try send(part, transport)
+                    pushed += part.count
                 } catch let error as ReplicaError {
-                    guard case .refused(let status, _, _, let field) = error, status != 401,
-                        let index = Self.recordIndex(in: field), fresh.indices.contains(index)
-                    else { throw error }
-                    refused["\(fresh[index].collection)/\(fresh[index].recordID)"] = error
-                    fresh.remove(at: index)
-                    if fresh.isEmpty { break }
+                    switch (error.status, error.code) {
+                    case (409, "replica_behind") where rotations < 2:
+                        rotations += 1
+                        try reidentify(as: try rotate(transport), after: try settings().sentMark)
+                        attempted.removeAll()
+                        queue.removeAll()
+                    case (409, "writer_changed") where rotations < 2:
+                        rotations += 1
+                        try greet(transport)
+                        attempted.removeAll()
+                        queue.removeAll()
+                    case (413, _) where part.count > 1:
+                        let half = part.count / 2
+                        queue.insert(contentsOf: [Array(part[..<half]), Array(part[half...])], at: 0)
+                    case (400..<500, _) where ![401, 408, 409, 429].contains(error.status):
+                        // A batch is refused whole, naming the record; set that one aside
+                        // and send the rest.
+                        let index = Self.recordIndex(in: error.field) ?? (part.count == 1 ? 0 : nil)
+                        guard let index, part.indices.contains(index) else { throw error }
+                        setAside.append(try setAsideWrite(part[index].key, transport, refusal: error))
+                        part.remove(at: index)
+                        if !part.isEmpty { queue.insert(part, at: 0) }
+                    default:
+                        throw error
+                    }
                 }
             }
-            pushed += fresh.count
         }
+    }
+
+    /// Consecutive runs of records whose push bodies stay within `limit` bytes.
+    static func splitByBytes(_ records: [PendingRecord], limit: Int) -> [[PendingRecord]] {
+        var parts: [[PendingRecord]] = []
+        var current: [PendingRecord] = []
+        var size = 16
+        for record in records {
+            let cost = record.state.count + record.collection.utf8.count + record.recordID.utf8.count + 64
+            if !current.isEmpty, size + cost > limit {
+                parts.append(current)
+                current = []
+                size = 16
+            }
+            current.append(record)
+            size += cost
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
     }
 
     /// The batch index in an error's field, such as 3 in `records[3].state.fields.title`.
@@ -107,7 +277,16 @@ extension Replica {
             RecordEnvelope.write(collection: record.collection, id: record.recordID, state: record.state, to: &writer)
         }
         writer.append("]}")
-        _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes)
+        // Every counter this file has handed out may be in the batch: say so durably
+        // before sending, so that the server can tell this file from an older copy of it.
+        let sentMark = try store.write { transaction, connection -> Int64 in
+            let counter = try transaction.queries.clockState().counter
+            let current = try connection.cachedStatement("SELECT sent_mark FROM sync_settings WHERE singleton = 1")
+                .firstRow(nil) { $0.int64(at: 0) } ?? 0
+            if counter > current { try Self.setSentMark(counter, connection: connection) }
+            return max(counter, current)
+        }
+        _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes, headers: ["X-RehabSync-Sent-Mark": "\(sentMark)"])
         try store.database.write { connection in
             let clear = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ? AND seq = ?")
             for record in fresh {
@@ -119,9 +298,12 @@ extension Replica {
         }
     }
 
-    private func pull(_ transport: SyncTransport, from start: Int64) throws -> (Int, Int64) {
+    // MARK: - Pull
+
+    private func pull(_ transport: SyncTransport, from start: Int64) throws -> (pulled: Int, removed: Int, cursor: Int64) {
         var cursor = start
         var pulled = 0
+        var removed = 0
         while true {
             let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(Self.pullPageSize)")
             let page: PullPage
@@ -131,22 +313,55 @@ extension Replica {
                 throw ReplicaError.unreachable("the server sent a malformed pull page: \(error)")
             }
             let (records, next, hasMore) = (page.records, page.nextCursor, page.hasMore)
-            let cursorAfter = next
-            try store.write { transaction, connection in
+            let time = now()
+            let gone = page.removed
+            removed += try store.write { transaction, connection -> Int in
                 _ = try transaction.merge(records)
+                let count = try Self.remove(gone, at: time, transaction: &transaction, connection: connection)
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
-                try update.bind(cursorAfter, at: 1)
+                try update.bind(next, at: 1)
                 try update.execute()
+                return count
             }
             pulled += records.count
-            cursor = cursorAfter
-            if !hasMore { return (pulled, cursor) }
+            cursor = next
+            if !hasMore { return (pulled, removed, cursor) }
         }
+    }
+
+    /// Lets go of records that left the device's scope, keeping what they held (a pending
+    /// edit included) in `removed_records`, with the reason.
+    private static func remove(_ keys: [RecordKey], at time: Int64, transaction: inout RecordTransaction,
+                               connection: Connection) throws -> Int {
+        var count = 0
+        for key in keys {
+            guard let record = try transaction.queries.record(key) else { continue }
+            let pending = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ?")
+            try pending.bind(key.collection, at: 1)
+            try pending.bind(key.recordID, at: 2)
+            try pending.execute()
+            let hadPending = connection.changes > 0
+            let note = try connection.cachedStatement("""
+                INSERT INTO removed_records (collection, record_id, patient, state, had_pending, reason, at)
+                VALUES (?, ?, ?, ?, ?, 'no_longer_visible', ?)
+                """)
+            try note.bind(key.collection, at: 1)
+            try note.bind(key.recordID, at: 2)
+            if let patient = record.patient { try note.bind(patient, at: 3) } else { try note.bindNull(at: 3) }
+            try note.bind(record.stateBytes, at: 4)
+            try note.bind(Int64(hadPending ? 1 : 0), at: 5)
+            try note.bind(time, at: 6)
+            try note.execute()
+            try transaction.replace(key, with: nil)
+            count += 1
+        }
+        return count
     }
 
     private func digestMatches(_ transport: SyncTransport) throws -> Bool {
         let answer = try transport.send("GET", "/v1/sync/digest")
-        let remote = (try? JSONParser.parse(answer))?.objectValue?["digest"]?.stringValue
-        return remote == SHA256Digest.hex(SHA256Digest.hash(try dump()))
+        let object = (try? JSONParser.parse(answer))?.objectValue
+        try remember(serverTime: object?["serverTime"]?.integerValue, drift: object?["maximumClockDriftMilliseconds"]?.integerValue)
+        return object?["digest"]?.stringValue == SHA256Digest.hex(SHA256Digest.hash(try dump()))
     }
 }

@@ -20,10 +20,15 @@ public final class Replica: Sendable {
     public static let pushBatchSize = 500
     /// Records asked for per pull page.
     public static let pullPageSize = 1_000
+    /// Bytes a push body may carry by default: half the server's default body limit.
+    public static let defaultPushBatchBytes = 4 * 1_048_576
+    /// Bytes a push body of this replica may carry; a record that alone needs more is set
+    /// aside with `record_too_large`.
+    public let pushBatchBytes: Int
 
     /// Opens an initialised replica.
     public init(path: String, reference: ReferenceData, clientOptions: HTTPClientOptions = HTTPClientOptions(),
-                retry: RetryPolicy = RetryPolicy(),
+                retry: RetryPolicy = RetryPolicy(), pushBatchBytes: Int = Replica.defaultPushBatchBytes,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ReplicaError.notInitialised("\(path) does not exist; run 'rehabsync replica init' first")
@@ -32,19 +37,28 @@ public final class Replica: Sendable {
         self.reference = reference
         self.clientOptions = clientOptions
         self.retry = retry
+        self.pushBatchBytes = pushBatchBytes
         self.now = now
         _ = try settings()
     }
 
-    /// Creates a replica for a device enrolled on `server`. The replica id is the one the
-    /// server gave the device, carried in its token.
+    /// Creates a replica for a device enrolled on `server`.
+    ///
+    /// Unless `offline`, it first asks the server (checking the server and the token
+    /// before anything is written) which replica id to write as and the highest counter
+    /// the server holds from it, so that the new file never hands out a dot the server
+    /// already has; the server binds the token to this new file. A token already bound to
+    /// another replica file is refused unless `replace` is given (the old laptop is gone,
+    /// or the file is created again); the new file then writes under a fresh replica id.
     @discardableResult
-    public static func create(path: String, server: String, token: String, clinician: String?) throws -> ReplicaID {
+    public static func create(path: String, server: String, token: String, clinician: String?, offline: Bool = false,
+                              replace: Bool = false, clientOptions: HTTPClientOptions = HTTPClientOptions(),
+                              retry: RetryPolicy = RetryPolicy()) throws -> ReplicaID {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw ReplicaError.invalid(code: "exists", message: "\(path) already exists; a replica is initialised once", field: "db")
         }
         let parts = token.split(separator: ".")
-        guard parts.count == 3, parts[0] == "rs1", let replica = ReplicaID(parts[1]) else {
+        guard parts.count == 3, parts[0] == "rs1", let enrolment = ReplicaID(parts[1]) else {
             throw ReplicaError.invalid(code: "invalid_token", message: "expected the token printed at enrolment (rs1.<replicaId>.<secret>)", field: "token")
         }
         if let clinician {
@@ -53,12 +67,28 @@ public final class Replica: Sendable {
         guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? "") else {
             throw ReplicaError.invalid(code: "invalid_server", message: "the server is an http or https URL", field: "server")
         }
-        let store = try openStore(path: path, replicaID: replica)
-        try store.database.write { connection in
-            let insert = try connection.prepare("INSERT INTO sync_settings (singleton, server, token, clinician) VALUES (1, ?, ?, ?)")
-            try insert.bind(server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), at: 1)
+        let base = server.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let instance = ReplicaID.random().description
+        var identity = ServerIdentity(replicaID: enrolment, counter: 0, serverTime: nil, maximumDrift: nil)
+        if !offline {
+            let transport = SyncTransport(server: base, token: token, clinician: clinician, instance: instance,
+                                          client: CurlHTTPClient(options: clientOptions), retry: retry)
+            identity = try hello(transport, instance: instance, replace: replace)
+        }
+        let store = try openStore(path: path, replicaID: identity.replicaID)
+        try store.write { transaction, connection in
+            transaction.reidentify(as: identity.replicaID, counter: identity.counter)
+            let insert = try connection.prepare("""
+                INSERT INTO sync_settings (singleton, server, token, clinician, instance, sent_mark, server_time, clock_drift)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try insert.bind(base, at: 1)
             try insert.bind(token, at: 2)
             if let clinician { try insert.bind(clinician, at: 3) } else { try insert.bindNull(at: 3) }
+            try insert.bind(instance, at: 4)
+            try insert.bind(identity.counter, at: 5)
+            if let time = identity.serverTime { try insert.bind(time, at: 6) } else { try insert.bindNull(at: 6) }
+            if let drift = identity.maximumDrift { try insert.bind(drift, at: 7) } else { try insert.bindNull(at: 7) }
             try insert.execute()
         }
         return store.replicaID
@@ -78,16 +108,35 @@ public final class Replica: Sendable {
         public let cursor: Int64
         public let lastSyncAt: Int64?
         public let lastDigestMatch: Bool?
+        /// This file's instance id; nil for a file made before instances existed.
+        public let instance: String?
+        /// The highest counter this file has ever sent to the server.
+        public let sentMark: Int64
+        /// The last server time seen, and the clock drift the server allows.
+        public let serverTime: Int64?
+        public let maximumClockDrift: Int64?
+
+        /// The latest reading the replica's clock may take: the server refuses writes
+        /// stamped later than its own time plus the drift it allows.
+        public var clockCeiling: Int64? {
+            guard let serverTime, let maximumClockDrift else { return nil }
+            return serverTime + maximumClockDrift
+        }
     }
 
     public func settings() throws -> Settings {
         let settings = try store.read { queries in
             try queries.connection.cachedStatement(
-                "SELECT server, token, clinician, cursor, last_sync_at, last_digest_match FROM sync_settings WHERE singleton = 1")
+                """
+                SELECT server, token, clinician, cursor, last_sync_at, last_digest_match, instance, sent_mark, server_time, clock_drift
+                FROM sync_settings WHERE singleton = 1
+                """)
                 .firstRow(nil) { row in
                     Settings(server: try row.requireText(at: 0), token: try row.requireText(at: 1), clinician: row.text(at: 2),
                              cursor: row.int64(at: 3), lastSyncAt: row.isNull(at: 4) ? nil : row.int64(at: 4),
-                             lastDigestMatch: row.isNull(at: 5) ? nil : row.int64(at: 5) == 1)
+                             lastDigestMatch: row.isNull(at: 5) ? nil : row.int64(at: 5) == 1,
+                             instance: row.text(at: 6), sentMark: row.int64(at: 7),
+                             serverTime: row.isNull(at: 8) ? nil : row.int64(at: 8), maximumClockDrift: row.isNull(at: 9) ? nil : row.int64(at: 9))
                 }
         }
         guard let settings else { throw ReplicaError.notInitialised("the database has no sync settings") }
@@ -115,14 +164,23 @@ public final class Replica: Sendable {
     /// result against the domain; the record is then pending push. Durable on return.
     @discardableResult
     public func write(collection: String, id: String? = nil, values: [String: JSONValue], author: String? = nil) throws -> StoredRecord {
+        try write(collection: collection, id: id, values: values, author: author, requiring: { _ in })
+    }
+
+    /// A write that also requires `requiring` of the record as the write transaction finds it.
+    func write(collection: String, id: String?, values: [String: JSONValue], author: String?,
+               requiring: (RecordState?) throws -> Void) throws -> StoredRecord {
         let author = try clinician(author)
         let validator = validator()
         let key = RecordKey(collection: collection, recordID: id ?? ReplicaID.random().description)
         let normalized = validator.normalize(collection: collection, values: values)
         let time = now()
+        let ceiling = try settings().clockCeiling
         do {
             return try store.write { transaction, connection in
-                let stored = try transaction.write(key, values: normalized, author: author, wallMilliseconds: time) { before, after in
+                let stored = try transaction.write(key, values: normalized, author: author, wallMilliseconds: time,
+                                                   clockCeilingMilliseconds: ceiling) { before, after in
+                    try requiring(before)
                     try validator.validate(collection: key.collection, recordID: key.recordID, before: before, after: after)
                 }
                 let mark = try connection.cachedStatement(
@@ -140,14 +198,36 @@ public final class Replica: Sendable {
         }
     }
 
-    /// Resolves a conflict: a write of `value` by someone who has seen every sibling,
-    /// which is what the local state holds.
+    /// Resolves a conflict: a write of `value` by someone who has seen every sibling.
+    ///
+    /// - Parameter seen: The dots of the siblings the clinician was shown. If more have
+    ///   arrived since (a pull brought another), the resolution is refused, so that
+    ///   nothing is replaced that nobody looked at. Nil takes the siblings held now.
+    /// - Throws: ``ReplicaError/invalid(code:message:field:)`` when the field is not in
+    ///   conflict (a plain write sets it) or the siblings are not the ones seen.
     @discardableResult
-    public func resolve(collection: String, id: String, field: String, value: JSONValue, author: String? = nil) throws -> StoredRecord {
-        guard try record(collection: collection, id: id) != nil else {
-            throw ReplicaError.invalid(code: "not_found", message: "no such record on this replica", field: "id")
+    public func resolve(collection: String, id: String, field: String, value: JSONValue, seen: [Dot]? = nil,
+                        author: String? = nil) throws -> StoredRecord {
+        let check = { (state: RecordState?) throws in
+            guard let state else {
+                throw ReplicaError.invalid(code: "not_found", message: "no such record on this replica", field: "id")
+            }
+            guard let current = state[field], current.isInConflict else {
+                throw ReplicaError.invalid(code: "not_in_conflict", message: "\(field) is not in conflict; set it with a plain write", field: "field")
+            }
+            guard let seen else { return }
+            let held = Set(current.siblings.map(\.dot))
+            guard held == Set(seen) else {
+                let unseen = held.subtracting(seen).count
+                throw ReplicaError.invalid(
+                    code: "siblings_changed",
+                    message: "\(field) now holds \(held.count) values, \(unseen) of them not among those shown; review the conflict again and resolve what it holds now",
+                    field: "seen")
+            }
         }
-        return try write(collection: collection, id: id, values: [field: value], author: author)
+        // Checked inside the write's own transaction: a pull between a check and the
+        // write could otherwise bring a sibling that the resolution would replace unseen.
+        return try write(collection: collection, id: id, values: [field: value], author: author, requiring: check)
     }
 
     // MARK: - Reads

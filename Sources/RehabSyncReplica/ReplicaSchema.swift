@@ -29,5 +29,56 @@ enum ReplicaSchema {
                 ) WITHOUT ROWID;
                 """)
         },
+        Migration(version: 203, name: "set-aside writes") { connection in
+            // A write the server refused is kept here with the server's reason, never
+            // lost and never blocking the rest of the sync: the clinician discards it or
+            // applies it again on the record as it now stands.
+            try connection.execute("""
+                CREATE TABLE set_aside (
+                    id INTEGER PRIMARY KEY,
+                    collection TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    patient TEXT,
+                    -- The fields the refused write set, as a canonical JSON object.
+                    write_values TEXT NOT NULL,
+                    -- The whole local state when it was set aside.
+                    state BLOB NOT NULL,
+                    status INTEGER NOT NULL,
+                    code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    field TEXT,
+                    at INTEGER NOT NULL
+                );
+                """)
+        },
+        Migration(version: 204, name: "removed records") { connection in
+            // Records that left the device's scope: removed from the replica, with the
+            // state it held, so that a pending edit is still on record.
+            try connection.execute("""
+                CREATE TABLE removed_records (
+                    id INTEGER PRIMARY KEY,
+                    collection TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    patient TEXT,
+                    state BLOB NOT NULL,
+                    had_pending INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                """)
+        },
+        Migration(version: 205, name: "replica instance and marks") { connection in
+            // `instance`: this file's own id, to which the server binds the token.
+            // `sent_mark`: the highest counter this file has ever sent, written before it
+            // is sent; the server compares it with what it holds to tell an old copy.
+            // `server_time`, `clock_drift`: the last server time seen and the drift the
+            // server allows, the ceiling of the hybrid clock.
+            try connection.execute("""
+                ALTER TABLE sync_settings ADD COLUMN instance TEXT;
+                ALTER TABLE sync_settings ADD COLUMN sent_mark INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sync_settings ADD COLUMN server_time INTEGER;
+                ALTER TABLE sync_settings ADD COLUMN clock_drift INTEGER;
+                """)
+        },
     ]
 }

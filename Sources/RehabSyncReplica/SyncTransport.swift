@@ -6,22 +6,27 @@ import RehabSyncCore
 struct SyncTransport: Sendable {
     let server: String
     let token: String
-    let clinician: String
+    /// The clinician using the device, for the server's access log; none before init.
+    let clinician: String?
+    /// This replica file's instance id, to which the server binds the token.
+    let instance: String?
     let client: CurlHTTPClient
     let retry: RetryPolicy
 
     /// Sends a request, retrying transient failures; any other non-2xx answer is thrown as
     /// ``ReplicaError/refused(status:code:message:field:)``.
-    func send(_ method: String, _ path: String, body: [UInt8]? = nil) throws(ReplicaError) -> [UInt8] {
+    func send(_ method: String, _ path: String, body: [UInt8]? = nil, headers extra: [String: String] = [:]) throws(ReplicaError) -> [UInt8] {
+        var headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        if let clinician { headers["X-Clinician"] = clinician }
+        if let instance { headers["X-RehabSync-Instance"] = instance }
+        headers.merge(extra) { _, new in new }
         var attempt = 0
         while true {
             attempt += 1
             var retryAfter: Int?
             var problem: String
             do {
-                let response = try client.send(method, server + path, headers: [
-                    "Authorization": "Bearer \(token)", "X-Clinician": clinician, "Content-Type": "application/json",
-                ], body: body)
+                let response = try client.send(method, server + path, headers: headers, body: body)
                 if (200..<300).contains(response.status) { return response.body }
                 guard RetryPolicy.isRetryable(status: response.status) else { throw Self.refusal(response) }
                 retryAfter = response.retryAfterSeconds

@@ -24,11 +24,17 @@ struct ReplicaRecoveryTests {
         try device.write(collection: "carePlans", id: "plan-2", values: E2E.plan("Plan 2"))
         try world.replicas[1].write(collection: "carePlans", id: "other", values: E2E.plan("From the other device"))
         _ = try world.replicas[1].sync()
-        #expect { try device.sync() } throws: { error in
-            guard case .refused(let status, let code, let message, _) = error as? ReplicaError else { return false }
-            return status == 422 && code == "validation_failed" && message.contains("plannedInterventions/int-1")
-        }
-        #expect(try device.pendingCount() == 1)
+        // The refusal does not fail the sync: the write is set aside with the reason.
+        let report = try device.sync()
+        let aside = try #require(report.setAside.first)
+        #expect(report.setAside.count == 1)
+        #expect(aside.status == 422 && aside.code == "validation_failed" && aside.message.contains("plannedInterventions/int-1"))
+        #expect(aside.values["kvaCode"] == .string("ZZ123"))
+        #expect(try device.setAsideWrites().map(\.recordID) == ["int-1"])
+        #expect(try device.pendingCount() == 0)
+        // The server never had the record, so the device's copy goes with the set-aside write.
+        #expect(try device.record(collection: "plannedInterventions", id: "int-1") == nil)
+        #expect(report.digestMatches)
         #expect(try device.record(collection: "carePlans", id: "other") != nil)
         let serverIDs = String(decoding: try world.serverDump(), as: UTF8.self)
         #expect(serverIDs.contains("plan-1") && serverIDs.contains("plan-2") && !serverIDs.contains("int-1"))
@@ -41,7 +47,12 @@ struct ReplicaRecoveryTests {
         _ = try world.replicas[0].sync()
         // The device is wiped and set up again with the same enrolment.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try Replica.create(path: path, server: "http://127.0.0.1:\(world.port)", token: world.tokens[0], clinician: "SE2321000016-N000")
+        // The token is bound to the wiped file's instance: taking it over must be explicit.
+        #expect { try Replica.create(path: path, server: "http://127.0.0.1:\(world.port)", token: world.tokens[0], clinician: "SE2321000016-N000") }
+            throws: { ($0 as? ReplicaError)?.description.contains("token_in_use") == true }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try Replica.create(path: path, server: "http://127.0.0.1:\(world.port)", token: world.tokens[0], clinician: "SE2321000016-N000",
+                           replace: true)
         let again = try Replica(path: path, reference: world.reference)
         _ = try again.sync()
         try again.write(collection: "carePlans", id: "p1", values: ["title": .string("After")])
