@@ -1,0 +1,157 @@
+import RehabSyncCore
+import RehabSyncDomain
+
+/// Tallies records into ``UnitMonthFigures`` per reporting care unit and month, for a
+/// chosen set of months. Pure: it is fed one decoded record at a time and keeps only
+/// tallies, never the records. Feed collections in ``collectionOrder``: the national goal
+/// needs to know which patients have more than basic needs before it sees the interventions.
+///
+/// Mapping of each measure to the stored fields (the README repeats it):
+/// - a record counts for each of its `careUnits`; a handover for its `sendingUnit`, a
+///   referral for its `receivingUnit`; a voided record never counts;
+/// - interventions count as performed when `status` is `completed` and `performedDate` is in
+///   the month; AU010, AW019, AW020, XV019 count patients, XV020 counts revisions;
+/// - a completed assessment `authored` in the month counts as a structured instrument (as AU010 does);
+/// - a care plan `established` in the month counts for AW020 and, unless a draft, for the
+///   need-level distribution and the national goal's denominator (need level above basic);
+///   the numerator is those of them with a non-cancelled intervention by a rehabilitation profession;
+/// - handovers carry no dates, so initiation is the device time of the write that set the
+///   `carePlan` (written once, at initiation) and confirmation that of the `status` write
+///   that made it `contactConfirmed`, both read as Swedish dates;
+/// - referral waiting time runs from `received` to `firstContact` (counted in the month of
+///   first contact); decisions count in the month of `decided`.
+public struct MonthlyAggregator {
+    public static let collectionOrder = ["carePlans", "plannedInterventions", "assessments", "handovers", "referrals"]
+    static let needLevels = CollectionSchema.Vocabulary.needLevels
+    static let rehabilitationProfessions: Set<String> = [
+        "occupationalTherapist", "physiotherapist", "dietitian", "counsellor", "speechTherapist", "psychologist",
+    ]
+
+    /// A unit in a month.
+    public struct Key: Hashable, Sendable, Comparable {
+        public let unit: String
+        public let period: ReportingPeriod
+
+        public init(unit: String, period: ReportingPeriod) {
+            self.unit = unit
+            self.period = period
+        }
+
+        public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.period, lhs.unit) < (rhs.period, rhs.unit) }
+    }
+
+    public let periods: Set<ReportingPeriod>
+    public private(set) var figures: [Key: UnitMonthFigures] = [:]
+    /// Patients whose plans put them above basic needs, and the months and units that count them.
+    private var beyondBasic: [Int: Set<Key>] = [:]
+    private var offered: Set<Int> = []
+
+    public init(periods: Set<ReportingPeriod>) {
+        self.periods = periods
+    }
+
+    /// The figures with the national goal's numerator filled in.
+    public func result() -> [Key: UnitMonthFigures] {
+        var result = figures
+        for (patient, keys) in beyondBasic where offered.contains(patient) {
+            for key in keys { result[key]?.beyondBasicOffered += 1 }
+        }
+        return result
+    }
+
+    private func period(_ date: CivilDate?) -> ReportingPeriod? {
+        guard let date else { return nil }
+        let period = ReportingPeriod(containing: date)
+        return periods.contains(period) ? period : nil
+    }
+
+    private static func date(_ value: JSONValue?) -> CivilDate? {
+        value?.stringValue.flatMap { CivilDate(iso: $0) }
+    }
+
+    private static func units(_ value: JSONValue?) -> [String] {
+        value?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    private mutating func tally(_ units: [String], _ period: ReportingPeriod, _ body: (inout UnitMonthFigures) -> Void) {
+        for unit in units { body(&figures[Key(unit: unit, period: period), default: UnitMonthFigures()]) }
+    }
+
+    /// Adds one record of `collection`.
+    public mutating func add(collection: String, patient: String?, state: RecordState) {
+        let values = state.provisional
+        if let voided = values["voided"], voided != .null { return }
+        let patientKey = (patient ?? "").hashValue
+        switch collection {
+        case "carePlans":
+            guard let month = period(Self.date(values["established"])) else { return }
+            let units = Self.units(values["careUnits"])
+            let level = values["needLevel"]?.stringValue
+            let inForce = values["status"]?.stringValue != "draft"
+            tally(units, month) { figures in
+                figures.rehabilitationPlanPatients.insert(patientKey)
+                guard inForce else { return }
+                figures.plansTotal += 1
+                figures.plansByNeedLevel[level ?? UnitMonthFigures.notRecorded, default: 0] += 1
+                if let level, level != Self.needLevels[0] { figures.beyondBasicPatients.insert(patientKey) }
+            }
+            if inForce, let level, level != Self.needLevels[0] {
+                for unit in units { beyondBasic[patientKey, default: []].insert(Key(unit: unit, period: month)) }
+            }
+        case "plannedInterventions":
+            let status = values["status"]?.stringValue
+            if status != "cancelled", let profession = values["profession"]?.stringValue,
+               Self.rehabilitationProfessions.contains(profession), beyondBasic[patientKey] != nil {
+                offered.insert(patientKey)
+            }
+            guard status == "completed", let month = period(Self.date(values["performedDate"])),
+                  let code = values["kvaCode"]?.stringValue else { return }
+            let profession = values["profession"]?.stringValue ?? "other"
+            tally(Self.units(values["careUnits"]), month) { figures in
+                figures.performedTotal += 1
+                figures.performedByKVA[code, default: 0] += 1
+                figures.performedByProfession[profession, default: 0] += 1
+                switch code {
+                case "AU010": figures.structuredInstrumentPatients.insert(patientKey)
+                case "AW019": figures.needsAssessmentPatients.insert(patientKey)
+                case "AW020": figures.rehabilitationPlanPatients.insert(patientKey)
+                case "XV019": figures.minVardplanPatients.insert(patientKey)
+                case "XV020": figures.minVardplanRevisions += 1
+                default: break
+                }
+            }
+        case "assessments":
+            guard values["status"]?.stringValue == "completed",
+                  let instant = values["authored"]?.stringValue.flatMap(InstantText.unixMilliseconds),
+                  let month = period(CivilDate.swedishToday(unixMilliseconds: instant)) else { return }
+            tally(Self.units(values["careUnits"]), month) { $0.structuredInstrumentPatients.insert(patientKey) }
+        case "handovers":
+            guard let unit = values["sendingUnit"]?.stringValue, let initiatedAt = state["carePlan"]?.provisional.wallMilliseconds else { return }
+            let initiated = CivilDate.swedishToday(unixMilliseconds: initiatedAt)
+            if let month = period(initiated) { tally([unit], month) { $0.handoversInitiated += 1 } }
+            guard let status = state["status"]?.provisional, status.value == .string(HandoverState.contactConfirmed.rawValue) else { return }
+            let confirmed = CivilDate.swedishToday(unixMilliseconds: status.wallMilliseconds)
+            if let month = period(confirmed) {
+                let days = max(0, confirmed.daysSinceEpoch - initiated.daysSinceEpoch)
+                tally([unit], month) { figures in
+                    figures.handoversConfirmed += 1
+                    figures.daysToConfirmation.add(days)
+                }
+            }
+        case "referrals":
+            guard let unit = values["receivingUnit"]?.stringValue else { return }
+            if let received = Self.date(values["received"]), let contact = Self.date(values["firstContact"]), let month = period(contact) {
+                tally([unit], month) { $0.waitingDays.add(max(0, contact.daysSinceEpoch - received.daysSinceEpoch)) }
+            }
+            if let month = period(Self.date(values["decided"])) {
+                switch values["decision"]?.stringValue {
+                case "accepted": tally([unit], month) { $0.referralsAccepted += 1 }
+                case "declined": tally([unit], month) { $0.referralsDeclined += 1 }
+                default: break
+                }
+            }
+        default:
+            break
+        }
+    }
+}
