@@ -88,7 +88,7 @@ let package = Package(
             name: "RehabSyncExportTests",
             dependencies: [
                 "RehabSyncExport", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
-                "RehabSyncClient", "RehabSyncCrypto",
+                "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles",
             ]
         ),
     ],

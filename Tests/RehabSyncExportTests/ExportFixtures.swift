@@ -46,8 +46,19 @@ enum ExportFixtures {
     static let job = "monthly-register-export"
     static let quiet = Logger(label: "test", minimumLevel: .critical)
 
-    /// A patient identifier per number; only ever counted, never checked here.
-    static func patient(_ number: Int) -> String { "19" + String(format: "%010d", 1_000_000_000 + number).suffix(10) }
+    /// A valid personnummer per number: a birth date from 1950 on and a birth number, with
+    /// the Luhn check digit over the ten-digit form.
+    static func patient(_ number: Int) -> String {
+        // Safe because 1950-01-01 plus a few thousand days is a real date.
+        let birth = CivilDate.from(daysSinceEpoch: CivilDate(year: 1950, month: 1, day: 1)!.daysSinceEpoch + number / 900)!
+        let digits = String(birth.iso.replacingOccurrences(of: "-", with: "").dropFirst(2)) + String(100 + number % 900)
+        var sum = 0
+        for (index, character) in digits.enumerated() {
+            let product = (character.wholeNumberValue ?? 0) * (index % 2 == 0 ? 2 : 1)
+            sum += product / 10 + product % 10
+        }
+        return "19" + digits + String((10 - sum % 10) % 10)
+    }
 
     /// UTC milliseconds of a reading.
     static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 12, _ minute: Int = 0) -> Int64 {
