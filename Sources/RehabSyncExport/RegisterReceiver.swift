@@ -147,8 +147,10 @@ public final class RegisterReceiver: Sendable {
             state.failNext -= 1
             return ((state.failStatus, state.failRetryAfter), slow)
         }
-        if let slow { Thread.sleep(forTimeInterval: Double(slow) / 1_000) }
+        // A slow answer is slow after the decision is stored: the sender's timeout then
+        // leaves it unsure whether the register has the report, the case idempotency keys exist for.
         func answer(_ response: HTTPResponse) -> HTTPResponse {
+            if let slow { Thread.sleep(forTimeInterval: Double(slow) / 1_000) }
             state.withLock { $0.answers[response.status.code, default: 0] += 1 }
             return response
         }

@@ -70,8 +70,19 @@ enum ExportFixtures {
         ReferenceData(kvaList: nil, questionnaires: [], today: CivilDate(year: 2026, month: 11, day: 23)!)
     }
 
-    static func service(_ scratch: ExportScratch, now: @escaping @Sendable () -> Int64) throws -> SyncService {
-        try SyncService(databasePath: scratch.path("server.sqlite"), reference: reference(), now: now)
+    static func service(_ scratch: ExportScratch, now: @escaping @Sendable () -> Int64, path: String? = nil) throws -> SyncService {
+        try SyncService(databasePath: path ?? scratch.path("server.sqlite"), reference: reference(), now: now)
+    }
+
+    /// The built `rehabsync` executable, next to the test bundle in the build folder.
+    static func executable() throws -> URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("rehabsync")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw POSIXError(.ENOENT)
     }
 
     static func targets(_ url: String, maxAttempts: Int = 4) -> [String: RegisterTarget] {
