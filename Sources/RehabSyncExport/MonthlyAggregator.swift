@@ -22,6 +22,14 @@ import RehabSyncDomain
 ///   first contact); decisions count in the month of `decided`.
 public struct MonthlyAggregator {
     public static let collectionOrder = ["carePlans", "plannedInterventions", "assessments", "handovers", "referrals"]
+    /// The fields each collection's tally reads; nothing else is decoded.
+    public static let fieldsRead: [String: CanonicalStateScanner] = [
+        "carePlans": CanonicalStateScanner(wanted: ["voided", "careUnits", "established", "needLevel", "status"]),
+        "plannedInterventions": CanonicalStateScanner(wanted: ["voided", "careUnits", "kvaCode", "profession", "status", "performedDate"]),
+        "assessments": CanonicalStateScanner(wanted: ["voided", "careUnits", "status", "authored"]),
+        "handovers": CanonicalStateScanner(wanted: ["voided", "sendingUnit", "carePlan", "status"]),
+        "referrals": CanonicalStateScanner(wanted: ["voided", "receivingUnit", "received", "firstContact", "decided", "decision"]),
+    ]
     static let needLevels = CollectionSchema.Vocabulary.needLevels
     static let rehabilitationProfessions: Set<String> = [
         "occupationalTherapist", "physiotherapist", "dietitian", "counsellor", "speechTherapist", "psychologist",
@@ -77,17 +85,22 @@ public struct MonthlyAggregator {
         for unit in units { body(&figures[Key(unit: unit, period: period), default: UnitMonthFigures()]) }
     }
 
-    /// Adds one record of `collection`.
+    /// Adds one record of `collection`, decoded in full.
     public mutating func add(collection: String, patient: String?, state: RecordState) {
-        let values = state.provisional
-        if let voided = values["voided"], voided != .null { return }
-        let patientKey = (patient ?? "").hashValue
+        add(collection: collection, patient: patient, fields: DecodedRecordFields(state: state))
+    }
+
+    /// Adds one record of `collection`. Each branch reads its date first and stops there for
+    /// a record of another month, so most of a database's history costs a scan and no decoding.
+    public mutating func add(collection: String, patient: String?, fields: some RecordFields) {
+        if let voided = fields.value("voided"), voided != .null { return }
         switch collection {
         case "carePlans":
-            guard let month = period(Self.date(values["established"])) else { return }
-            let units = Self.units(values["careUnits"])
-            let level = values["needLevel"]?.stringValue
-            let inForce = values["status"]?.stringValue != "draft"
+            guard let month = period(fields.date("established")) else { return }
+            let patientKey = Self.key(patient)
+            let units = Self.units(fields.value("careUnits"))
+            let level = fields.value("needLevel")?.stringValue
+            let inForce = !fields.equals("status", "draft")
             tally(units, month) { figures in
                 figures.rehabilitationPlanPatients.insert(patientKey)
                 guard inForce else { return }
@@ -99,15 +112,16 @@ public struct MonthlyAggregator {
                 for unit in units { beyondBasic[patientKey, default: []].insert(Key(unit: unit, period: month)) }
             }
         case "plannedInterventions":
-            let status = values["status"]?.stringValue
-            if status != "cancelled", let profession = values["profession"]?.stringValue,
-               Self.rehabilitationProfessions.contains(profession), beyondBasic[patientKey] != nil {
+            let month = period(fields.date("performedDate"))
+            let completed = fields.equals("status", "completed")
+            let patientKey = Self.key(patient)
+            if !beyondBasic.isEmpty, beyondBasic[patientKey] != nil, !fields.equals("status", "cancelled"),
+               let profession = fields.value("profession")?.stringValue, Self.rehabilitationProfessions.contains(profession) {
                 offered.insert(patientKey)
             }
-            guard status == "completed", let month = period(Self.date(values["performedDate"])),
-                  let code = values["kvaCode"]?.stringValue else { return }
-            let profession = values["profession"]?.stringValue ?? "other"
-            tally(Self.units(values["careUnits"]), month) { figures in
+            guard completed, let month, let code = fields.value("kvaCode")?.stringValue else { return }
+            let profession = fields.value("profession")?.stringValue ?? "other"
+            tally(Self.units(fields.value("careUnits")), month) { figures in
                 figures.performedTotal += 1
                 figures.performedByKVA[code, default: 0] += 1
                 figures.performedByProfession[profession, default: 0] += 1
@@ -121,37 +135,44 @@ public struct MonthlyAggregator {
                 }
             }
         case "assessments":
-            guard values["status"]?.stringValue == "completed",
-                  let instant = values["authored"]?.stringValue.flatMap(InstantText.unixMilliseconds),
+            guard fields.equals("status", "completed"),
+                  let instant = fields.value("authored")?.stringValue.flatMap(InstantText.unixMilliseconds),
                   let month = period(CivilDate.swedishToday(unixMilliseconds: instant)) else { return }
-            tally(Self.units(values["careUnits"]), month) { $0.structuredInstrumentPatients.insert(patientKey) }
+            let patientKey = Self.key(patient)
+            tally(Self.units(fields.value("careUnits")), month) { $0.structuredInstrumentPatients.insert(patientKey) }
         case "handovers":
-            guard let unit = values["sendingUnit"]?.stringValue, let initiatedAt = state["carePlan"]?.provisional.wallMilliseconds else { return }
+            guard let initiatedAt = fields.wall("carePlan") else { return }
             let initiated = CivilDate.swedishToday(unixMilliseconds: initiatedAt)
-            if let month = period(initiated) { tally([unit], month) { $0.handoversInitiated += 1 } }
-            guard let status = state["status"]?.provisional, status.value == .string(HandoverState.contactConfirmed.rawValue) else { return }
-            let confirmed = CivilDate.swedishToday(unixMilliseconds: status.wallMilliseconds)
-            if let month = period(confirmed) {
+            let initiatedMonth = period(initiated)
+            let confirmedAt = fields.equals("status", "contactConfirmed") ? fields.wall("status") : nil
+            let confirmed = confirmedAt.map { CivilDate.swedishToday(unixMilliseconds: $0) }
+            let confirmedMonth = period(confirmed)
+            guard initiatedMonth != nil || confirmedMonth != nil, let unit = fields.value("sendingUnit")?.stringValue else { return }
+            if let initiatedMonth { tally([unit], initiatedMonth) { $0.handoversInitiated += 1 } }
+            if let confirmedMonth, let confirmed {
                 let days = max(0, confirmed.daysSinceEpoch - initiated.daysSinceEpoch)
-                tally([unit], month) { figures in
+                tally([unit], confirmedMonth) { figures in
                     figures.handoversConfirmed += 1
                     figures.daysToConfirmation.add(days)
                 }
             }
         case "referrals":
-            guard let unit = values["receivingUnit"]?.stringValue else { return }
-            if let received = Self.date(values["received"]), let contact = Self.date(values["firstContact"]), let month = period(contact) {
-                tally([unit], month) { $0.waitingDays.add(max(0, contact.daysSinceEpoch - received.daysSinceEpoch)) }
+            let contact = fields.date("firstContact")
+            let contactMonth = period(contact)
+            let decidedMonth = period(fields.date("decided"))
+            guard contactMonth != nil || decidedMonth != nil, let unit = fields.value("receivingUnit")?.stringValue else { return }
+            if let contactMonth, let contact, let received = fields.date("received") {
+                tally([unit], contactMonth) { $0.waitingDays.add(max(0, contact.daysSinceEpoch - received.daysSinceEpoch)) }
             }
-            if let month = period(Self.date(values["decided"])) {
-                switch values["decision"]?.stringValue {
-                case "accepted": tally([unit], month) { $0.referralsAccepted += 1 }
-                case "declined": tally([unit], month) { $0.referralsDeclined += 1 }
-                default: break
-                }
+            if let decidedMonth {
+                if fields.equals("decision", "accepted") { tally([unit], decidedMonth) { $0.referralsAccepted += 1 } }
+                if fields.equals("decision", "declined") { tally([unit], decidedMonth) { $0.referralsDeclined += 1 } }
             }
         default:
             break
         }
     }
+
+    /// A 64-bit key per patient: unique in practice, and the identifier is not kept.
+    private static func key(_ patient: String?) -> Int { (patient ?? "").hashValue }
 }

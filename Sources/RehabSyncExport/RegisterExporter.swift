@@ -131,27 +131,45 @@ public final class RegisterExporter: Sendable {
             try ExportLedger(connection: connection).startRun(job: job.name, period: period, trigger: trigger, asOf: asOf, now: now())
         }
         logger.info("export run started", [("job", job.name), ("period", period.description), ("trigger", trigger)])
-        let pending = try prepare(job: job, period: period, asOf: asOf, run: runID, retryRefused: trigger == "manual")
+        let outcome: String
         var delivered: [String] = []
         var problems: [String] = []
-        for delivery in pending.deliveries {
-            switch try deliver(delivery, target: target) {
-            case .delivered: delivered.append(delivery.idempotencyKey)
-            case .refused(let reason), .waiting(let reason): problems.append("\(delivery.idempotencyKey): \(reason)")
+        let unchanged: Int
+        do {
+            let pending = try prepare(job: job, period: period, asOf: asOf, run: runID, retryRefused: trigger == "manual")
+            unchanged = pending.unchanged
+            for delivery in pending.deliveries {
+                // Renewed before each delivery, so a run slowed by retries keeps its lease.
+                _ = try store.database.write { connection in
+                    try ExportLedger(connection: connection).acquireLease(job: job.name, period: period, holder: holder, now: now(), duration: leaseMilliseconds)
+                }
+                switch try deliver(delivery, target: target) {
+                case .delivered: delivered.append(delivery.idempotencyKey)
+                case .refused(let reason), .waiting(let reason): problems.append("\(delivery.idempotencyKey): \(reason)")
+                }
             }
+            let remaining = try store.read { queries in
+                try ExportLedger(connection: queries.connection).deliveries(job: job.name).filter { pending.ids.contains($0.id) }
+            }
+            outcome = remaining.contains { $0.state == .pending } ? "incomplete" : remaining.contains { $0.state == .failed } ? "failed" : "completed"
+        } catch {
+            // An error (not a crash: a killed process leaves its lease to lapse) ends the run
+            // as incomplete and frees the month for the next attempt.
+            try? store.database.write { connection in
+                let ledger = ExportLedger(connection: connection)
+                try ledger.finishRun(runID, outcome: "incomplete", detail: "\(error)", now: now())
+                try ledger.releaseLease(job: job.name, period: period, holder: holder)
+            }
+            throw error
         }
-        let remaining = try store.read { queries in
-            try ExportLedger(connection: queries.connection).deliveries(job: job.name).filter { pending.ids.contains($0.id) }
-        }
-        let outcome = remaining.contains { $0.state == .pending } ? "incomplete" : remaining.contains { $0.state == .failed } ? "failed" : "completed"
         try store.database.write { connection in
             let ledger = ExportLedger(connection: connection)
             try ledger.finishRun(runID, outcome: outcome, detail: problems.isEmpty ? nil : problems.joined(separator: "; "), now: now())
             try ledger.releaseLease(job: job.name, period: period, holder: holder)
         }
         logger.notice("export run finished", [("job", job.name), ("period", period.description), ("outcome", outcome),
-                                               ("delivered", "\(delivered.count)"), ("unchanged", "\(pending.unchanged)")])
-        return RunReport(job: job.name, period: period, outcome: outcome, delivered: delivered, unchanged: pending.unchanged, problems: problems)
+                                               ("delivered", "\(delivered.count)"), ("unchanged", "\(unchanged)")])
+        return RunReport(job: job.name, period: period, outcome: outcome, delivered: delivered, unchanged: unchanged, problems: problems)
     }
 
     /// Works out, from one snapshot, which reports are new or changed, and stores them as

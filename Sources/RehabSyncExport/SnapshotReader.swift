@@ -9,11 +9,21 @@ public enum SnapshotReader {
     public static func figures(store: RecordStore, periods: Set<ReportingPeriod>) throws -> (figures: [MonthlyAggregator.Key: UnitMonthFigures], sequence: Int64) {
         try store.read { queries in
             var aggregator = MonthlyAggregator(periods: periods)
-            for collection in MonthlyAggregator.collectionOrder {
-                try queries.forEachRecord(in: collection) { patient, bytes in
-                    aggregator.add(collection: collection, patient: patient, state: try RecordState(decoding: bytes))
+            // Care plans first (through their index), then every other record in one
+            // sequential pass: the national goal must know the plans before the interventions.
+            var slots: [CanonicalStateScanner.Slot] = []
+            func visit(_ collection: String, _ patient: String?, _ bytes: UnsafeRawBufferPointer) throws {
+                guard let scanner = MonthlyAggregator.fieldsRead[collection] else { return }
+                do {
+                    if slots.count != scanner.names.count { slots = Array(repeating: .init(), count: scanner.names.count) }
+                    try scanner.scan(bytes, into: &slots)
+                    aggregator.add(collection: collection, patient: patient, fields: ScannedRecordFields(bytes: bytes, names: scanner.names, slots: slots))
+                } catch {
+                    throw ExportError("corrupt_state", "a stored \(collection) state is not canonical at byte \(error.offset)", status: 500)
                 }
             }
+            try queries.forEachRecord(in: "carePlans", visit)
+            try queries.forEachRecord(excluding: "carePlans", visit)
             return (aggregator.result(), try queries.clockState().sequence)
         }
     }

@@ -1,13 +1,39 @@
+internal import CSQLite
+
 extension RecordQueries {
-    /// Visits every record of `collection` in the caller's snapshot, one at a time, so that
-    /// a report over millions of records holds one state at a time rather than all of them.
-    /// The body gets the record's patient and the canonical bytes of its state.
-    public func forEachRecord(in collection: String, _ body: (_ patient: String?, _ stateBytes: [UInt8]) throws -> Void) throws {
-        let statement = try connection.cachedStatement("SELECT patient, state FROM records WHERE collection = ?")
-        try statement.bind(collection, at: 1)
+    /// Visits records in the caller's snapshot one at a time, so that a report over
+    /// millions of records holds one state at a time rather than all of them. With
+    /// `collection`, only that collection's records (through its index); without, every
+    /// record in storage order (one sequential pass), skipping `excluding`.
+    ///
+    /// The body gets the collection, the patient and the canonical bytes of the state,
+    /// borrowed from SQLite: valid only during the call, copy what must outlive it.
+    public func forEachRecord(
+        in collection: String? = nil, excluding: String? = nil,
+        _ body: (_ collection: String, _ patient: String?, _ stateBytes: UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let statement: Statement
+        if let collection {
+            statement = try connection.cachedStatement("SELECT collection, patient, state FROM records WHERE collection = ?")
+            try statement.bind(collection, at: 1)
+        } else {
+            statement = try connection.cachedStatement("SELECT collection, patient, state FROM records WHERE collection <> ?")
+            try statement.bind(excluding ?? "", at: 1)
+        }
+        try visitRows(statement, body)
+    }
+
+    private func visitRows(
+        _ statement: Statement, _ body: (_ collection: String, _ patient: String?, _ stateBytes: UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         defer { statement.reset() }
         while try statement.step() {
-            try body(statement.text(at: 0), statement.blob(at: 1))
+            let name = try statement.requireText(at: 0)
+            let patient = statement.text(at: 1)
+            // sqlite3_column_bytes after sqlite3_column_blob, as SQLite requires.
+            let pointer = sqlite3_column_blob(statement.handle, 2)
+            let count = Int(sqlite3_column_bytes(statement.handle, 2))
+            try body(name, patient, UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RehabSyncCore
 import RehabSyncExport
 import RehabSyncStorage
@@ -63,5 +64,128 @@ struct AggregationTests {
         #expect(histogram.median == 15)
         #expect(histogram.percentile(90) == 50)
         #expect(DayHistogram().median == nil)
+    }
+}
+
+struct CanonicalStateScannerTests {
+    /// Random states with conflicts: the scanner agrees with the full decoder on every field.
+    @Test func theScannerReadsTheSameProvisionalValuesAsTheDecoder() throws {
+        let seed = ProcessInfo.processInfo.environment["REHABSYNC_SEED"].flatMap(UInt64.init) ?? 77
+        var random = SplitMix64(seed: seed)
+        let replicas = (0..<3).map { ReplicaID(high: UInt64($0 + 1) << 60, low: UInt64($0)) }
+        let values: [JSONValue] = [.string("a \"quoted\" \\ value"), .integer(-12), .array([.string("x"), .object(["k": .null])]),
+                                   .object(["n": .array([])]), .bool(true), .double(2.5), .null]
+        var conflicts = 0
+        for _ in 0..<500 {
+            // Two replicas write concurrently from the same base, then their states are joined.
+            var base = RecordState()
+            base = try base.applying(["status": values[0], "careUnits": .array([.string("u")])],
+                                     stamp: WriteStamp(dot: Dot(replica: replicas[0], counter: 1), hlc: HLCTimestamp(milliseconds: 10, logical: 0), author: "a", wallMilliseconds: 5))
+            var states: [RecordState] = []
+            for (index, replica) in replicas.enumerated() {
+                let value = values[Int(random.next() % UInt64(values.count))]
+                let stamp = WriteStamp(dot: Dot(replica: replica, counter: 2 + Int64(index)), hlc: HLCTimestamp(milliseconds: 20 + Int64(random.next() % 2), logical: Int64(random.next() % 2)),
+                                       author: "b", wallMilliseconds: 100 + Int64(index))
+                states.append(try base.applying(random.next() % 2 == 0 ? ["status": value] : ["status": value, "needLevel": value], stamp: stamp))
+            }
+            let joined = states.dropFirst().reduce(states[0]) { $0.joined(with: $1) }
+            if joined.isInConflict { conflicts += 1 }
+            let scanned = try joined.canonicalBytes.withUnsafeBytes { try CanonicalStateScanner(wanted: ["status", "needLevel", "careUnits", "absent"]).scan($0) }
+            for name in ["status", "needLevel", "careUnits"] {
+                let expected = joined[name]?.provisional
+                #expect(scanned[name]?.value == expected?.value, "seed \(seed)")
+                #expect(scanned[name]?.wallMilliseconds == expected?.wallMilliseconds, "seed \(seed)")
+            }
+            #expect(scanned["absent"] == nil)
+        }
+        #expect(conflicts > 100, "seed \(seed): only \(conflicts) states in conflict")
+    }
+
+    @Test func malformedBytesThrowInsteadOfCrashing() {
+        for text in ["", "{", #"{"context":{},"fields":{"a":[{"author":"x""#, #"{"context":{},"fields":{"a":[]}}"#, "[1,2]"] {
+            #expect(throws: CanonicalStateScanner.Malformed.self) {
+                _ = try Array(text.utf8).withUnsafeBytes { try CanonicalStateScanner(wanted: ["a"]).scan($0) }
+            }
+        }
+    }
+}
+
+struct SnapshotFilterTests {
+    typealias F = ExportFixtures
+
+    @Test func recordsTheDateFilterMustNotLoseStillCount() throws {
+        let scratch = try ExportScratch()
+        let service = try F.service(scratch, now: { F.utc(2026, 3, 5) })
+        func assessment(_ id: String, _ patient: Int, _ authored: String) throws {
+            try F.write(service.store, "assessments", id, [
+                "patient": .string(F.patient(patient)), "careUnits": .array([.string(F.unitA)]), "questionnaire": .string("q"),
+                "questionnaireVersion": .string("1"), "answers": .object([:]), "timepoint": .string("other"), "source": .string("patient"),
+                "authored": .string(authored), "status": .string("completed"),
+            ])
+        }
+        // 00:30 on 1 February in Sweden, written in UTC; 23:30 on 28 February, written at +02:00.
+        try assessment("early", 1, "2026-01-31T23:30:00Z")
+        try assessment("late", 2, "2026-03-01T00:30:00+02:00")
+        try assessment("outside", 3, "2026-01-31T22:30:00Z")
+        // An offer made long before the month still counts for a plan established in it.
+        try F.write(service.store, "carePlans", "plan", [
+            "patient": .string(F.patient(4)), "careUnits": .array([.string(F.unitA)]), "title": .string("Plan"),
+            "status": .string("active"), "needLevel": .string("avancerade"), "established": .string("2026-02-10"),
+        ])
+        try F.intervention(service.store, "offer", patient: 4, code: "DV111", date: "2025-11-02", status: "planned")
+        let february = ReportingPeriod("2026-02")!
+        let (figures, _) = try SnapshotReader.figures(store: service.store, periods: [february])
+        let unit = try #require(figures[MonthlyAggregator.Key(unit: F.unitA, period: february)])
+        #expect(unit.structuredInstrumentPatients.count == 2)
+        #expect(unit.beyondBasicPatients.count == 1)
+        #expect(unit.beyondBasicOffered == 1)
+    }
+
+    /// Random records over a year: the filtered scan gives the same figures as decoding every state in full.
+    @Test func theFilteredScanAgreesWithDecodingEverything() throws {
+        let seed = ProcessInfo.processInfo.environment["REHABSYNC_SEED"].flatMap(UInt64.init) ?? 4_242
+        var random = SplitMix64(seed: seed)
+        let scratch = try ExportScratch()
+        let service = try F.service(scratch, now: { F.utc(2027, 1, 5) })
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        func date() -> String { String(format: "2026-%02d-%02d", Int(random.next() % 12) + 1, Int(random.next() % 28) + 1) }
+        for number in 0..<400 {
+            let patient = Int(random.next() % 60)
+            let unit = pick([F.unitA, F.unitB])
+            switch number % 4 {
+            case 0:
+                try F.write(service.store, "carePlans", "p\(number)", [
+                    "patient": .string(F.patient(patient)), "careUnits": .array([.string(unit)]), "title": .string("P"),
+                    "status": .string(pick(["draft", "active", "completed"])), "needLevel": .string(pick(["grundläggande", "särskilda", "avancerade"])),
+                    "established": .string(date()),
+                ])
+            case 1:
+                try F.intervention(service.store, "i\(number)", patient: patient, code: pick(["AW019", "XV019", "XV020", "DV111"]), date: date(),
+                                   unit: unit, profession: pick(["nurse", "dietitian", "psychologist"]), status: pick(["planned", "completed", "cancelled"]))
+            case 2:
+                try F.write(service.store, "referrals", "r\(number)", [
+                    "patient": .string(F.patient(patient)), "referrer": .string(F.nurse), "referringUnit": .string(F.unitB),
+                    "receivingUnit": .string(unit), "decision": .string(pick(["accepted", "declined"])), "received": .string(date()),
+                    "decided": .string(date()), "firstContact": .string(date()),
+                ])
+            default:
+                try F.write(service.store, "handovers", "h\(number)", [
+                    "patient": .string(F.patient(patient)), "sendingUnit": .string(unit), "receivingUnit": .string(F.unitB),
+                    "carePlan": .string("p"), "summary": .string("s"), "status": .string(pick(["initiated", "contactConfirmed"])),
+                ], wall: F.utc(2026, Int(random.next() % 12) + 1, 15))
+            }
+        }
+        let periods = Set([ReportingPeriod("2026-03")!, ReportingPeriod("2026-07")!])
+        let (filtered, _) = try SnapshotReader.figures(store: service.store, periods: periods)
+        var full = MonthlyAggregator(periods: periods)
+        let all = try service.store.read { try $0.allRecords() }
+        for collection in MonthlyAggregator.collectionOrder {
+            for record in all where record.collection == collection {
+                full.add(collection: collection, patient: record.patient, state: try record.state())
+            }
+        }
+        #expect(filtered == full.result(), "seed \(seed)")
+        #expect(filtered.values.contains { $0.beyondBasicOffered > 0 }, "seed \(seed): no offer was generated")
+        #expect(filtered.count >= 4, "seed \(seed)")
     }
 }

@@ -116,9 +116,12 @@ struct RegisterReceiverTests {
         let ledger = try service.store.read { try ExportLedger(connection: $0.connection).deliveries(job: F.job) }
         #expect(ledger.map(\.state) == [.pending])
 
-        // The next run, once the dead process's lease has lapsed, sends the same bytes again.
-        harness.clock.set(Int64(Date().timeIntervalSince1970 * 1_000) + 16 * 60_000)
+        // The dead process's lease holds the month until it lapses; the next run after that
+        // sends the same bytes again.
+        harness.clock.set(Int64(Date().timeIntervalSince1970 * 1_000))
         let exporter = try F.exporter(service.store, url: harness.url, clock: harness.clock)
+        #expect { try exporter.run(job: F.job, period: ReportingPeriod("2026-02")!) } throws: { ($0 as? ExportError)?.code == "busy" }
+        harness.clock.set(harness.clock.now + exporter.leaseMilliseconds + 60_000)
         let report = try exporter.run(job: F.job, period: ReportingPeriod("2026-02")!)
         #expect(report.delivered == ledger.map(\.idempotencyKey))
         #expect(harness.receiver.accepted.count == 1)
