@@ -11,6 +11,12 @@ public struct DayHistogram: Hashable, Sendable {
         total += 1
     }
 
+    /// Adds every value of another histogram.
+    public mutating func absorb(_ other: DayHistogram) {
+        counts.merge(other.counts, uniquingKeysWith: +)
+        total += other.total
+    }
+
     /// The median: the middle value, or the mean of the two middle values; nil when empty.
     public var median: Double? {
         guard total > 0 else { return nil }

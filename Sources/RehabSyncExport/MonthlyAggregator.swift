@@ -20,7 +20,7 @@ import RehabSyncDomain
 ///   that made it `contactConfirmed`, both read as Swedish dates;
 /// - referral waiting time runs from `received` to `firstContact` (counted in the month of
 ///   first contact); decisions count in the month of `decided`.
-public struct MonthlyAggregator {
+public struct MonthlyAggregator: Sendable {
     public static let collectionOrder = ["carePlans", "plannedInterventions", "assessments", "handovers", "referrals"]
     /// The fields each collection's tally reads; nothing else is decoded.
     public static let fieldsRead: [String: CanonicalStateScanner] = [
@@ -56,6 +56,21 @@ public struct MonthlyAggregator {
 
     public init(periods: Set<ReportingPeriod>) {
         self.periods = periods
+    }
+
+    /// An aggregator that knows the plans this one has seen but holds no tallies: a second
+    /// reader continues with it over other rows, and ``absorb(_:)`` joins the two.
+    public func continuing() -> MonthlyAggregator {
+        var copy = MonthlyAggregator(periods: periods)
+        copy.beyondBasic = beyondBasic
+        return copy
+    }
+
+    /// Adds the tallies of an aggregator that ``continuing()`` made from this one (or from
+    /// the same plans) and that saw other records.
+    public mutating func absorb(_ other: MonthlyAggregator) {
+        for (key, figures) in other.figures { self.figures[key, default: UnitMonthFigures()].absorb(figures) }
+        offered.formUnion(other.offered)
     }
 
     /// The figures with the national goal's numerator filled in.

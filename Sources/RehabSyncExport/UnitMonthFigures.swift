@@ -23,6 +23,28 @@ public struct UnitMonthFigures: Hashable, Sendable {
 
     public init() {}
 
+    /// Adds tallies made from other records of the same unit and month.
+    public mutating func absorb(_ other: UnitMonthFigures) {
+        structuredInstrumentPatients.formUnion(other.structuredInstrumentPatients)
+        needsAssessmentPatients.formUnion(other.needsAssessmentPatients)
+        minVardplanPatients.formUnion(other.minVardplanPatients)
+        minVardplanRevisions += other.minVardplanRevisions
+        rehabilitationPlanPatients.formUnion(other.rehabilitationPlanPatients)
+        performedByKVA.merge(other.performedByKVA, uniquingKeysWith: +)
+        performedByProfession.merge(other.performedByProfession, uniquingKeysWith: +)
+        performedTotal += other.performedTotal
+        plansByNeedLevel.merge(other.plansByNeedLevel, uniquingKeysWith: +)
+        plansTotal += other.plansTotal
+        beyondBasicPatients.formUnion(other.beyondBasicPatients)
+        beyondBasicOffered += other.beyondBasicOffered
+        handoversInitiated += other.handoversInitiated
+        handoversConfirmed += other.handoversConfirmed
+        daysToConfirmation.absorb(other.daysToConfirmation)
+        waitingDays.absorb(other.waitingDays)
+        referralsAccepted += other.referralsAccepted
+        referralsDeclined += other.referralsDeclined
+    }
+
     static let groupSystem = "\(ExportMeasure.canonicalBase)/CodeSystem/measure-group"
     static let professionSystem = "\(ExportMeasure.canonicalBase)/CodeSystem/profession"
     static let needLevelSystem = "\(ExportMeasure.canonicalBase)/CodeSystem/need-level"

@@ -5,6 +5,7 @@ import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncServer
 import RehabSyncStorage
+import Synchronization
 
 /// `export`: the register export's computation of one month over N stored records (10 per
 /// patient: a care plan, six interventions, an assessment, a handover and a referral, over
@@ -21,7 +22,12 @@ struct ExportScenario {
         let path = directory.appendingPathComponent("export.sqlite").path
         let wall = Int64(Date().timeIntervalSince1970 * 1_000)
         let reference = ReferenceData(kvaList: nil, questionnaires: [], today: CivilDate.swedishToday(unixMilliseconds: wall))
-        try load(into: SyncService(databasePath: path, reference: reference, now: { wall }).store, wall: wall)
+        // A database kept from an earlier run (--keep DIR) is reused: loading takes far longer than computing.
+        if FileManager.default.fileExists(atPath: path) {
+            progress("reusing \(path)")
+        } else {
+            try load(into: SyncService(databasePath: path, reference: reference, now: { wall }).store, wall: wall)
+        }
         progress("loaded \(records) records; computing 2025-06 three times")
         // A fresh handle, as `rehabsync export run` would open: the loader's caches are gone.
         let store = try SyncService(databasePath: path, reference: reference, now: { wall }).store
@@ -29,7 +35,20 @@ struct ExportScenario {
                                             targets: ["national-register": RegisterTarget(name: "national-register", url: "http://127.0.0.1:9/")],
                                             logger: Logger(label: "bench", minimumLevel: .critical), now: { wall })
         let baseline = Self.residentBytes()
+        let anonymousBaseline = Self.statusBytes("RssAnon:")
         Self.resetPeakResident()
+        // VmHWM counts the database pages SQLite maps (mmap), which are file cache, not what
+        // the export holds; heap (RssAnon) has no high-water mark, so a thread samples it.
+        let peakAnonymous = Mutex(anonymousBaseline)
+        let sampling = Mutex(true)
+        let sampler = Thread {
+            while sampling.withLock({ $0 }) {
+                let current = Self.statusBytes("RssAnon:")
+                peakAnonymous.withLock { $0 = max($0, current) }
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+        }
+        sampler.start()
         var times: [Double] = []
         var bundles = 0
         let cpuBefore = processCPUSeconds()
@@ -41,6 +60,14 @@ struct ExportScenario {
             })
         }
         let cpu = (processCPUSeconds() - cpuBefore) / 3
+        sampling.withLock { $0 = false }
+        let plans = try measure {
+            _ = try store.read { queries in
+                var bytes = 0
+                try queries.forEachRecord(in: "carePlans") { _, _, state in bytes += state.count }
+                return bytes
+            }
+        }
         // The floor under the figure: reading every state from SQLite, decoding nothing.
         let scan = try measure {
             _ = try store.read { queries in
@@ -55,9 +82,11 @@ struct ExportScenario {
                                      recordsPerSecond: Double(records) / median, rawRecordsPerSecond: nil)
         report.extra = [
             ("median_seconds", median), ("min_seconds", times.min() ?? 0), ("max_seconds", times.max() ?? 0),
-            ("cpu_seconds", cpu), ("read_only_seconds", scan), ("bundles", Double(bundles)),
+            ("cpu_seconds", cpu), ("read_only_seconds", scan), ("plans_read_seconds", plans), ("bundles", Double(bundles)),
             ("rss_before_compute_bytes", Double(baseline)),
             ("compute_peak_rss_growth_bytes", Double(max(0, BenchmarkReport.peakResidentBytes() - baseline))),
+            ("heap_before_compute_bytes", Double(anonymousBaseline)),
+            ("compute_peak_heap_growth_bytes", Double(max(0, peakAnonymous.withLock { $0 } - anonymousBaseline))),
         ]
         return report
     }
@@ -122,9 +151,12 @@ struct ExportScenario {
     }
 
     /// The current resident set size (VmRSS).
-    static func residentBytes() -> Int {
+    static func residentBytes() -> Int { statusBytes("VmRSS:") }
+
+    /// A size line of /proc/self/status (given in kB), in bytes.
+    static func statusBytes(_ key: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(key) {
             return (Int(line.filter(\.isNumber)) ?? 0) * 1024
         }
         return 0
