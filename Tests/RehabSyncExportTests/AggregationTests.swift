@@ -2,6 +2,7 @@ import Foundation
 import RehabSyncCore
 import RehabSyncExport
 import RehabSyncStorage
+import Synchronization
 import Testing
 
 struct AggregationTests {
@@ -187,5 +188,37 @@ struct SnapshotReaderTests {
         #expect(scanned == full.result(), "seed \(seed)")
         #expect(scanned.values.contains { $0.beyondBasicOffered > 0 }, "seed \(seed): no offer was generated")
         #expect(scanned.count >= 4, "seed \(seed)")
+    }
+}
+
+struct ConsistentSnapshotTests {
+    typealias F = ExportFixtures
+
+    /// While one thread keeps adding February interventions, each computation's count is
+    /// exactly what its snapshot held: one more per change after the start.
+    @Test func figuresComputedWhileSyncsGoOnComeFromOneSnapshot() throws {
+        let scratch = try ExportScratch()
+        let service = try F.service(scratch, now: { F.utc(2026, 3, 5) })
+        for number in 0..<200 { try F.intervention(service.store, "base-\(number)", patient: number, code: "DV111", date: "2026-02-03") }
+        let start = try service.store.read { try $0.clockState().sequence }
+        let february = ReportingPeriod("2026-02")!
+        let writing = Mutex(true)
+        let writer = Thread {
+            var number = 0
+            while writing.withLock({ $0 }) {
+                try? F.intervention(service.store, "live-\(number)", patient: 1_000 + number, code: "DV111", date: "2026-02-04")
+                number += 1
+            }
+        }
+        writer.start()
+        defer { writing.withLock { $0 = false } }
+        var distinct = Set<Int64>()
+        for _ in 0..<20 {
+            let (figures, sequence) = try SnapshotReader.figures(store: service.store, periods: [february])
+            let performed = figures[MonthlyAggregator.Key(unit: F.unitA, period: february)]?.performedTotal ?? 0
+            #expect(Int64(performed) == 200 + sequence - start, "at sequence \(sequence)")
+            distinct.insert(sequence)
+        }
+        #expect(distinct.count > 1, "the writer never committed during a computation")
     }
 }
