@@ -185,4 +185,31 @@ struct RegisterDeliveryTests {
         // Once the first run has finished the lease is free again.
         #expect(try other.run(job: F.job, period: Self.february).unchanged == 1)
     }
+
+    @Test func runsFollowSwedishTimeAcrossBothDaylightSavingChanges() throws {
+        let harness = try DeliveryHarness(at: F.utc(2026, 3, 1), february: false)
+        let (receiver, clock, service) = (harness.receiver, harness.clock, harness.service)
+        for month in [3, 9, 10] {
+            for number in 0..<6 {
+                try F.intervention(service.store, "m\(month)-\(number)", patient: number, code: "AW019", date: String(format: "2026-%02d-1%d", month, number))
+            }
+        }
+        let exporter = try harness.exporter()
+        exporter.runDue(at: clock.now)
+        func due(_ instant: Int64) -> [String] {
+            clock.set(instant)
+            return exporter.runDue(at: instant).map(\.period.description)
+        }
+        // Summer time from 29 March: 02:00 on 20 April is 00:00 UTC, not 01:00.
+        #expect(due(F.utc(2026, 3, 20, 1)) == ["2026-02"])
+        #expect(due(F.utc(2026, 4, 19, 23, 59)).isEmpty)
+        #expect(due(F.utc(2026, 4, 20, 0)) == ["2026-03"])
+        #expect(receiver.accepted.keys.sorted() == ["\(F.job)/\(F.unitA)/2026-03/r1"])
+        // Back to winter time on 25 October: 02:00 on 20 November is 01:00 UTC.
+        _ = due(F.utc(2026, 10, 20, 0))
+        #expect(due(F.utc(2026, 11, 20, 0, 59)).isEmpty)
+        #expect(due(F.utc(2026, 11, 20, 1)) == ["2026-10"])
+        #expect(Set(receiver.accepted.values.map(\.period)) == ["2026-03", "2026-09", "2026-10"])
+        #expect(receiver.answers == [201: 3])
+    }
 }
