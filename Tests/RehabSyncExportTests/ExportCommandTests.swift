@@ -7,19 +7,7 @@ struct ExportCommandTests {
     typealias F = ExportFixtures
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = try F.executable()
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text, errorText)
+        try F.runProcess(try F.executable(), arguments, environment: environment)
     }
 
     @Test func validateAcceptsTheShippedJobAndNamesTheFileAndFieldOfABadOne() throws {

@@ -74,6 +74,34 @@ enum ExportFixtures {
         try SyncService(databasePath: path ?? scratch.path("server.sqlite"), reference: reference(), now: now)
     }
 
+    /// Runs a program to completion: its exit status, standard output and standard error.
+    static func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil,
+                           environment: [String: String]? = nil) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Standard error is read on another thread, so neither pipe can fill and block the child.
+        let errorText = Mutex("")
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            errorText.withLock { $0 = text }
+            done.signal()
+        }
+        reader.start()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        done.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, text, errorText.withLock { $0 })
+    }
+
     /// The built `rehabsync` executable, next to the test bundle in the build folder.
     static func executable() throws -> URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

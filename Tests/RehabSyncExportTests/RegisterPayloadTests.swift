@@ -106,16 +106,9 @@ struct RegisterPayloadTests {
     static func validate(_ bytes: [UInt8], python: String, scratch: ExportScratch) throws -> (Int32, String) {
         let file = scratch.path("payload.json")
         try Data(bytes).write(to: URL(fileURLWithPath: file))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [ExportJobTests.repository.appendingPathComponent(".ci/fhir-check.py").path, file]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let result = try F.runProcess(URL(fileURLWithPath: python),
+                                      [ExportJobTests.repository.appendingPathComponent(".ci/fhir-check.py").path, file])
+        return (result.status, result.output + result.errors)
     }
 
     @Test(.enabled(if: python != nil || requireIntegration, "needs REHABSYNC_FHIR_PYTHON from .ci/fhir-venv.sh"))
