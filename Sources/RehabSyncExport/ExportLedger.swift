@@ -120,6 +120,12 @@ public struct ExportLedger {
                           state == .delivered ? .integer(at) : .null, .integer(delivery)])
     }
 
+    /// Makes a refused delivery pending again, for a person who has fixed the cause and runs the month by hand.
+    public func reopen(delivery: Int64) throws {
+        try connection.cachedStatement("UPDATE export_deliveries SET state = 'pending' WHERE id = ? AND state = 'failed'")
+            .execute([.integer(delivery)])
+    }
+
     public func attemptCount(delivery: Int64) throws -> Int {
         Int(try connection.cachedStatement("SELECT count(*) FROM export_attempts WHERE delivery = ?")
             .firstRow([.integer(delivery)]) { $0.int64(at: 0) } ?? 0)

@@ -139,10 +139,12 @@ public final class RegisterExporter: Sendable {
             let pending = try prepare(job: job, period: period, asOf: asOf, run: runID, retryRefused: trigger == "manual")
             unchanged = pending.unchanged
             for delivery in pending.deliveries {
-                // Renewed before each delivery, so a run slowed by retries keeps its lease.
-                _ = try store.database.write { connection in
+                // Renewed before each delivery, so a run slowed by retries keeps its lease; a
+                // run that lost it (stalled past its expiry) stops rather than race the new holder.
+                let renewed = try store.database.write { connection in
                     try ExportLedger(connection: connection).acquireLease(job: job.name, period: period, holder: holder, now: now(), duration: leaseMilliseconds)
                 }
+                guard renewed else { throw ExportError("busy", "the lease of \(job.name) for \(period) passed to another run", field: "period", status: 409) }
                 switch try deliver(delivery, target: target) {
                 case .delivered: delivered.append(delivery.idempotencyKey)
                 case .refused(let reason), .waiting(let reason): problems.append("\(delivery.idempotencyKey): \(reason)")
@@ -196,7 +198,7 @@ public final class RegisterExporter: Sendable {
                 if let latest, latest.state == .pending { ids.insert(latest.id) }
                 if let latest, latest.figuresHash == hash {
                     if latest.state == .failed, retryRefused {
-                        try connection.cachedStatement("UPDATE export_deliveries SET state = 'pending' WHERE id = ?").execute([.integer(latest.id)])
+                        try ledger.reopen(delivery: latest.id)
                         ids.insert(latest.id)
                     } else if latest.state != .pending {
                         unchanged += 1

@@ -118,6 +118,11 @@ struct RegisterDeliveryTests {
         // A refused month is settled: the scheduler does not hammer the register with it.
         #expect(exporter.runDue(at: F.utc(2026, 3, 20, 2)).isEmpty)
         #expect(receiver.answers == [403: 1])
+        // Once the cause is fixed, a run by hand sends the same revision again.
+        let retried = try exporter.run(job: F.job, period: Self.february)
+        #expect(retried.outcome == "completed")
+        #expect(receiver.answers == [403: 1, 201: 1])
+        #expect(receiver.accepted.values.map(\.revision) == [1])
     }
 
     @Test func networkErrorsAreRetriedAndLeaveTheDeliveryPendingForTheNextRun() throws {
