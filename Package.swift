@@ -42,20 +42,27 @@ let package = Package(
             name: "RehabSyncServer",
             dependencies: [
                 "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP", "RehabSyncCrypto", "RehabSyncReferenceFiles",
+                "RehabSyncExport",
+            ]
+        ),
+        .target(
+            name: "RehabSyncExport",
+            dependencies: [
+                "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncClient", "RehabSyncCrypto", "RehabSyncHTTP",
             ]
         ),
         .executableTarget(
             name: "rehabsync",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncServer", "RehabSyncHTTP", "RehabSyncClient", "RehabSyncDomain",
-                "RehabSyncCommandLine", "RehabSyncReplica", "RehabSyncReferenceFiles",
+                "RehabSyncCommandLine", "RehabSyncReplica", "RehabSyncReferenceFiles", "RehabSyncExport",
             ]
         ),
         .executableTarget(
             name: "rehabsync-bench",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine", "RehabSyncServer", "RehabSyncClient", "RehabSyncHTTP",
-                "RehabSyncDomain", "RehabSyncReplica",
+                "RehabSyncDomain", "RehabSyncReplica", "RehabSyncExport",
             ]
         ),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
@@ -75,6 +82,13 @@ let package = Package(
             dependencies: [
                 "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncCrypto", "RehabSyncHTTP",
                 "RehabSyncClient",
+            ]
+        ),
+        .testTarget(
+            name: "RehabSyncExportTests",
+            dependencies: [
+                "RehabSyncExport", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
+                "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles",
             ]
         ),
     ],

@@ -826,6 +826,173 @@ enum OpenAPIDocument {
           }
         ]
       }
+    },
+    "/v1/admin/export/jobs": {
+      "get": {
+        "summary": "The register export jobs declared in Jobs/: name, enabled, target and the canonical URLs of their measures.",
+        "responses": {
+          "200": {
+            "description": "{jobs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/next": {
+      "get": {
+        "summary": "The upcoming runs of every enabled export job (Swedish time, given as UTC) with the month each reports.",
+        "responses": {
+          "200": {
+            "description": "{runs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/status": {
+      "get": {
+        "summary": "The export ledger: per unit and month the revision the register holds, what is pending, refusals with the register's answer, and recent runs.",
+        "responses": {
+          "200": {
+            "description": "{reports, runs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "job",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/run": {
+      "post": {
+        "summary": "Run an export job for a month now (or as if at asOf): new and corrected reports are sent and the ledger updated. With dryRun the FHIR Bundles are returned and nothing is stored or sent. 409 when another run of the same job and month holds the lease; 422 for a month not yet over.",
+        "responses": {
+          "200": {
+            "description": "A run report {job, period, outcome, delivered, unchanged, problems}; with dryRun an array of FHIR R4 Bundles",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "job",
+                  "period"
+                ],
+                "properties": {
+                  "job": {
+                    "type": "string"
+                  },
+                  "period": {
+                    "type": "string",
+                    "pattern": "^[0-9]{4}-[0-9]{2}$"
+                  },
+                  "asOf": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "dryRun": {
+                    "type": "boolean"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {

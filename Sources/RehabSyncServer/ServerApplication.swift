@@ -1,5 +1,6 @@
 import Foundation
 import RehabSyncDomain
+import RehabSyncExport
 import RehabSyncHTTP
 
 /// The whole regional server put together: settings, database, reference data, admin
@@ -15,9 +16,13 @@ public final class ServerApplication: Sendable {
     /// The administrator token, and whether this start created it.
     public let adminToken: String
     public let adminTokenCreated: Bool
+    /// The register export and its scheduler, when the server was given export configuration.
+    public let exporter: RegisterExporter?
+    public let scheduler: ExportScheduler?
 
     public init(settings: ServerSettings, logger: Logger,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) },
+                export: ExportConfiguration? = nil, exportSleep: @escaping @Sendable (Int64) -> Void = RegisterExporter.sleepMilliseconds) throws {
         self.settings = settings
         self.logger = logger
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
@@ -25,7 +30,16 @@ public final class ServerApplication: Sendable {
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
                                   configuration: settings.syncConfiguration, now: now)
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
-        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
+        if let export {
+            let exporter = try RegisterExporter(store: service.store, catalog: export.catalog, targets: export.targets, logger: logger,
+                                                now: now, sleep: exportSleep)
+            self.exporter = exporter
+            scheduler = ExportScheduler(exporter: exporter, now: now)
+        } else {
+            exporter = nil
+            scheduler = nil
+        }
+        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger, exporter: exporter)
         var limits = HTTPLimits()
         limits.maxBodyBytes = settings.maxBodyBytes
         let configuration = HTTPServerConfiguration(
@@ -48,6 +62,7 @@ public final class ServerApplication: Sendable {
         if adminTokenCreated {
             logger.notice("created the administrator token; keep it secret", [("file", settings.adminTokenPath)])
         }
+        scheduler?.start()
         return port
     }
 
@@ -60,6 +75,7 @@ public final class ServerApplication: Sendable {
     /// After the HTTP server has stopped: checkpoints the WAL so the database file stands
     /// alone, and says so.
     public func finish() {
+        scheduler?.stop()
         do {
             try service.store.database.checkpoint()
             logger.notice("stopped; database checkpointed", [("data", settings.databasePath)])

@@ -1,5 +1,6 @@
 import Dispatch
 import RehabSyncCore
+import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncStorage
 
@@ -13,11 +14,11 @@ public final class SyncRouter: Sendable {
     private let logger: Logger
     public let routes: [Route]
 
-    public init(service: SyncService, admin: AdminCredential, logger: Logger) {
+    public init(service: SyncService, admin: AdminCredential, logger: Logger, exporter: RegisterExporter? = nil) {
         self.service = service
         self.admin = admin
         self.logger = logger
-        routes = Self.makeRoutes(service: service)
+        routes = Self.makeRoutes(service: service) + Self.exportRoutes(exporter: exporter, now: service.now)
     }
 
     /// Answers one request.

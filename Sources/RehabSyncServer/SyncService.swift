@@ -1,6 +1,7 @@
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
+import RehabSyncExport
 import RehabSyncStorage
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
@@ -19,7 +20,7 @@ public final class SyncService: Sendable {
     /// Opens (creating if needed) the server's database.
     public init(databasePath: String, reference: ReferenceData, configuration: SyncServiceConfiguration = .init(),
                 now: @escaping @Sendable () -> Int64) throws {
-        store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations)
+        store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations + ExportSchema.migrations)
         self.reference = reference
         self.configuration = configuration
         self.now = now
