@@ -1,6 +1,7 @@
 import Foundation
 import RehabSyncDomain
 import RehabSyncHTTP
+import RehabSyncStorage
 
 /// The whole regional server put together: settings, database, reference data, admin
 /// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
@@ -20,7 +21,12 @@ public final class ServerApplication: Sendable {
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
         self.settings = settings
         self.logger = logger
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
+        // Files are created owner-only; older ones, or ones an operator copied in, may not be.
+        for loose in OwnerOnlyFiles.looseFiles([settings.dataDirectory] + OwnerOnlyFiles.databaseFiles(settings.databasePath)) {
+            logger.warning("patient data is readable by other users; chmod it owner-only (700 for the directory, 600 for files)",
+                           [("file", loose.path), ("mode", String(loose.mode, radix: 8))])
+        }
         let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
                                   configuration: settings.syncConfiguration, now: now)

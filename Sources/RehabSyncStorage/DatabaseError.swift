@@ -103,6 +103,8 @@ extension DatabaseError {
         public static let constraint: Int32 = SQLITE_CONSTRAINT
         /// `SQLITE_FULL`: the disk is full.
         public static let full: Int32 = SQLITE_FULL
+        /// `SQLITE_CANTOPEN`: a file could not be opened or created.
+        public static let cannotOpen: Int32 = SQLITE_CANTOPEN
         /// `SQLITE_MISUSE`: the API was used incorrectly (see ``DatabaseError/misuse(_:sql:)``).
         public static let misuse: Int32 = SQLITE_MISUSE
     }
