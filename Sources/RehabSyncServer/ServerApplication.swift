@@ -16,12 +16,15 @@ public final class ServerApplication: Sendable {
     /// The administrator token, and whether this start created it.
     public let adminToken: String
     public let adminTokenCreated: Bool
+    /// Keeps a second server off this data directory until ``finish()``.
+    private let dataLock: DataDirectoryLock
 
     public init(settings: ServerSettings, logger: Logger,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
         self.settings = settings
         self.logger = logger
         try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
+        dataLock = try DataDirectoryLock(directory: settings.dataDirectory)
         // Files are created owner-only; older ones, or ones an operator copied in, may not be.
         for loose in OwnerOnlyFiles.looseFiles([settings.dataDirectory] + OwnerOnlyFiles.databaseFiles(settings.databasePath)) {
             logger.warning("patient data is readable by other users; chmod it owner-only (700 for the directory, 600 for files)",
@@ -72,5 +75,6 @@ public final class ServerApplication: Sendable {
         } catch {
             logger.error("checkpoint at shutdown failed; the WAL will be replayed at next start", [("error", "\(error)")])
         }
+        dataLock.release()
     }
 }
