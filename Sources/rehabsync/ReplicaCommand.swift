@@ -14,8 +14,9 @@ enum ReplicaCommand {
         Usage: rehabsync replica <command> --db FILE [options]
 
         Commands:
-          init --db FILE --server URL --token TOKEN [--clinician HSA-ID]
-                               Create a replica for an enrolled device.
+          init --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+                               Create a replica for an enrolled device. The token may also come
+                               from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
           write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
                                Set the fields given, leave the others; prints the record id.
           get --db FILE --collection C --id ID
@@ -43,8 +44,8 @@ enum ReplicaCommand {
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: [
                 "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
-                "ca", "cert", "key",
-            ], switches: ["help"])
+                "ca", "cert", "key", "token-file",
+            ], switches: ["help", "token-stdin"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
@@ -64,7 +65,7 @@ enum ReplicaCommand {
         }
         do {
             if command == "init" {
-                let replica = try Replica.create(path: db, server: try required("server"), token: try required("token"),
+                let replica = try Replica.create(path: db, server: try required("server"), token: try DeviceTokenSource.token(arguments, environment: environment),
                                                  clinician: arguments.value("clinician"))
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
