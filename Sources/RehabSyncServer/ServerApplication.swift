@@ -32,7 +32,19 @@ public final class ServerApplication: Sendable {
         }
         let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
-                                  configuration: settings.syncConfiguration, now: now)
+                                  configuration: settings.syncConfiguration,
+                                  database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
+                                  now: now)
+        // One line when the storage stops committing and one when it recovers, rather than
+        // one per refused request.
+        service.store.database.observeCommitFaults { fault, error in
+            if let fault {
+                logger.error("storage fault: \(fault.explanation); writes answer 503 with Retry-After until it clears",
+                             [("fault", fault.rawValue), ("error", error.map { "\($0)" } ?? "")])
+            } else {
+                logger.notice("storage recovered: writes commit again", [])
+            }
+        }
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
         router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
         var limits = HTTPLimits()

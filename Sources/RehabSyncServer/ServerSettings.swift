@@ -28,6 +28,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var defaultPageSize = 500
     public var maxPageSize = 5_000
     public var maxClockDriftSeconds = 600
+    /// How long a write waits for a database lock held elsewhere before it answers 503.
+    public var busyTimeoutMilliseconds = 5_000
 
     /// The default configuration file, relative to the working directory.
     public static let defaultConfigPath = "Config/rehabsync.json"
@@ -91,7 +93,7 @@ public struct ServerSettings: Sendable, Hashable {
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
-        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "busyTimeoutMilliseconds",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -135,6 +137,7 @@ public struct ServerSettings: Sendable, Hashable {
         case "defaultPageSize": defaultPageSize = try number(1...100_000)
         case "maxPageSize": maxPageSize = try number(1...100_000)
         case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
+        case "busyTimeoutMilliseconds": busyTimeoutMilliseconds = try number(1...600_000)
         default: throw SettingsError("\(source): unknown setting '\(key)'")
         }
     }

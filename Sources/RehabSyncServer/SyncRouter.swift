@@ -53,10 +53,14 @@ public final class SyncRouter: Sendable {
             var response = HTTPResponse.error(status: HTTPStatus(code: error.status), code: error.code, message: error.message, field: error.field)
             if error.status == 401 { response.headers.add(name: "WWW-Authenticate", value: "Bearer") }
             return (response, route.pattern)
-        } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.busy {
-            logger.warning("database busy", [("request_id", request.requestID), ("route", route.pattern)])
-            var response = HTTPResponse.error(status: .serviceUnavailable, code: "busy", message: "the server is busy; try again")
-            response.headers.add(name: "Retry-After", value: "1")
+        } catch let error as DatabaseError where error.storageFault != nil {
+            // A condition of the machine, not of the request: the client tries again later.
+            // The pool's fault observer logs when the fault begins and ends.
+            let fault = error.storageFault ?? .ioError
+            logger.debug("storage fault", [("request_id", request.requestID), ("route", route.pattern), ("fault", fault.rawValue)])
+            var response = HTTPResponse.error(status: .serviceUnavailable, code: fault == .locked ? "busy" : "storage_\(fault.rawValue)",
+                                              message: "\(fault.explanation); try again later")
+            response.headers.add(name: "Retry-After", value: String(fault.retryAfterSeconds))
             return (response, route.pattern)
         } catch {
             // The error may quote SQL or paths; it goes to the log, never to the client.

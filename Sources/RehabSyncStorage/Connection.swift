@@ -103,7 +103,8 @@ public final class Connection {
         guard code == SQLITE_OK else {
             if let message {
                 throw DatabaseError(
-                    extendedResultCode: code, message: String(cString: message), sql: sql)
+                    extendedResultCode: code, message: String(cString: message), sql: sql,
+                    systemErrno: sqlite3_system_errno(handle))
             }
             throw DatabaseError(code: code, connection: handle, sql: sql)
         }
