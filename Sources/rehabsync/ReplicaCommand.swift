@@ -27,6 +27,8 @@ enum ReplicaCommand {
           sync --db FILE [--ca FILE] [--cert FILE --key FILE]
                                Push pending records, pull until none remains; prints the counts.
           status --db FILE     Pending records, last sync, cursor, whether the digest matched.
+          resync --db FILE     After the server was restored from a backup: mark every record
+                               pending, so the next sync gives the server back what it lost.
           dump --db FILE       Every record state, one canonical line each, sorted.
 
         Options:
@@ -114,6 +116,8 @@ enum ReplicaCommand {
                                 "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
+            case "resync":
+                output(.object(["pending": .integer(Int64(try replica.resyncAfterServerRestore()))]))
             default:
                 throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)")
             }
