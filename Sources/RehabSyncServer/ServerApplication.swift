@@ -46,7 +46,8 @@ public final class ServerApplication: Sendable {
             }
         }
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
-        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
+        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger,
+                            certificates: settings.clientCertificatePolicy)
         var limits = HTTPLimits()
         limits.maxBodyBytes = settings.maxBodyBytes
         let configuration = HTTPServerConfiguration(

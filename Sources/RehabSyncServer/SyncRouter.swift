@@ -11,12 +11,14 @@ public final class SyncRouter: Sendable {
     public let service: SyncService
     private let admin: AdminCredential
     private let logger: Logger
+    private let certificates: ClientCertificatePolicy
     public let routes: [Route]
 
-    public init(service: SyncService, admin: AdminCredential, logger: Logger) {
+    public init(service: SyncService, admin: AdminCredential, logger: Logger, certificates: ClientCertificatePolicy = .init()) {
         self.service = service
         self.admin = admin
         self.logger = logger
+        self.certificates = certificates
         routes = Self.makeRoutes(service: service)
     }
 
@@ -46,6 +48,7 @@ public final class SyncRouter: Sendable {
             case .admin:
                 guard admin.accepts(token) else { throw SyncError.unauthorized }
             case .device:
+                _ = try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token)
             }
             return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)
