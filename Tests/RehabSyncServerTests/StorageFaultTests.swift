@@ -111,7 +111,6 @@ struct StorageFaultTests {
     @Test func aFullDiskAnswers503OnceLoggedAndTheServerRecoversWhenSpaceIsFreed() throws {
         let scratch = try ServerScratch()
         let disk = SmallDisk(under: scratch.url.path, bytes: 3 << 20)
-        #expect(disk != nil || getuid() != 0, "root may mount a tmpfs, so the disk must be real")
         let harness = try Harness(dataDirectory: disk.map { $0.path + "/data" }, scratch: scratch)
         #expect(try harness.push(5, prefix: "before").status == .ok)
 
