@@ -32,6 +32,8 @@ public struct ClientCertificatePolicy: Sendable, Hashable {
     }
 
     /// Checks a request to a device route; 403 when a certificate is required and missing.
+    /// Returns the verified subject, if any.
+    @discardableResult
     func checkDevice(_ request: HTTPRequest) throws -> String? {
         let subject = verifiedSubject(of: request)
         if requiredForDevices, subject == nil {

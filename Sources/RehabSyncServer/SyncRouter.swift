@@ -48,7 +48,7 @@ public final class SyncRouter: Sendable {
             case .admin:
                 guard admin.accepts(token) else { throw SyncError.unauthorized }
             case .device:
-                _ = try certificates.checkDevice(request)
+                try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token)
             }
             return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)
@@ -60,7 +60,7 @@ public final class SyncRouter: Sendable {
             // A condition of the machine, not of the request: the client tries again later.
             // The pool's fault observer logs when the fault begins and ends.
             let fault = error.storageFault ?? .ioError
-            logger.debug("storage fault", [("request_id", request.requestID), ("route", route.pattern), ("fault", fault.rawValue)])
+            logger.debug("answered 503: storage unavailable", [("request_id", request.requestID), ("route", route.pattern), ("fault", fault.rawValue)])
             var response = HTTPResponse.error(status: .serviceUnavailable, code: fault == .locked ? "busy" : "storage_\(fault.rawValue)",
                                               message: "\(fault.explanation); try again later")
             response.headers.add(name: "Retry-After", value: String(fault.retryAfterSeconds))

@@ -134,6 +134,8 @@ struct StorageFaultTests {
         #expect(harness.recoveryLines().count == 1)
         let stored = try harness.storedIDsAfterIntegrityCheck()
         #expect(stored.count == 1_005)
+        // The disk stays mounted until the server is done with it.
+        withExtendedLifetime(disk) {}
     }
 
     @Test func aReadOnlyFileSystemAnswers503AndWritesResumeWhenItIsWritableAgain() throws {
