@@ -80,6 +80,9 @@ enum ReplicaCommand {
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             let replica = try Replica(path: db, reference: reference, clientOptions: options)
+            for loose in OwnerOnlyFiles.looseFiles(OwnerOnlyFiles.databaseFiles(db)) {
+                printError("rehabsync: warning: patient data is readable by other users: \(loose); chmod 600 it")
+            }
             switch command {
             case "write":
                 guard case .object(let values) = try json("json") else { throw CommandFailure.usage("--json must be an object of fields") }

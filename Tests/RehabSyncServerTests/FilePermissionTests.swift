@@ -16,7 +16,7 @@ struct FilePermissionTests {
         return try #require((attributes[.posixPermissions] as? NSNumber)?.intValue)
     }
 
-    @Test func dataDirectoryDatabaseWALAndSHMAndReplicaFileAreOwnerOnlyUnderUmaskZero() throws {
+    @Test func dataDirectoryDatabaseWALAndSHMAndReplicaFileAreOwnerOnlyUnderUmaskZeroAndALoosenedReplicaWarns() throws {
         let scratch = try ServerScratch()
         let data = scratch.path("data")
         let server = try ServerProcess.serve(dataDirectory: data, umask: "000")
@@ -45,6 +45,13 @@ struct FilePermissionTests {
         for path in OwnerOnlyFiles.databaseFiles(replicaPath) where FileManager.default.fileExists(atPath: path) {
             #expect(try Self.mode(path) == 0o600, "\(path)")
         }
+
+        // A replica file loosened later is named in a warning whenever it is opened.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: replicaPath)
+        let status = try ServerProcess(["replica", "status", "--db", replicaPath,
+                                        "--config-dir", ServerProcess.root.appendingPathComponent("Config").path], environment: [:])
+        #expect(status.waitForExit() == 0, "\(status.log)")
+        #expect(status.log.contains("warning: patient data is readable by other users: \(replicaPath) has mode 644"), "\(status.log)")
     }
 
     @Test func startUpWarnsAboutAnExistingDirectoryAndDatabaseThatOthersMayRead() throws {
