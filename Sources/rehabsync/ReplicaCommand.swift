@@ -67,7 +67,8 @@ enum ReplicaCommand {
         }
         do {
             if command == "init" {
-                let replica = try Replica.create(path: db, server: try required("server"), token: try DeviceTokenSource.token(arguments, environment: environment),
+                let token = try DeviceTokenSource.token(arguments, environment: environment)
+                let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"))
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
