@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "rehabsync", targets: ["rehabsync"]),
         .executable(name: "rehabsync-bench", targets: ["rehabsync-bench"]),
+        .executable(name: "rehabsync-fuzz", targets: ["rehabsync-fuzz"]),
     ],
     targets: [
         .systemLibrary(
@@ -65,6 +66,13 @@ let package = Package(
                 "RehabSyncDomain", "RehabSyncReplica", "RehabSyncExport",
             ]
         ),
+        // Fuzz targets over the parsers that face untrusted bytes, for libFuzzer and a test.
+        .target(
+            name: "RehabSyncFuzzing",
+            dependencies: ["RehabSyncCore", "RehabSyncDomain", "RehabSyncHTTP", "RehabSyncServer", "RehabSyncStorage"]
+        ),
+        .executableTarget(name: "rehabsync-fuzz", dependencies: ["RehabSyncFuzzing"]),
+        .testTarget(name: "RehabSyncFuzzingTests", dependencies: ["RehabSyncFuzzing", "RehabSyncCore"], exclude: ["Corpus"]),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
         .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),

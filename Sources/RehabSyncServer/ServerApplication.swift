@@ -2,6 +2,7 @@ import Foundation
 import RehabSyncDomain
 import RehabSyncExport
 import RehabSyncHTTP
+import RehabSyncStorage
 
 /// The whole regional server put together: settings, database, reference data, admin
 /// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
@@ -19,16 +20,36 @@ public final class ServerApplication: Sendable {
     /// The register export and its scheduler, when the server was given export configuration.
     public let exporter: RegisterExporter?
     public let scheduler: ExportScheduler?
+    /// Keeps a second server off this data directory until ``finish()``.
+    private let dataLock: DataDirectoryLock
 
     public init(settings: ServerSettings, logger: Logger,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) },
                 export: ExportConfiguration? = nil, exportSleep: @escaping @Sendable (Int64) -> Void = RegisterExporter.sleepMilliseconds) throws {
         self.settings = settings
         self.logger = logger
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
+        dataLock = try DataDirectoryLock(directory: settings.dataDirectory)
+        // Files are created owner-only; older ones, or ones an operator copied in, may not be.
+        for loose in OwnerOnlyFiles.looseFiles([settings.dataDirectory] + OwnerOnlyFiles.databaseFiles(settings.databasePath)) {
+            logger.warning("patient data is readable by other users; chmod it owner-only (700 for the directory, 600 for files)",
+                           [("file", loose.path), ("mode", String(loose.mode, radix: 8))])
+        }
         let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
-                                  configuration: settings.syncConfiguration, now: now)
+                                  configuration: settings.syncConfiguration,
+                                  database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
+                                  now: now)
+        // One line when the storage stops committing and one when it recovers, rather than
+        // one per refused request.
+        service.store.database.observeCommitFaults { fault, error in
+            if let fault {
+                logger.error("storage fault: \(fault.explanation); writes answer 503 with Retry-After until it clears",
+                             [("fault", fault.rawValue), ("error", error.map { "\($0)" } ?? "")])
+            } else {
+                logger.notice("storage recovered: writes commit again", [])
+            }
+        }
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
         if let export {
             let exporter = try RegisterExporter(store: service.store, catalog: export.catalog, targets: export.targets, logger: logger,
@@ -39,7 +60,8 @@ public final class ServerApplication: Sendable {
             exporter = nil
             scheduler = nil
         }
-        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger, exporter: exporter)
+        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger, exporter: exporter,
+                            certificates: settings.clientCertificatePolicy)
         var limits = HTTPLimits()
         limits.maxBodyBytes = settings.maxBodyBytes
         let configuration = HTTPServerConfiguration(
@@ -82,5 +104,6 @@ public final class ServerApplication: Sendable {
         } catch {
             logger.error("checkpoint at shutdown failed; the WAL will be replayed at next start", [("error", "\(error)")])
         }
+        dataLock.release()
     }
 }

@@ -28,6 +28,12 @@ public struct ServerSettings: Sendable, Hashable {
     public var defaultPageSize = 500
     public var maxPageSize = 5_000
     public var maxClockDriftSeconds = 600
+    /// How long a write waits for a database lock held elsewhere before it answers 503.
+    public var busyTimeoutMilliseconds = 5_000
+    /// IP addresses of TLS proxies whose client-certificate headers are believed.
+    public var trustedProxies: Set<String> = []
+    /// Whether device routes require a client certificate verified by a trusted proxy.
+    public var requireClientCertificate = false
 
     /// The default configuration file, relative to the working directory.
     public static let defaultConfigPath = "Config/rehabsync.json"
@@ -53,6 +59,9 @@ public struct ServerSettings: Sendable, Hashable {
             throw SettingsError("cannot read the configuration file \(configPath)")
         }
         try settings.apply(environment: environment)
+        if settings.requireClientCertificate, settings.trustedProxies.isEmpty {
+            throw SettingsError("requireClientCertificate needs trustedProxies: the addresses of the TLS proxies whose certificate headers count")
+        }
         return settings
     }
 
@@ -71,7 +80,8 @@ public struct ServerSettings: Sendable, Hashable {
             switch value {
             case .string(let string): text = string
             case .integer(let number): text = String(number)
-            default: throw SettingsError("\(name): \(key) must be a string or an integer")
+            case .bool(let flag): text = flag ? "true" : "false"
+            default: throw SettingsError("\(name): \(key) must be a string, an integer or a boolean")
             }
             try set(key, text, source: name)
         }
@@ -91,7 +101,8 @@ public struct ServerSettings: Sendable, Hashable {
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
-        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "busyTimeoutMilliseconds",
+        "trustedProxies", "requireClientCertificate",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -135,8 +146,24 @@ public struct ServerSettings: Sendable, Hashable {
         case "defaultPageSize": defaultPageSize = try number(1...100_000)
         case "maxPageSize": maxPageSize = try number(1...100_000)
         case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
+        case "busyTimeoutMilliseconds": busyTimeoutMilliseconds = try number(1...600_000)
+        case "trustedProxies":
+            // Comma-separated IP addresses; names would need a resolver the check cannot trust.
+            let addresses = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard addresses.allSatisfy({ $0.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } }) else {
+                throw SettingsError("\(source): trustedProxies must be IP addresses separated by commas, such as 127.0.0.1,::1")
+            }
+            trustedProxies = Set(addresses)
+        case "requireClientCertificate":
+            guard value == "true" || value == "false" else { throw SettingsError("\(source): requireClientCertificate must be true or false") }
+            requireClientCertificate = value == "true"
         default: throw SettingsError("\(source): unknown setting '\(key)'")
         }
+    }
+
+    /// Which proxies' certificate headers count, and whether devices need a certificate.
+    public var clientCertificatePolicy: ClientCertificatePolicy {
+        ClientCertificatePolicy(trustedProxies: trustedProxies, requiredForDevices: requireClientCertificate)
     }
 
     /// The sync limits these settings give.

@@ -19,8 +19,9 @@ public final class SyncService: Sendable {
 
     /// Opens (creating if needed) the server's database.
     public init(databasePath: String, reference: ReferenceData, configuration: SyncServiceConfiguration = .init(),
-                now: @escaping @Sendable () -> Int64) throws {
-        store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations + ExportSchema.migrations)
+                database: DatabaseConfiguration = .init(), now: @escaping @Sendable () -> Int64) throws {
+        store = try RecordStore(path: databasePath, placement: Self.placement, configuration: database,
+                                extraMigrations: ServerSchema.migrations + ExportSchema.migrations)
         self.reference = reference
         self.configuration = configuration
         self.now = now

@@ -19,6 +19,10 @@ enum AdminCommand {
           audit extract --patient ID
                               Every logged access to one patient's records.
           dump --unit HSA-ID  Every record state of a unit, one canonical line per record.
+          backup --to FILE    Copy the database while the server runs (reads the data directory;
+                              run as the server's user on its machine).
+          restore --from FILE Put a backup in place; the server must be stopped. Then every
+                              device runs 'rehabsync replica resync' (see the README).
 
         Options:
           --server URL    the server (default http://127.0.0.1:8088)
@@ -43,13 +47,19 @@ enum AdminCommand {
         }
         let arguments: Arguments
         do {
-            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient"], switches: ["help"])
+            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient", "to", "from"],
+                                      switches: ["help"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
         if arguments.has("help") {
             print(usage)
             return
+        }
+        switch name {
+        case "backup": return try AdminBackupCommand.backup(arguments, environment: environment)
+        case "restore": return try AdminBackupCommand.restore(arguments, environment: environment)
+        default: break
         }
         let server = (arguments.value("server") ?? environment["REHABSYNC_SERVER"] ?? "http://127.0.0.1:8088")
             .trimmingCharacters(in: CharacterSet(charactersIn: "/"))

@@ -14,8 +14,9 @@ enum ReplicaCommand {
         Usage: rehabsync replica <command> --db FILE [options]
 
         Commands:
-          init --db FILE --server URL --token TOKEN [--clinician HSA-ID]
-                               Create a replica for an enrolled device.
+          init --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+                               Create a replica for an enrolled device. The token may also come
+                               from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
           write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
                                Set the fields given, leave the others; prints the record id.
           get --db FILE --collection C --id ID
@@ -26,6 +27,8 @@ enum ReplicaCommand {
           sync --db FILE [--ca FILE] [--cert FILE --key FILE]
                                Push pending records, pull until none remains; prints the counts.
           status --db FILE     Pending records, last sync, cursor, whether the digest matched.
+          resync --db FILE     After the server was restored from a backup: mark every record
+                               pending, so the next sync gives the server back what it lost.
           dump --db FILE       Every record state, one canonical line each, sorted.
 
         Options:
@@ -43,8 +46,8 @@ enum ReplicaCommand {
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: [
                 "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
-                "ca", "cert", "key",
-            ], switches: ["help"])
+                "ca", "cert", "key", "token-file",
+            ], switches: ["help", "token-stdin"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
@@ -64,7 +67,8 @@ enum ReplicaCommand {
         }
         do {
             if command == "init" {
-                let replica = try Replica.create(path: db, server: try required("server"), token: try required("token"),
+                let token = try DeviceTokenSource.token(arguments, environment: environment)
+                let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"))
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
@@ -77,6 +81,9 @@ enum ReplicaCommand {
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             let replica = try Replica(path: db, reference: reference, clientOptions: options)
+            for loose in OwnerOnlyFiles.looseFiles(OwnerOnlyFiles.databaseFiles(db)) {
+                printError("rehabsync: warning: patient data is readable by other users: \(loose); chmod 600 it")
+            }
             switch command {
             case "write":
                 guard case .object(let values) = try json("json") else { throw CommandFailure.usage("--json must be an object of fields") }
@@ -113,6 +120,8 @@ enum ReplicaCommand {
                                 "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
+            case "resync":
+                output(.object(["pending": .integer(Int64(try replica.resyncAfterServerRestore()))]))
             default:
                 throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)")
             }
