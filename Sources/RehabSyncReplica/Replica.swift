@@ -157,7 +157,8 @@ public final class Replica: Sendable {
     }
 
     /// Records sorted by collection and id, optionally of one collection and/or patient.
-    public func list(collection: String? = nil, patient: String? = nil) throws -> [StoredRecord] {
+    public func list(collection: String? = nil, patient given: String? = nil) throws -> [StoredRecord] {
+        let patient = try given.map(patientKey)
         let records = try store.read { queries in
             try patient.map { try queries.records(patient: $0, collection: collection) } ?? queries.allRecords()
         }

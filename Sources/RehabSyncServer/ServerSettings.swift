@@ -15,6 +15,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var dataDirectory = "./data"
     public var kvaDirectory = "Config/kva"
     public var questionnaireDirectory = "Config/questionnaires"
+    /// The region's reserve-number formats (named patterns); absent means none.
+    public var reserveNumberFormatsFile = "Config/reserve-numbers.json"
     public var logLevel = "info"
     public var workers = 8
     public var queueCapacity = 64
@@ -47,6 +49,7 @@ public struct ServerSettings: Sendable, Hashable {
         let configDirectory = (configPath as NSString).deletingLastPathComponent
         settings.kvaDirectory = Self.join(configDirectory, "kva")
         settings.questionnaireDirectory = Self.join(configDirectory, "questionnaires")
+        settings.reserveNumberFormatsFile = Self.join(configDirectory, "reserve-numbers.json")
         if let data = FileManager.default.contents(atPath: configPath) {
             try settings.apply(file: Array(data), name: configPath, directory: configDirectory)
         } else if path != nil {
@@ -77,6 +80,7 @@ public struct ServerSettings: Sendable, Hashable {
         }
         kvaDirectory = Self.join(directory, kvaDirectory)
         questionnaireDirectory = Self.join(directory, questionnaireDirectory)
+        reserveNumberFormatsFile = Self.join(directory, reserveNumberFormatsFile)
     }
 
     /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.
@@ -92,6 +96,7 @@ public struct ServerSettings: Sendable, Hashable {
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
         "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
+        "reserveNumberFormatsFile",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -120,6 +125,7 @@ public struct ServerSettings: Sendable, Hashable {
         case "dataDirectory": dataDirectory = value
         case "kvaDirectory": kvaDirectory = value
         case "questionnaireDirectory": questionnaireDirectory = value
+        case "reserveNumberFormatsFile": reserveNumberFormatsFile = value
         case "logLevel":
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw SettingsError("\(source): logLevel must be trace, debug, info, notice, warning, error or critical")
@@ -148,7 +154,8 @@ public struct ServerSettings: Sendable, Hashable {
     /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.
     public func loadReferenceData(today: CivilDate) throws(SettingsError) -> ReferenceData {
         do {
-            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory, today: today)
+            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory,
+                                               reserveNumberFormatsFile: reserveNumberFormatsFile, today: today)
         } catch {
             throw SettingsError("\(error)")
         }

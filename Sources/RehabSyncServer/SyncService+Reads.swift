@@ -128,8 +128,15 @@ extension SyncService {
     }
 
     /// A patient's log extract: every access to the patient's records. Taking it is logged.
-    public func auditExtract(patient: String) throws -> JSONValue {
+    /// The identifier is normalised as records are (so `19121212-1212` finds what
+    /// `191212121212` finds), and one that is no valid identifier is a 400, never an
+    /// empty extract that would read as "nobody looked".
+    public func auditExtract(patient text: String) throws -> JSONValue {
         let time = now()
+        let patient: String
+        do { patient = try reference.onSwedishDate(of: time).patientIdentifier(text).canonical } catch {
+            throw SyncError.badRequest(error.rule, error.message, field: "patient")
+        }
         return try store.write { _, connection in
             let entries = try AuditLog.extract(patient: patient, connection: connection)
             try AuditLog.append(.extract, device: "admin", subjects: [

@@ -29,7 +29,7 @@ enum ReplicaCommand {
           dump --db FILE       Every record state, one canonical line each, sorted.
 
         Options:
-          --config-dir DIR     reference data (kva/, questionnaires/); default $REHABSYNC_CONFIG_DIR or ./Config
+          --config-dir DIR     reference data (kva/, questionnaires/, reserve-numbers.json); default $REHABSYNC_CONFIG_DIR or ./Config
           --author HSA-ID      the clinician making a write; default the one given at init
         """
 
@@ -73,6 +73,7 @@ enum ReplicaCommand {
             let reference = try ReferenceDataFiles.load(
                 kvaDirectory: (directory as NSString).appendingPathComponent("kva"),
                 questionnaireDirectory: (directory as NSString).appendingPathComponent("questionnaires"),
+                reserveNumberFormatsFile: ReferenceDataFiles.reserveNumberFormatsFile(inConfigDirectory: directory),
                 today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
