@@ -67,7 +67,7 @@ public final class Replica: Sendable {
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, extraMigrations: ReplicaSchema.migrations)
+        }, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
     }
 
     /// What `sync_settings` holds.

@@ -23,7 +23,7 @@ public final class ServerApplication: Sendable {
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
-                                  configuration: settings.syncConfiguration, now: now)
+                                  configuration: settings.syncConfiguration, auditKeyPath: settings.auditKeyPath, now: now)
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
         router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
         var limits = HTTPLimits()

@@ -17,6 +17,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var questionnaireDirectory = "Config/questionnaires"
     /// The region's reserve-number formats (named patterns); absent means none.
     public var reserveNumberFormatsFile = "Config/reserve-numbers.json"
+    /// Where the access log's key is kept; empty means `audit-key` in the data directory.
+    public var auditKeyFile = ""
     public var logLevel = "info"
     public var workers = 8
     public var queueCapacity = 64
@@ -38,6 +40,13 @@ public struct ServerSettings: Sendable, Hashable {
 
     /// The database file in the data directory.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("rehabsync.sqlite") }
+
+    /// The key that seals the access log: `auditKeyFile` when set (a path outside the data
+    /// directory keeps the key away from whoever can copy the database), else `audit-key`
+    /// in the data directory, created on first start.
+    public var auditKeyPath: String {
+        auditKeyFile.isEmpty ? (dataDirectory as NSString).appendingPathComponent("audit-key") : auditKeyFile
+    }
 
     /// The administrator token file in the data directory.
     public var adminTokenPath: String { (dataDirectory as NSString).appendingPathComponent("admin-token") }
@@ -96,7 +105,7 @@ public struct ServerSettings: Sendable, Hashable {
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
         "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
-        "reserveNumberFormatsFile",
+        "reserveNumberFormatsFile", "auditKeyFile",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -126,6 +135,7 @@ public struct ServerSettings: Sendable, Hashable {
         case "kvaDirectory": kvaDirectory = value
         case "questionnaireDirectory": questionnaireDirectory = value
         case "reserveNumberFormatsFile": reserveNumberFormatsFile = value
+        case "auditKeyFile": auditKeyFile = value
         case "logLevel":
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw SettingsError("\(source): logLevel must be trace, debug, info, notice, warning, error or critical")

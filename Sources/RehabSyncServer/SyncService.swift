@@ -15,14 +15,26 @@ public final class SyncService: Sendable {
     public let configuration: SyncServiceConfiguration
     public let metrics = ServerMetrics()
     let now: @Sendable () -> Int64
+    /// The access log, sealed with the key from the audit key file.
+    let audit: AuditLog
 
-    /// Opens (creating if needed) the server's database.
+    /// Opens (creating if needed) the server's database. The access log's key is read from
+    /// `auditKeyPath`, by default `audit-key` beside the database, created on first start.
     public init(databasePath: String, reference: ReferenceData, configuration: SyncServiceConfiguration = .init(),
-                now: @escaping @Sendable () -> Int64) throws {
+                auditKeyPath: String? = nil, now: @escaping @Sendable () -> Int64) throws {
         store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations)
+        let key = try AuditKey.loadOrCreate(at: auditKeyPath ?? Self.defaultAuditKeyPath(databasePath: databasePath))
+        try store.write { _, connection in try AuditLog.bind(key, connection: connection) }
+        audit = AuditLog(key: key)
         self.reference = reference
         self.configuration = configuration
         self.now = now
+    }
+
+    /// `audit-key` in the directory of the database file.
+    public static func defaultAuditKeyPath(databasePath: String) -> String {
+        let directory = databasePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return directory.isEmpty ? "audit-key" : directory + "/audit-key"
     }
 
     /// The validator for a request at `time`: "today" follows the clock, not the start-up date.
@@ -61,7 +73,7 @@ public final class SyncService: Sendable {
         let time = now()
         let enrolled = try store.write { _, connection in
             let (device, token) = try DeviceRegistry.enrol(name: trimmed, units: Array(Set(units)), at: time, connection: connection)
-            try AuditLog.append(.enrolDevice, device: "admin", subjects: [
+            try audit.append(.enrolDevice, device: "admin", subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: device.replicaID.description),
             ], at: time, connection: connection)
             return EnrolResult(device: device, token: token)
@@ -82,7 +94,7 @@ public final class SyncService: Sendable {
         let time = now()
         let device = try store.write { _, connection -> Device? in
             guard let device = try DeviceRegistry.revoke(replica, at: time, connection: connection) else { return nil }
-            try AuditLog.append(.revokeDevice, device: "admin", subjects: [
+            try audit.append(.revokeDevice, device: "admin", subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: replicaText),
             ], at: time, connection: connection)
             return device
