@@ -146,7 +146,8 @@ public struct RecordValidator: Sendable {
             }
         case .object(let members):
             guard let object = value.objectValue else { throw refuse(field, "type", "expected an object") }
-            for name in object.keys where members[name] == nil {
+            // By bytes: a dictionary lookup would let a canonically equivalent name through.
+            for name in object.keys where !members.keys.contains(where: { Self.sameBytes($0, name) }) {
                 throw refuse("\(field).\(name)", "field.unknown", "no such member")
             }
             for (name, kind) in members.sorted(by: { $0.key < $1.key }) {
