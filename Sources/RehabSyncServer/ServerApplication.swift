@@ -36,6 +36,7 @@ public final class ServerApplication: Sendable {
         logger.info("reference data loaded", [
             ("kva_list", reference.kvaList?.version ?? "none"),
             ("questionnaires", reference.questionnaires.keys.sorted().joined(separator: ",")),
+            ("reserve_formats", reference.reserveNumberFormats.isEmpty ? "none" : reference.reserveNumberFormats.map(\.name).joined(separator: ",")),
         ])
     }
 
