@@ -29,6 +29,7 @@ extension Replica {
                                       client: CurlHTTPClient(options: clientOptions), retry: retry)
         var refused: [String: ReplicaError] = [:]
         let pushed = try push(transport, refused: &refused)
+        try pushAccessLog(transport)
         // Pull even when records were refused: the device still needs everyone else's work.
         let (pulled, cursor) = try pull(transport, from: settings.cursor)
         let matches = try digestMatches(transport)

@@ -651,7 +651,18 @@ enum OpenAPIDocument {
     },
     "/v1/admin/audit/verify": {
       "get": {
-        "summary": "Recompute the audit hash chain; reports the first edited or removed entry.",
+        "summary": "Recompute the sealed audit chain; reports the first edited or removed entry, and with ?head= a head written down earlier (see /v1/admin/audit/head) fails when the chain no longer reaches it.",
+        "parameters": [
+          {
+            "name": "head",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+:[0-9a-f]{64}$"
+            }
+          }
+        ],
         "responses": {
           "200": {
             "description": "Verdict",
@@ -769,6 +780,176 @@ enum OpenAPIDocument {
             }
           }
         ]
+      }
+    },
+    "/v1/admin/audit/head": {
+      "get": {
+        "summary": "The head of the sealed access log, <entry id>:<seal>, for the operator to write down outside the server; 'audit verify' with this head later proves nothing up to it was cut off.",
+        "responses": {
+          "200": {
+            "description": "Head",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "head": {
+                      "type": "string"
+                    },
+                    "entry": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "500": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/sync/access-log": {
+      "post": {
+        "summary": "The device's own access log: records opened, a patient's records listed and conflicts reviewed offline, sent at the next sync and logged into the server's access log with the device, clinician and the device's time. An entry already logged with the same id and content is skipped, so a resend after a lost answer logs nothing twice.",
+        "responses": {
+          "200": {
+            "description": "How many entries were logged now, and the last entry id of the batch, which the device may now forget",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "logged": {
+                      "type": "integer"
+                    },
+                    "through": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "500": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "device": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["entries"],
+                "properties": {
+                  "entries": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {
+                      "type": "object",
+                      "required": ["id", "at", "clinician", "action", "subjects"],
+                      "properties": {
+                        "id": {
+                          "type": "integer",
+                          "description": "The device's entry id; increasing."
+                        },
+                        "at": {
+                          "type": "integer",
+                          "description": "When the read happened on the device, milliseconds since the Unix epoch."
+                        },
+                        "clinician": {
+                          "type": "string",
+                          "description": "HSA-id of the clinician who read."
+                        },
+                        "action": {
+                          "enum": ["read", "list", "conflicts"]
+                        },
+                        "subjects": {
+                          "type": "array",
+                          "maxItems": 5000,
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "collection": {
+                                "type": "string"
+                              },
+                              "record": {
+                                "type": "string"
+                              },
+                              "patient": {
+                                "type": ["string", "null"]
+                              },
+                              "units": {
+                                "type": "array",
+                                "items": {
+                                  "type": "string"
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/v1/admin/dump": {

@@ -39,7 +39,7 @@ public final class ServerApplication: Sendable {
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
                                   configuration: settings.syncConfiguration,
                                   database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
-                                  now: now)
+                                  auditKeyPath: settings.auditKeyPath, now: now)
         // One line when the storage stops committing and one when it recovers, rather than
         // one per refused request.
         service.store.database.observeCommitFaults { fault, error in
@@ -72,6 +72,7 @@ public final class ServerApplication: Sendable {
         logger.info("reference data loaded", [
             ("kva_list", reference.kvaList?.version ?? "none"),
             ("questionnaires", reference.questionnaires.keys.sorted().joined(separator: ",")),
+            ("reserve_formats", reference.reserveNumberFormats.isEmpty ? "none" : reference.reserveNumberFormats.map(\.name).joined(separator: ",")),
         ])
     }
 

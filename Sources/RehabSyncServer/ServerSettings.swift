@@ -15,6 +15,10 @@ public struct ServerSettings: Sendable, Hashable {
     public var dataDirectory = "./data"
     public var kvaDirectory = "Config/kva"
     public var questionnaireDirectory = "Config/questionnaires"
+    /// The region's reserve-number formats (named patterns); absent means none.
+    public var reserveNumberFormatsFile = "Config/reserve-numbers.json"
+    /// Where the access log's key is kept; empty means `audit-key` in the data directory.
+    public var auditKeyFile = ""
     public var logLevel = "info"
     public var workers = 8
     public var queueCapacity = 64
@@ -43,6 +47,13 @@ public struct ServerSettings: Sendable, Hashable {
     /// The database file in the data directory.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("rehabsync.sqlite") }
 
+    /// The key that seals the access log: `auditKeyFile` when set (a path outside the data
+    /// directory keeps the key away from whoever can copy the database), else `audit-key`
+    /// in the data directory, created on first start.
+    public var auditKeyPath: String {
+        auditKeyFile.isEmpty ? (dataDirectory as NSString).appendingPathComponent("audit-key") : auditKeyFile
+    }
+
     /// The administrator token file in the data directory.
     public var adminTokenPath: String { (dataDirectory as NSString).appendingPathComponent("admin-token") }
 
@@ -53,6 +64,7 @@ public struct ServerSettings: Sendable, Hashable {
         let configDirectory = (configPath as NSString).deletingLastPathComponent
         settings.kvaDirectory = Self.join(configDirectory, "kva")
         settings.questionnaireDirectory = Self.join(configDirectory, "questionnaires")
+        settings.reserveNumberFormatsFile = Self.join(configDirectory, "reserve-numbers.json")
         if let data = FileManager.default.contents(atPath: configPath) {
             try settings.apply(file: Array(data), name: configPath, directory: configDirectory)
         } else if path != nil {
@@ -87,6 +99,7 @@ public struct ServerSettings: Sendable, Hashable {
         }
         kvaDirectory = Self.join(directory, kvaDirectory)
         questionnaireDirectory = Self.join(directory, questionnaireDirectory)
+        reserveNumberFormatsFile = Self.join(directory, reserveNumberFormatsFile)
     }
 
     /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.
@@ -103,6 +116,7 @@ public struct ServerSettings: Sendable, Hashable {
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
         "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "busyTimeoutMilliseconds",
         "trustedProxies", "requireClientCertificate",
+        "reserveNumberFormatsFile", "auditKeyFile",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -131,6 +145,8 @@ public struct ServerSettings: Sendable, Hashable {
         case "dataDirectory": dataDirectory = value
         case "kvaDirectory": kvaDirectory = value
         case "questionnaireDirectory": questionnaireDirectory = value
+        case "reserveNumberFormatsFile": reserveNumberFormatsFile = value
+        case "auditKeyFile": auditKeyFile = value
         case "logLevel":
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw SettingsError("\(source): logLevel must be trace, debug, info, notice, warning, error or critical")
@@ -175,7 +191,8 @@ public struct ServerSettings: Sendable, Hashable {
     /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.
     public func loadReferenceData(today: CivilDate) throws(SettingsError) -> ReferenceData {
         do {
-            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory, today: today)
+            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory,
+                                               reserveNumberFormatsFile: reserveNumberFormatsFile, today: today)
         } catch {
             throw SettingsError("\(error)")
         }

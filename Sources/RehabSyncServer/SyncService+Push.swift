@@ -69,8 +69,8 @@ extension SyncService {
                 try travelWithHandover(key, device: device, transaction: &transaction, grants: &grants)
             }
             let deviceID = device.replicaID.description
-            try AuditLog.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
-            try AuditLog.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
+            try audit.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
+            try audit.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
             return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }

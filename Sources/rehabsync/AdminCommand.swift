@@ -15,7 +15,10 @@ enum AdminCommand {
                               Enrol a device; prints {"replicaId","token",...}. The token is shown once.
           revoke --replica ID Revoke a device; its token stops working on the next request.
           devices             List devices: last seen, cursor lag, pending conflicts.
-          audit verify        Check the audit log's hash chain; exit 1 if it is broken.
+          audit verify [--head H]
+                              Check the audit log's sealed chain; exit 1 if it is broken, or if
+                              it no longer reaches a head H printed earlier by 'audit head'.
+          audit head          Print the chain's head ({"head":"<id>:<seal>"}) for an external log.
           audit extract --patient ID
                               Every logged access to one patient's records.
           dump --unit HSA-ID  Every record state of a unit, one canonical line per record.
@@ -38,16 +41,16 @@ enum AdminCommand {
         var rest = Array(words.dropFirst())
         var name = command
         if command == "audit" {
-            guard let sub = rest.first, ["verify", "extract"].contains(sub) else {
+            guard let sub = rest.first, ["verify", "extract", "head"].contains(sub) else {
                 if rest.first == "--help" { print(usage); return }
-                throw CommandFailure.usage("audit takes 'verify' or 'extract'")
+                throw CommandFailure.usage("audit takes 'verify', 'head' or 'extract'")
             }
             name = "audit \(sub)"
             rest.removeFirst()
         }
         let arguments: Arguments
         do {
-            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient", "to", "from"],
+            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient", "to", "from", "head"],
                                       switches: ["help"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
@@ -98,11 +101,13 @@ enum AdminCommand {
         case "devices":
             print(try call("GET", "/v1/admin/devices").bodyText)
         case "audit verify":
-            let response = try call("GET", "/v1/admin/audit/verify")
+            let response = try call("GET", "/v1/admin/audit/verify" + (arguments.value("head").map { "?head=\(query($0))" } ?? ""))
             print(response.bodyText)
             if (try? JSONParser.parse(response.body))?.objectValue?["ok"] != .bool(true) {
                 throw CommandFailure.failed("the audit log's hash chain is broken")
             }
+        case "audit head":
+            print(try call("GET", "/v1/admin/audit/head").bodyText)
         case "audit extract":
             guard let patient = arguments.value("patient") else { throw CommandFailure.usage("audit extract needs --patient ID") }
             print(try call("GET", "/v1/admin/audit?patient=\(query(patient))").bodyText)
