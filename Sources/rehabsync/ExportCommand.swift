@@ -5,6 +5,7 @@ import RehabSyncDomain
 import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncServer
+import RehabSyncStorage
 
 /// `rehabsync export …`: the register export from the command line, for regions that run it
 /// from cron or a systemd timer. Works on the server's database directly (WAL lets it run
@@ -94,10 +95,15 @@ enum ExportCommand {
     static func openExporter(arguments: Arguments, environment: [String: String], configuration: ExportConfiguration) throws -> RegisterExporter {
         do {
             let settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
-            try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+            // The server's database, opened as the server opens it: owner-only data directory,
+            // the same lock wait, and the access log's key from the same file (another key
+            // is refused, and a default one would be created beside the data).
+            try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
             let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
             let service = try SyncService(databasePath: settings.databasePath, reference: settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now())),
-                                          configuration: settings.syncConfiguration, now: now)
+                                          configuration: settings.syncConfiguration,
+                                          database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
+                                          auditKeyPath: settings.auditKeyPath, now: now)
             let level = Logger.Level.allCases.first { "\($0)" == settings.logLevel } ?? .info
             return try RegisterExporter(store: service.store, catalog: configuration.catalog, targets: configuration.targets,
                                         logger: Logger(label: "rehabsync-export", minimumLevel: level), now: now)

@@ -1,5 +1,6 @@
 import Foundation
 import RehabSyncCore
+import RehabSyncServer
 import Testing
 
 /// `rehabsync export` as an operator runs it: the built executable in a subprocess.
@@ -44,5 +45,23 @@ struct ExportCommandTests {
         let status = try Self.run(["export", "status", "--config", config], environment: environment)
         #expect(status.status == 0)
         #expect(status.output.contains(#""reports":[]"#))
+    }
+
+    @Test func aRunUsesTheServersAuditKeyFileAndLeavesNoOtherKeyInTheDataDirectory() throws {
+        let scratch = try ExportScratch()
+        let data = scratch.path("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        // The server sealed its access log with a key kept outside the data directory.
+        let keyFile = scratch.path("keys/audit-key")
+        let service = try SyncService(databasePath: data + "/rehabsync.sqlite", reference: F.reference(), auditKeyPath: keyFile,
+                                      now: { F.utc(2026, 3, 1) })
+        try F.february(service.store)
+        let environment = ["REHABSYNC_DATA_DIR": data, "REHABSYNC_JOBS_DIR": ExportJobTests.repository.appendingPathComponent("Jobs").path,
+                           "REHABSYNC_AUDIT_KEY_FILE": keyFile, "REHABSYNC_LOG_LEVEL": "critical"]
+        let config = ExportJobTests.repository.appendingPathComponent("Config/rehabsync.json").path
+        let dry = try Self.run(["export", "run", "--job", F.job, "--period", "2026-02", "--dry-run", "--config", config], environment: environment)
+        #expect(dry.status == 0, "\(dry.errors)")
+        #expect(try JSONParser.parse(dry.output).arrayValue?.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: data + "/audit-key"))
     }
 }
