@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "rehabsync", targets: ["rehabsync"]),
         .executable(name: "rehabsync-bench", targets: ["rehabsync-bench"]),
+        .executable(name: "rehabsync-fuzz", targets: ["rehabsync-fuzz"]),
     ],
     targets: [
         .systemLibrary(
@@ -42,22 +43,36 @@ let package = Package(
             name: "RehabSyncServer",
             dependencies: [
                 "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP", "RehabSyncCrypto", "RehabSyncReferenceFiles",
+                "RehabSyncExport",
+            ]
+        ),
+        .target(
+            name: "RehabSyncExport",
+            dependencies: [
+                "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncClient", "RehabSyncCrypto", "RehabSyncHTTP",
             ]
         ),
         .executableTarget(
             name: "rehabsync",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncServer", "RehabSyncHTTP", "RehabSyncClient", "RehabSyncDomain",
-                "RehabSyncCommandLine", "RehabSyncReplica", "RehabSyncReferenceFiles",
+                "RehabSyncCommandLine", "RehabSyncReplica", "RehabSyncReferenceFiles", "RehabSyncExport",
             ]
         ),
         .executableTarget(
             name: "rehabsync-bench",
             dependencies: [
                 "RehabSyncCore", "RehabSyncStorage", "RehabSyncCommandLine", "RehabSyncServer", "RehabSyncClient", "RehabSyncHTTP",
-                "RehabSyncDomain", "RehabSyncReplica",
+                "RehabSyncDomain", "RehabSyncReplica", "RehabSyncExport",
             ]
         ),
+        // Fuzz targets over the parsers that face untrusted bytes, for libFuzzer and a test.
+        .target(
+            name: "RehabSyncFuzzing",
+            dependencies: ["RehabSyncCore", "RehabSyncDomain", "RehabSyncHTTP", "RehabSyncServer", "RehabSyncStorage"]
+        ),
+        .executableTarget(name: "rehabsync-fuzz", dependencies: ["RehabSyncFuzzing"]),
+        .testTarget(name: "RehabSyncFuzzingTests", dependencies: ["RehabSyncFuzzing", "RehabSyncCore"], exclude: ["Corpus"]),
         .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
         .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
         .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
@@ -75,6 +90,13 @@ let package = Package(
             dependencies: [
                 "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncCrypto", "RehabSyncHTTP",
                 "RehabSyncClient",
+            ]
+        ),
+        .testTarget(
+            name: "RehabSyncExportTests",
+            dependencies: [
+                "RehabSyncExport", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
+                "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles",
             ]
         ),
     ],

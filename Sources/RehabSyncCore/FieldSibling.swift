@@ -24,3 +24,13 @@ public struct FieldSibling: Hashable, Sendable {
         (lhs.hlc, lhs.dot.replica, lhs.dot.counter) < (rhs.hlc, rhs.dot.replica, rhs.dot.counter)
     }
 }
+
+extension FieldSibling {
+    /// Equal means equal canonical bytes: the value by ``JSONValue/==(_:_:)`` and the
+    /// author by UTF-8 bytes, never by Swift's canonical equivalence of strings, so that
+    /// the join and the server's altered-write check tell apart what encodes differently.
+    public static func == (lhs: FieldSibling, rhs: FieldSibling) -> Bool {
+        lhs.dot == rhs.dot && lhs.hlc == rhs.hlc && lhs.wallMilliseconds == rhs.wallMilliseconds
+            && lhs.author.utf8.elementsEqual(rhs.author.utf8) && lhs.value == rhs.value
+    }
+}

@@ -48,20 +48,19 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return from(daysSinceEpoch: Int(days))
     }
 
+    /// Today as a Swedish date under ``SwedishCivilTime``: 23:30 on a winter evening is
+    /// still today, and midnight in summer starts the next day.
+    public static func swedishToday(unixMilliseconds: Int64) -> CivilDate {
+        // Safe because 1970-01-01 is a real date; the fallback is only for clocks outside years 1-9999.
+        SwedishCivilTime.localTime(atUnixMilliseconds: unixMilliseconds)?.date ?? CivilDate(year: 1970, month: 1, day: 1)!
+    }
+
     /// The date `days` after 1970-01-01 (negative for earlier dates), or nil outside
     /// ``supportedYears``.
     ///
     /// Howard Hinnant's `civil_from_days`
     /// (https://howardhinnant.github.io/date_algorithms.html): count in 400-year eras
     /// whose years start on 1 March, so the leap day is the last day of a year.
-    /// Today as a Swedish date, taken at UTC+2 (summer time) so that a date that has begun
-    /// in Sweden is never refused as being in the future; an hour of the next day may be
-    /// accepted early in winter, which no clinical rule notices.
-    public static func swedishToday(unixMilliseconds: Int64) -> CivilDate {
-        // Safe because 1970-01-01 is a real date; the fallback is only for clocks outside years 1-9999.
-        from(unixMilliseconds: unixMilliseconds, utcOffsetSeconds: 7_200) ?? CivilDate(year: 1970, month: 1, day: 1)!
-    }
-
     public static func from(daysSinceEpoch days: Int) -> CivilDate? {
         // Bounds first so that the arithmetic below cannot overflow; these are the day
         // numbers of 0001-01-01 and 9999-12-31.

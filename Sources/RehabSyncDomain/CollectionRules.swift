@@ -41,12 +41,20 @@ struct CollectionRules {
         values[name]?.stringValue.flatMap { CivilDate(iso: $0) }
     }
 
-    /// Clinical dates record what has happened; a date after today is a typo.
+    /// Clinical dates and times record what has happened; one after today is a typo.
     private func checkDatesNotInFuture() throws(DomainError) {
         let pastDates = ["established", "lastRevised", "performedDate", "received", "decided", "firstContact"]
         for name in pastDates where changed.contains(name) {
             if let value = date(name), value > reference.today {
                 throw refuse(name, "date.future", "this date cannot be after today")
+            }
+        }
+        // Clinical times follow the same rule, on the Swedish date of the instant, so that
+        // a time and a date written at the same moment are judged alike.
+        for name in ["authored"] where changed.contains(name) {
+            if let text = values[name]?.stringValue, let instant = ISODateTime.unixMilliseconds(text),
+                CivilDate.swedishToday(unixMilliseconds: instant) > reference.today {
+                throw refuse(name, "dateTime.future", "this time cannot be on a day after today")
             }
         }
     }
@@ -60,12 +68,10 @@ struct CollectionRules {
         guard touched("patient", "identifierType"), let text = values["patient"]?.stringValue,
             let declared = values["identifierType"]?.stringValue
         else { return }
-        let detected: String
-        if let parsed = try? PersonalIdentityNumber.parse(text, today: reference.today) {
-            detected = parsed.kind == .samordningsnummer ? "samordningsnummer" : "personnummer"
-        } else {
-            detected = "reserve"
-        }
+        // The identifier itself was checked by kind; only an accepted one reaches here
+        // with a meaningful kind, and a refused one has its own error already.
+        guard let parsed = try? reference.patientIdentifier(text) else { return }
+        let detected = parsed.kind.rawValue
         guard detected == declared else {
             throw refuse("identifierType", "identifier.type", "the identifier is a \(detected), not a \(declared)")
         }
@@ -83,6 +89,11 @@ struct CollectionRules {
         guard let id = values["questionnaire"]?.stringValue, let version = values["questionnaireVersion"]?.stringValue else { return }
         guard let definition = reference.questionnaires["\(id)@\(version)"] else {
             throw refuse("questionnaireVersion", "questionnaire.unknown", "no questionnaire definition with this id and version is loaded")
+        }
+        // The dictionary found it by canonical equivalence; the record must name it in the
+        // definition's own bytes.
+        guard RecordValidator.sameBytes(definition.id, id), RecordValidator.sameBytes(definition.version, version) else {
+            throw RecordValidator.notNFC(RecordValidator.sameBytes(definition.id, id) ? "questionnaireVersion" : "questionnaire", refuse)
         }
         guard !definition.items.isEmpty else {
             throw refuse("questionnaire", "questionnaire.empty", "the loaded definition has no items; load the official form before recording assessments")

@@ -30,4 +30,31 @@ public enum ISODateTime {
         return number((index + 1)..<(index + 3), max: 23) && bytes[index + 3] == UInt8(ascii: ":")
             && number((index + 4)..<(index + 6), max: 59)
     }
+
+    /// The instant `text` names, in milliseconds since the Unix epoch, or nil when it is
+    /// not a valid date-time. A leap second counts as the second before the next minute.
+    public static func unixMilliseconds(_ text: String) -> Int64? {
+        guard isValid(text) else { return nil }
+        let bytes = Array(text.utf8)
+        // Safe to slice: `isValid` checked every position read below.
+        func number(_ range: Range<Int>) -> Int64 { Int64(CivilDate.decimal(bytes[range]) ?? 0) }
+        guard let date = CivilDate(iso: String(decoding: bytes[0..<10], as: UTF8.self)) else { return nil }
+        var seconds = Int64(date.daysSinceEpoch) * 86_400 + number(11..<13) * 3_600 + number(14..<16) * 60 + min(number(17..<19), 59)
+        var index = 19
+        var milliseconds: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale: Int64 = 100
+            while (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                milliseconds += Int64(bytes[index] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        if bytes[index] != UInt8(ascii: "Z") {
+            let offset = number((index + 1)..<(index + 3)) * 3_600 + number((index + 4)..<(index + 6)) * 60
+            seconds += bytes[index] == UInt8(ascii: "+") ? -offset : offset
+        }
+        return seconds * 1_000 + milliseconds
+    }
 }

@@ -22,16 +22,13 @@ public struct PersonalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
     /// The kind of identifier.
     public let kind: Kind
     /// 12 digits `YYYYMMDDNNNC` for a personnummer or samordningsnummer (a
-    /// samordningsnummer keeps its day + 60), or the reserve number uppercased.
+    /// samordningsnummer keeps its day + 60), or the reserve number trimmed and uppercased.
     public let canonical: String
     /// The real birth date (a samordningsnummer's day minus 60); nil for reserve numbers.
     public let birthDate: CivilDate?
 
     /// The centuries a 12-digit number may have, and that an inferred century must give.
     public static let supportedCenturies = 18...20
-    /// The longest reserve number we accept. Regions use local formats with no national
-    /// standard; 20 covers the formats seen in practice without admitting free text.
-    public static let maximumReserveLength = 20
 
     private init(kind: Kind, canonical: String, birthDate: CivilDate?) {
         self.kind = kind
@@ -59,11 +56,41 @@ public struct PersonalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
         Mirror(self, children: ["kind": kind], displayStyle: .struct)
     }
 
+    /// Parses a patient identifier as every entry point must: input that looks like a
+    /// personnummer (10 or 12 digits, with or without `-` or `+`) is checked as one, so a
+    /// mistyped number is refused for what is wrong with it and never becomes a new
+    /// reserve-number patient; anything else must match one of the region's
+    /// reserve-number formats. The error of a refused reserve number lists the formats.
+    public static func parsePatient(_ text: String, reserveFormats: [ReserveNumberFormat],
+                                    today: CivilDate) throws(IdentifierError) -> PersonalIdentityNumber {
+        if looksLikeIdentityNumber(text) {
+            return try parse(text, today: today)
+        }
+        return try parseReserve(text, formats: reserveFormats)
+    }
+
+    /// Whether `text`, trimmed, has the shape of a personnummer or samordningsnummer: 10 or
+    /// 12 digits, or the same with one `-` or `+` before the last four.
+    public static func looksLikeIdentityNumber(_ text: String) -> Bool {
+        let bytes = Array(trimmed(text).utf8)
+        switch bytes.count {
+        case 10, 12:
+            return bytes.allSatisfy(isDigit)
+        case 11, 13:
+            let separator = bytes[bytes.count - 5]
+            guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "+") else { return false }
+            return bytes.indices.allSatisfy { $0 == bytes.count - 5 || isDigit(bytes[$0]) }
+        default:
+            return false
+        }
+    }
+
     /// Parses a personnummer or samordningsnummer and requires the given kind; for
-    /// `.reserve`, parses a reserve number instead (`today` is then unused).
-    public static func parse(_ text: String, kind: Kind, today: CivilDate) throws(IdentifierError) -> PersonalIdentityNumber {
+    /// `.reserve`, parses a reserve number against `reserveFormats` instead.
+    public static func parse(_ text: String, kind: Kind, reserveFormats: [ReserveNumberFormat] = [],
+                             today: CivilDate) throws(IdentifierError) -> PersonalIdentityNumber {
         if kind == .reserve {
-            return try parseReserve(text)
+            return try parseReserve(text, formats: reserveFormats)
         }
         let parsed = try parse(text, today: today)
         guard parsed.kind == kind else {
@@ -179,30 +206,22 @@ public struct PersonalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
         return PersonalIdentityNumber(kind: kind, canonical: canonical, birthDate: birthDate)
     }
 
-    /// Parses a reserve number: 1 to ``maximumReserveLength`` ASCII letters and digits
-    /// after trimming surrounding whitespace; letters are uppercased.
-    public static func parseReserve(_ text: String) throws(IdentifierError) -> PersonalIdentityNumber {
-        let bytes = Array(trimmed(text).utf8)
-        guard (1...maximumReserveLength).contains(bytes.count) else {
+    /// Parses a reserve number: trimmed and uppercased, it must match one of `formats`
+    /// (the region's, from `Config/reserve-numbers.json`). The error names every allowed
+    /// format, and that a personnummer is 10 or 12 digits, but never the input.
+    public static func parseReserve(_ text: String, formats: [ReserveNumberFormat]) throws(IdentifierError) -> PersonalIdentityNumber {
+        let upper = String(decoding: trimmed(text).utf8.map { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) ? $0 - 32 : $0 },
+                           as: UTF8.self)
+        guard formats.contains(where: { $0.matches(upper) }) else {
+            let allowed = formats.isEmpty
+                ? "this region has configured no reserve-number formats"
+                : "the region's reserve-number formats are " + formats.map { "\($0.name) (\($0.pattern))" }.joined(separator: ", ")
             throw IdentifierError(
                 rule: "reservnummer.format",
-                message: "A reserve number must have 1 to \(maximumReserveLength) characters."
+                message: "Not a personnummer or samordningsnummer (YYYYMMDDNNNC, YYYYMMDD-NNNC, YYMMDD-NNNC, YYMMDD+NNNC or YYMMDDNNNC) and not a reserve number: \(allowed)."
             )
         }
-        var upper: [UInt8] = []
-        upper.reserveCapacity(bytes.count)
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"): upper.append(byte)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): upper.append(byte - 32)
-            default:
-                throw IdentifierError(
-                    rule: "reservnummer.format",
-                    message: "A reserve number may contain only the letters A-Z and the digits 0-9."
-                )
-            }
-        }
-        return PersonalIdentityNumber(kind: .reserve, canonical: String(decoding: upper, as: UTF8.self), birthDate: nil)
+        return PersonalIdentityNumber(kind: .reserve, canonical: upper, birthDate: nil)
     }
 
     /// The Luhn check digit of `digits`: weights 2,1,2,… from the left, digit sum of each

@@ -67,12 +67,12 @@ public struct RecordValidator: Sendable {
     }
 
     /// Brings values a clinician typed into their stored form before a local write:
-    /// patient identifiers become 12 digits. Anything unparseable is left for
+    /// a personnummer becomes 12 digits, a reserve number is uppercased. Anything unparseable is left for
     /// ``validate(collection:recordID:before:after:)`` to refuse with a precise error.
     public func normalize(collection: String, values: [String: JSONValue]) -> [String: JSONValue] {
         var result = values
         if let text = values["patient"]?.stringValue,
-            let parsed = try? PersonalIdentityNumber.parse(text, today: reference.today) {
+            let parsed = try? reference.patientIdentifier(text) {
             result["patient"] = .string(parsed.canonical)
         }
         return result
@@ -87,7 +87,11 @@ public struct RecordValidator: Sendable {
                 throw refuse(field, "length", "must be 1 to \(maximum) bytes of text")
             }
         case .enumeration(let allowed):
-            guard let text = value.stringValue, allowed.contains(text) else {
+            guard let text = value.stringValue else { throw refuse(field, "type", "expected a string, not \(value.kindName)") }
+            guard allowed.contains(where: { Self.sameBytes($0, text) }) else {
+                // Swift's `==` on strings is canonical equivalence: equal here but not in
+                // bytes means the same word written in another normalization form.
+                if allowed.contains(text) { throw Self.notNFC(field, refuse) }
                 throw refuse(field, "enum", "must be one of: \(allowed.joined(separator: ", "))")
             }
         case .date:
@@ -142,7 +146,8 @@ public struct RecordValidator: Sendable {
             }
         case .object(let members):
             guard let object = value.objectValue else { throw refuse(field, "type", "expected an object") }
-            for name in object.keys where members[name] == nil {
+            // By bytes: a dictionary lookup would let a canonically equivalent name through.
+            for name in object.keys where !members.keys.contains(where: { Self.sameBytes($0, name) }) {
                 throw refuse("\(field).\(name)", "field.unknown", "no such member")
             }
             for (name, kind) in members.sorted(by: { $0.key < $1.key }) {
@@ -154,14 +159,24 @@ public struct RecordValidator: Sendable {
         }
     }
 
+    /// Vocabulary is compared by bytes, never by Swift's canonical equivalence: records are
+    /// compared and hashed by their canonical bytes, so one code in two normalization
+    /// forms would be two codes.
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
+    /// The refusal of vocabulary written in another Unicode normalization form than the
+    /// NFC the vocabulary uses.
+    static func notNFC(_ field: String?, _ refuse: (String?, String, String) -> DomainError) -> DomainError {
+        refuse(field, "text.nfc", "vocabulary must be written in Unicode NFC (composed characters, as in the schema)")
+    }
+
     private func checkPatientIdentifier(_ text: String, field: String,
                                         refuse: (String?, String, String) -> DomainError) throws(DomainError) {
-        let isTwelveDigits = text.utf8.count == 12 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
         let parsed: PersonalIdentityNumber
         do throws(IdentifierError) {
-            parsed = isTwelveDigits
-                ? try PersonalIdentityNumber.parse(text, today: reference.today)
-                : try PersonalIdentityNumber.parse(text, kind: .reserve, today: reference.today)
+            parsed = try reference.patientIdentifier(text)
         } catch {
             throw refuse(field, error.rule, error.message)
         }

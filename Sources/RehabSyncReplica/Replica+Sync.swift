@@ -37,6 +37,7 @@ extension Replica {
         try greet(transport)
         var setAside: [SetAsideWrite] = []
         let pushed = try push(transport, setAside: &setAside)
+        try pushAccessLog(transport)
         let (pulled, removed, cursor) = try pull(transport, from: try settings().cursor)
         let matches = try digestMatches(transport)
         let time = now()

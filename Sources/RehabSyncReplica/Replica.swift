@@ -97,7 +97,7 @@ public final class Replica: Sendable {
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, extraMigrations: ReplicaSchema.migrations)
+        }, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
     }
 
     /// What `sync_settings` holds.
@@ -237,7 +237,8 @@ public final class Replica: Sendable {
     }
 
     /// Records sorted by collection and id, optionally of one collection and/or patient.
-    public func list(collection: String? = nil, patient: String? = nil) throws -> [StoredRecord] {
+    public func list(collection: String? = nil, patient given: String? = nil) throws -> [StoredRecord] {
+        let patient = try given.map(patientKey)
         let records = try store.read { queries in
             try patient.map { try queries.records(patient: $0, collection: collection) } ?? queries.allRecords()
         }

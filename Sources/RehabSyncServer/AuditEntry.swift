@@ -141,4 +141,10 @@ enum AuditAction: String, Sendable {
     case extract
     /// An administrator dumped a unit's records.
     case dump
+    /// A clinician opened a record on a device (reported by the device at its next sync).
+    case deviceRead = "device-read"
+    /// A clinician listed a patient's records on a device.
+    case deviceList = "device-list"
+    /// A clinician reviewed conflicts on a device.
+    case deviceConflictReview = "device-conflict-review"
 }

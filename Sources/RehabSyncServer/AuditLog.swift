@@ -2,28 +2,67 @@ import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncStorage
 
-/// The append-only, hash-chained access log, kept in the server's database so that an
-/// entry commits in the same transaction as the write or delivery it records.
-enum AuditLog {
+/// The append-only, chained access log, kept in the server's database so that an entry
+/// commits in the same transaction as the write or delivery it records.
+///
+/// Each entry is sealed with an HMAC under a key kept outside the database
+/// (``AuditKey``), so an entry cannot be rewritten and sealed again by someone who can only
+/// write the database. Cutting entries off the end needs no key, which is why the head can
+/// be anchored outside: ``head(connection:)`` gives a value for the operator's external
+/// log, and ``verify(connection:anchor:)`` fails when the chain no longer reaches it.
+/// Entries written before the key existed (migration 150) keep their SHA-256 chain.
+struct AuditLog: Sendable {
+    let key: AuditKey
+
     /// The previous hash of the first entry.
     static let genesis = String(repeating: "0", count: 64)
 
-    static func hash(previous: String, entry: [UInt8]) -> String {
+    /// The unkeyed seal of entries written before migration 150.
+    static func legacyHash(previous: String, entry: [UInt8]) -> String {
         var hasher = SHA256Hasher()
         hasher.update(previous.utf8)
         hasher.update(entry)
         return Hex.encode(hasher.finalize())
     }
 
+    /// Records the key's fingerprint on first use, and refuses a key file that is not the
+    /// one the log was sealed with: a new key would make every later entry unverifiable.
+    static func bind(_ key: AuditKey, connection: Connection) throws {
+        let known = try connection.cachedStatement("SELECT key_fingerprint FROM audit_keying WHERE singleton = 1")
+            .firstRow(nil) { $0.text(at: 0) }
+        switch known {
+        case .some(.some(let fingerprint)):
+            guard fingerprint == key.fingerprint else {
+                throw SettingsError("the audit key file is not the key this database's access log was sealed with; restore the original audit-key file")
+            }
+        case .some(.none):
+            let update = try connection.cachedStatement("UPDATE audit_keying SET key_fingerprint = ? WHERE singleton = 1")
+            try update.bind(key.fingerprint, at: 1)
+            try update.execute()
+        case .none:
+            throw SettingsError("the database has no audit_keying row; it was changed outside RehabSync")
+        }
+    }
+
+    /// The first entry sealed with the key; earlier ones are legacy SHA-256.
+    private static func firstKeyedEntry(_ connection: Connection) throws -> Int64 {
+        try connection.cachedStatement("SELECT first_keyed_entry FROM audit_keying WHERE singleton = 1")
+            .firstRow(nil) { $0.int64(at: 0) } ?? 1
+    }
+
+    private func seal(id: Int64, firstKeyed: Int64, previous: String, entry: [UInt8]) -> String {
+        id >= firstKeyed ? key.seal(previous: previous, entry: entry) : Self.legacyHash(previous: previous, entry: entry)
+    }
+
     /// Appends one entry inside the caller's write transaction: `action` by `device` on
     /// every one of `subjects`. Nothing is written for an empty list of subjects.
-    static func append(_ action: AuditAction, device: String, subjects: [AuditSubject], at now: Int64,
-                       connection: Connection) throws {
+    func append(_ action: AuditAction, device: String, subjects: [AuditSubject], at now: Int64,
+                connection: Connection) throws {
         guard !subjects.isEmpty else { return }
-        let (lastID, lastHash) = try head(connection)
+        let (lastID, lastHash) = try Self.head(connection)
         let entry = AuditEntry(id: lastID + 1, atMilliseconds: now, device: device, action: action.rawValue,
                                subjectsText: AuditSubject.encode(subjects), previousHash: lastHash, hash: "")
-        let sealed = hash(previous: lastHash, entry: entry.canonicalBytes)
+        let sealed = key.seal(previous: lastHash, entry: entry.canonicalBytes)
         let insert = try connection.cachedStatement(
             "INSERT INTO audit (id, at, device, action, subjects, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
         try insert.bind(entry.id, at: 1)
@@ -55,6 +94,12 @@ enum AuditLog {
             .firstRow(nil) { ($0.int64(at: 0), try $0.requireText(at: 1)) } ?? (0, genesis)
     }
 
+    /// The head as the operator writes it down outside the server: `<entry id>:<seal>`.
+    static func head(connection: Connection) throws -> AuditHead {
+        let (id, hash) = try head(connection)
+        return AuditHead(entry: id, hash: hash)
+    }
+
     /// The outcome of checking the chain.
     struct Verification: Sendable {
         let entries: Int
@@ -69,19 +114,22 @@ enum AuditLog {
         }
     }
 
-    /// Recomputes the chain from the first entry: an edited entry breaks its hash, a removed
-    /// one leaves a gap in the ids or a previous-hash mismatch, a removed tail disagrees
-    /// with the head. The patient index is checked against the entries too, since an
-    /// extract that silently missed entries would be as bad as a removed one.
-    static func verify(connection: Connection) throws -> Verification {
-        let statement = try connection.prepare("SELECT \(columns) FROM audit ORDER BY id")
+    /// Recomputes the chain from the first entry: an edited entry breaks its seal, a
+    /// removed one leaves a gap in the ids or a previous-hash mismatch, a removed tail
+    /// disagrees with the head, and with an `anchor` (a head written down earlier) a tail
+    /// removed together with a moved head is found too. The patient index is checked
+    /// against the entries, since an extract that silently missed entries would be as bad
+    /// as a removed one.
+    func verify(connection: Connection, anchor: AuditHead? = nil) throws -> Verification {
+        let statement = try connection.prepare("SELECT \(Self.columns) FROM audit ORDER BY id")
         let indexed = try connection.cachedStatement("SELECT 1 FROM audit_patients WHERE patient = ? AND entry = ?")
+        let firstKeyed = try Self.firstKeyedEntry(connection)
         var expectedID: Int64 = 1
-        var previous = genesis
+        var previous = Self.genesis
         var count = 0
         var indexRows = 0
         while try statement.step() {
-            let entry = try entry(from: statement)
+            let entry = try Self.entry(from: statement)
             count += 1
             if entry.id != expectedID {
                 return Verification(entries: count, brokenAt: expectedID, problem: "entry \(expectedID) is missing")
@@ -89,8 +137,11 @@ enum AuditLog {
             if entry.previousHash != previous {
                 return Verification(entries: count, brokenAt: entry.id, problem: "entry does not follow the previous one")
             }
-            if hash(previous: previous, entry: entry.canonicalBytes) != entry.hash {
+            if seal(id: entry.id, firstKeyed: firstKeyed, previous: previous, entry: entry.canonicalBytes) != entry.hash {
                 return Verification(entries: count, brokenAt: entry.id, problem: "entry was altered after it was written")
+            }
+            if let anchor, anchor.entry == entry.id, anchor.hash != entry.hash {
+                return Verification(entries: count, brokenAt: entry.id, problem: "entry differs from the anchored head")
             }
             guard let subjects = entry.subjects else {
                 return Verification(entries: count, brokenAt: entry.id, problem: "entry's subjects cannot be read")
@@ -106,9 +157,13 @@ enum AuditLog {
             previous = entry.hash
             expectedID += 1
         }
-        let (lastID, lastHash) = try head(connection)
+        let (lastID, lastHash) = try Self.head(connection)
         if lastID != expectedID - 1 || lastHash != previous {
             return Verification(entries: count, brokenAt: expectedID, problem: "entries after \(expectedID - 1) were removed")
+        }
+        if let anchor, anchor.entry > lastID {
+            return Verification(entries: count, brokenAt: lastID + 1,
+                                problem: "the chain ends at entry \(lastID) and does not reach the anchored head \(anchor.entry); entries were removed")
         }
         let rows = try connection.cachedStatement("SELECT count(*) FROM audit_patients").firstRow { Int($0.int64(at: 0)) } ?? 0
         if rows != indexRows {

@@ -695,7 +695,18 @@ enum OpenAPIDocument {
     },
     "/v1/admin/audit/verify": {
       "get": {
-        "summary": "Recompute the audit hash chain; reports the first edited or removed entry.",
+        "summary": "Recompute the sealed audit chain; reports the first edited or removed entry, and with ?head= a head written down earlier (see /v1/admin/audit/head) fails when the chain no longer reaches it.",
+        "parameters": [
+          {
+            "name": "head",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+:[0-9a-f]{64}$"
+            }
+          }
+        ],
         "responses": {
           "200": {
             "description": "Verdict",
@@ -815,6 +826,176 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/admin/audit/head": {
+      "get": {
+        "summary": "The head of the sealed access log, <entry id>:<seal>, for the operator to write down outside the server; 'audit verify' with this head later proves nothing up to it was cut off.",
+        "responses": {
+          "200": {
+            "description": "Head",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "head": {
+                      "type": "string"
+                    },
+                    "entry": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "500": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/sync/access-log": {
+      "post": {
+        "summary": "The device's own access log: records opened, a patient's records listed and conflicts reviewed offline, sent at the next sync and logged into the server's access log with the device, clinician and the device's time. An entry already logged with the same id and content is skipped, so a resend after a lost answer logs nothing twice.",
+        "responses": {
+          "200": {
+            "description": "How many entries were logged now, and the last entry id of the batch, which the device may now forget",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "logged": {
+                      "type": "integer"
+                    },
+                    "through": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "500": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "device": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["entries"],
+                "properties": {
+                  "entries": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {
+                      "type": "object",
+                      "required": ["id", "at", "clinician", "action", "subjects"],
+                      "properties": {
+                        "id": {
+                          "type": "integer",
+                          "description": "The device's entry id; increasing."
+                        },
+                        "at": {
+                          "type": "integer",
+                          "description": "When the read happened on the device, milliseconds since the Unix epoch."
+                        },
+                        "clinician": {
+                          "type": "string",
+                          "description": "HSA-id of the clinician who read."
+                        },
+                        "action": {
+                          "enum": ["read", "list", "conflicts"]
+                        },
+                        "subjects": {
+                          "type": "array",
+                          "maxItems": 5000,
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "collection": {
+                                "type": "string"
+                              },
+                              "record": {
+                                "type": "string"
+                              },
+                              "patient": {
+                                "type": ["string", "null"]
+                              },
+                              "units": {
+                                "type": "array",
+                                "items": {
+                                  "type": "string"
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/v1/admin/dump": {
       "get": {
         "summary": "Every record state of a care unit, one canonical JSON line per record sorted by collection and id: the same format as a replica's dump.",
@@ -869,6 +1050,173 @@ enum OpenAPIDocument {
             }
           }
         ]
+      }
+    },
+    "/v1/admin/export/jobs": {
+      "get": {
+        "summary": "The register export jobs declared in Jobs/: name, enabled, target and the canonical URLs of their measures.",
+        "responses": {
+          "200": {
+            "description": "{jobs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/next": {
+      "get": {
+        "summary": "The upcoming runs of every enabled export job (Swedish time, given as UTC) with the month each reports.",
+        "responses": {
+          "200": {
+            "description": "{runs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/status": {
+      "get": {
+        "summary": "The export ledger: per unit and month the revision the register holds, what is pending, refusals with the register's answer, and recent runs.",
+        "responses": {
+          "200": {
+            "description": "{reports, runs}",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "job",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/admin/export/run": {
+      "post": {
+        "summary": "Run an export job for a month now (or as if at asOf): new and corrected reports are sent and the ledger updated. With dryRun the FHIR Bundles are returned and nothing is stored or sent. 409 when another run of the same job and month holds the lease; 422 for a month not yet over.",
+        "responses": {
+          "200": {
+            "description": "A run report {job, period, outcome, delivered, unchanged, problems}; with dryRun an array of FHIR R4 Bundles",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error"
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": [
+          {
+            "admin": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "job",
+                  "period"
+                ],
+                "properties": {
+                  "job": {
+                    "type": "string"
+                  },
+                  "period": {
+                    "type": "string",
+                    "pattern": "^[0-9]{4}-[0-9]{2}$"
+                  },
+                  "asOf": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "dryRun": {
+                    "type": "boolean"
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
   },

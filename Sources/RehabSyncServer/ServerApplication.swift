@@ -1,6 +1,8 @@
 import Foundation
 import RehabSyncDomain
+import RehabSyncExport
 import RehabSyncHTTP
+import RehabSyncStorage
 
 /// The whole regional server put together: settings, database, reference data, admin
 /// token, routes and the HTTP server, with start-up and an orderly shutdown (stop
@@ -15,17 +17,51 @@ public final class ServerApplication: Sendable {
     /// The administrator token, and whether this start created it.
     public let adminToken: String
     public let adminTokenCreated: Bool
+    /// The register export and its scheduler, when the server was given export configuration.
+    public let exporter: RegisterExporter?
+    public let scheduler: ExportScheduler?
+    /// Keeps a second server off this data directory until ``finish()``.
+    private let dataLock: DataDirectoryLock
 
     public init(settings: ServerSettings, logger: Logger,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) },
+                export: ExportConfiguration? = nil, exportSleep: @escaping @Sendable (Int64) -> Void = RegisterExporter.sleepMilliseconds) throws {
         self.settings = settings
         self.logger = logger
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
+        dataLock = try DataDirectoryLock(directory: settings.dataDirectory)
+        // Files are created owner-only; older ones, or ones an operator copied in, may not be.
+        for loose in OwnerOnlyFiles.looseFiles([settings.dataDirectory] + OwnerOnlyFiles.databaseFiles(settings.databasePath)) {
+            logger.warning("patient data is readable by other users; chmod it owner-only (700 for the directory, 600 for files)",
+                           [("file", loose.path), ("mode", String(loose.mode, radix: 8))])
+        }
         let reference = try settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now()))
         service = try SyncService(databasePath: settings.databasePath, reference: reference,
-                                  configuration: settings.syncConfiguration, now: now)
+                                  configuration: settings.syncConfiguration,
+                                  database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
+                                  auditKeyPath: settings.auditKeyPath, now: now)
+        // One line when the storage stops committing and one when it recovers, rather than
+        // one per refused request.
+        service.store.database.observeCommitFaults { fault, error in
+            if let fault {
+                logger.error("storage fault: \(fault.explanation); writes answer 503 with Retry-After until it clears",
+                             [("fault", fault.rawValue), ("error", error.map { "\($0)" } ?? "")])
+            } else {
+                logger.notice("storage recovered: writes commit again", [])
+            }
+        }
         (adminToken, adminTokenCreated) = try AdminTokenFile.loadOrCreate(at: settings.adminTokenPath)
-        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger)
+        if let export {
+            let exporter = try RegisterExporter(store: service.store, catalog: export.catalog, targets: export.targets, logger: logger,
+                                                now: now, sleep: exportSleep)
+            self.exporter = exporter
+            scheduler = ExportScheduler(exporter: exporter, now: now)
+        } else {
+            exporter = nil
+            scheduler = nil
+        }
+        router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger, exporter: exporter,
+                            certificates: settings.clientCertificatePolicy)
         var limits = HTTPLimits()
         limits.maxBodyBytes = settings.maxBodyBytes
         let configuration = HTTPServerConfiguration(
@@ -36,6 +72,7 @@ public final class ServerApplication: Sendable {
         logger.info("reference data loaded", [
             ("kva_list", reference.kvaList?.version ?? "none"),
             ("questionnaires", reference.questionnaires.keys.sorted().joined(separator: ",")),
+            ("reserve_formats", reference.reserveNumberFormats.isEmpty ? "none" : reference.reserveNumberFormats.map(\.name).joined(separator: ",")),
         ])
     }
 
@@ -48,6 +85,7 @@ public final class ServerApplication: Sendable {
         if adminTokenCreated {
             logger.notice("created the administrator token; keep it secret", [("file", settings.adminTokenPath)])
         }
+        scheduler?.start()
         return port
     }
 
@@ -60,11 +98,13 @@ public final class ServerApplication: Sendable {
     /// After the HTTP server has stopped: checkpoints the WAL so the database file stands
     /// alone, and says so.
     public func finish() {
+        scheduler?.stop()
         do {
             try service.store.database.checkpoint()
             logger.notice("stopped; database checkpointed", [("data", settings.databasePath)])
         } catch {
             logger.error("checkpoint at shutdown failed; the WAL will be replayed at next start", [("error", "\(error)")])
         }
+        dataLock.release()
     }
 }

@@ -79,5 +79,37 @@ enum ServerSchema {
                 ALTER TABLE devices ADD COLUMN counter_mark INTEGER NOT NULL DEFAULT 0;
                 """)
         },
+        Migration(version: 150, name: "audit keying") { connection in
+            // Entries from here on are sealed with an HMAC whose key lives outside the
+            // database; earlier ones keep their SHA-256 chain. The fingerprint names the
+            // key so that a wrong key file is refused at start-up, and is set only once.
+            try connection.execute("""
+                CREATE TABLE audit_keying (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    first_keyed_entry INTEGER NOT NULL,
+                    key_fingerprint TEXT
+                );
+                INSERT INTO audit_keying (singleton, first_keyed_entry, key_fingerprint)
+                    SELECT 1, coalesce(max(id), 0) + 1, NULL FROM audit;
+                CREATE TRIGGER audit_keying_no_delete BEFORE DELETE ON audit_keying
+                    BEGIN SELECT RAISE(ABORT, 'the audit keying is fixed'); END;
+                CREATE TRIGGER audit_keying_set_once BEFORE UPDATE ON audit_keying
+                    WHEN OLD.key_fingerprint IS NOT NULL OR NEW.first_keyed_entry IS NOT OLD.first_keyed_entry
+                    BEGIN SELECT RAISE(ABORT, 'the audit keying is fixed'); END;
+                """)
+        },
+        Migration(version: 151, name: "device access logs") { connection in
+            // Each access-log entry a device has delivered, by its id and the SHA-256 of its
+            // content: a batch resent after a lost answer is not logged twice, while a device
+            // restored from a backup, whose ids start again, still has its new reads logged.
+            try connection.execute("""
+                CREATE TABLE device_access_seen (
+                    replica_id TEXT NOT NULL,
+                    entry_id INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    PRIMARY KEY (replica_id, entry_id, digest)
+                ) WITHOUT ROWID;
+                """)
+        },
     ]
 }

@@ -15,6 +15,10 @@ public struct ServerSettings: Sendable, Hashable {
     public var dataDirectory = "./data"
     public var kvaDirectory = "Config/kva"
     public var questionnaireDirectory = "Config/questionnaires"
+    /// The region's reserve-number formats (named patterns); absent means none.
+    public var reserveNumberFormatsFile = "Config/reserve-numbers.json"
+    /// Where the access log's key is kept; empty means `audit-key` in the data directory.
+    public var auditKeyFile = ""
     public var logLevel = "info"
     public var workers = 8
     public var queueCapacity = 64
@@ -28,6 +32,12 @@ public struct ServerSettings: Sendable, Hashable {
     public var defaultPageSize = 500
     public var maxPageSize = 5_000
     public var maxClockDriftSeconds = 600
+    /// How long a write waits for a database lock held elsewhere before it answers 503.
+    public var busyTimeoutMilliseconds = 5_000
+    /// IP addresses of TLS proxies whose client-certificate headers are believed.
+    public var trustedProxies: Set<String> = []
+    /// Whether device routes require a client certificate verified by a trusted proxy.
+    public var requireClientCertificate = false
 
     /// The default configuration file, relative to the working directory.
     public static let defaultConfigPath = "Config/rehabsync.json"
@@ -36,6 +46,13 @@ public struct ServerSettings: Sendable, Hashable {
 
     /// The database file in the data directory.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("rehabsync.sqlite") }
+
+    /// The key that seals the access log: `auditKeyFile` when set (a path outside the data
+    /// directory keeps the key away from whoever can copy the database), else `audit-key`
+    /// in the data directory, created on first start.
+    public var auditKeyPath: String {
+        auditKeyFile.isEmpty ? (dataDirectory as NSString).appendingPathComponent("audit-key") : auditKeyFile
+    }
 
     /// The administrator token file in the data directory.
     public var adminTokenPath: String { (dataDirectory as NSString).appendingPathComponent("admin-token") }
@@ -47,12 +64,16 @@ public struct ServerSettings: Sendable, Hashable {
         let configDirectory = (configPath as NSString).deletingLastPathComponent
         settings.kvaDirectory = Self.join(configDirectory, "kva")
         settings.questionnaireDirectory = Self.join(configDirectory, "questionnaires")
+        settings.reserveNumberFormatsFile = Self.join(configDirectory, "reserve-numbers.json")
         if let data = FileManager.default.contents(atPath: configPath) {
             try settings.apply(file: Array(data), name: configPath, directory: configDirectory)
         } else if path != nil {
             throw SettingsError("cannot read the configuration file \(configPath)")
         }
         try settings.apply(environment: environment)
+        if settings.requireClientCertificate, settings.trustedProxies.isEmpty {
+            throw SettingsError("requireClientCertificate needs trustedProxies: the addresses of the TLS proxies whose certificate headers count")
+        }
         return settings
     }
 
@@ -71,12 +92,14 @@ public struct ServerSettings: Sendable, Hashable {
             switch value {
             case .string(let string): text = string
             case .integer(let number): text = String(number)
-            default: throw SettingsError("\(name): \(key) must be a string or an integer")
+            case .bool(let flag): text = flag ? "true" : "false"
+            default: throw SettingsError("\(name): \(key) must be a string, an integer or a boolean")
             }
             try set(key, text, source: name)
         }
         kvaDirectory = Self.join(directory, kvaDirectory)
         questionnaireDirectory = Self.join(directory, questionnaireDirectory)
+        reserveNumberFormatsFile = Self.join(directory, reserveNumberFormatsFile)
     }
 
     /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.
@@ -91,7 +114,9 @@ public struct ServerSettings: Sendable, Hashable {
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
-        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "busyTimeoutMilliseconds",
+        "trustedProxies", "requireClientCertificate",
+        "reserveNumberFormatsFile", "auditKeyFile",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -120,6 +145,8 @@ public struct ServerSettings: Sendable, Hashable {
         case "dataDirectory": dataDirectory = value
         case "kvaDirectory": kvaDirectory = value
         case "questionnaireDirectory": questionnaireDirectory = value
+        case "reserveNumberFormatsFile": reserveNumberFormatsFile = value
+        case "auditKeyFile": auditKeyFile = value
         case "logLevel":
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw SettingsError("\(source): logLevel must be trace, debug, info, notice, warning, error or critical")
@@ -135,8 +162,24 @@ public struct ServerSettings: Sendable, Hashable {
         case "defaultPageSize": defaultPageSize = try number(1...100_000)
         case "maxPageSize": maxPageSize = try number(1...100_000)
         case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
+        case "busyTimeoutMilliseconds": busyTimeoutMilliseconds = try number(1...600_000)
+        case "trustedProxies":
+            // Comma-separated IP addresses; names would need a resolver the check cannot trust.
+            let addresses = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard addresses.allSatisfy({ $0.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } }) else {
+                throw SettingsError("\(source): trustedProxies must be IP addresses separated by commas, such as 127.0.0.1,::1")
+            }
+            trustedProxies = Set(addresses)
+        case "requireClientCertificate":
+            guard value == "true" || value == "false" else { throw SettingsError("\(source): requireClientCertificate must be true or false") }
+            requireClientCertificate = value == "true"
         default: throw SettingsError("\(source): unknown setting '\(key)'")
         }
+    }
+
+    /// Which proxies' certificate headers count, and whether devices need a certificate.
+    public var clientCertificatePolicy: ClientCertificatePolicy {
+        ClientCertificatePolicy(trustedProxies: trustedProxies, requiredForDevices: requireClientCertificate)
     }
 
     /// The sync limits these settings give.
@@ -148,7 +191,8 @@ public struct ServerSettings: Sendable, Hashable {
     /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.
     public func loadReferenceData(today: CivilDate) throws(SettingsError) -> ReferenceData {
         do {
-            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory, today: today)
+            return try ReferenceDataFiles.load(kvaDirectory: kvaDirectory, questionnaireDirectory: questionnaireDirectory,
+                                               reserveNumberFormatsFile: reserveNumberFormatsFile, today: today)
         } catch {
             throw SettingsError("\(error)")
         }

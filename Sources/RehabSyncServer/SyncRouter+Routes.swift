@@ -87,8 +87,8 @@ extension SyncRouter {
                 return json(.object(["replicaId": .string(device.replicaID.description),
                                      "revokedAt": device.revokedAtMilliseconds.map(JSONValue.integer) ?? .null]))
             },
-            Route("GET", "/v1/admin/audit/verify", .admin) { _ in
-                json(try service.verifyAudit())
+            Route("GET", "/v1/admin/audit/verify", .admin) { context in
+                json(try service.verifyAudit(anchor: context.request.queryParameters["head"]))
             },
             Route("GET", "/v1/admin/audit", .admin) { context in
                 // The patient goes in the query, not the path: access logs record paths.
@@ -96,6 +96,12 @@ extension SyncRouter {
                     throw SyncError.badRequest("missing_patient", "give the patient identifier as ?patient=", field: "patient")
                 }
                 return json(try service.auditExtract(patient: patient))
+            },
+            Route("GET", "/v1/admin/audit/head", .admin) { _ in
+                json(try service.auditHead())
+            },
+            Route("POST", "/v1/sync/access-log", .device) { context in
+                json(try service.logDeviceAccess(device: try context.requireDevice(), body: context.request.body))
             },
             Route("GET", "/v1/admin/dump", .admin) { context in
                 guard let unit = context.request.queryParameters["unit"] else {

@@ -1,5 +1,6 @@
 import Dispatch
 import RehabSyncCore
+import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncStorage
 
@@ -11,13 +12,16 @@ public final class SyncRouter: Sendable {
     public let service: SyncService
     private let admin: AdminCredential
     private let logger: Logger
+    private let certificates: ClientCertificatePolicy
     public let routes: [Route]
 
-    public init(service: SyncService, admin: AdminCredential, logger: Logger) {
+    public init(service: SyncService, admin: AdminCredential, logger: Logger, exporter: RegisterExporter? = nil,
+                certificates: ClientCertificatePolicy = .init()) {
         self.service = service
         self.admin = admin
         self.logger = logger
-        routes = Self.makeRoutes(service: service)
+        self.certificates = certificates
+        routes = Self.makeRoutes(service: service) + Self.exportRoutes(exporter: exporter, now: service.now)
     }
 
     /// Answers one request.
@@ -46,8 +50,10 @@ public final class SyncRouter: Sendable {
             case .admin:
                 guard admin.accepts(token) else { throw SyncError.unauthorized }
             case .device:
+                try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token, instance: request.headers.values(for: SyncService.instanceHeader).first)
             case .deviceGreeting:
+                try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token)
             }
             return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)
@@ -55,10 +61,14 @@ public final class SyncRouter: Sendable {
             var response = HTTPResponse.error(status: HTTPStatus(code: error.status), code: error.code, message: error.message, field: error.field)
             if error.status == 401 { response.headers.add(name: "WWW-Authenticate", value: "Bearer") }
             return (response, route.pattern)
-        } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.busy {
-            logger.warning("database busy", [("request_id", request.requestID), ("route", route.pattern)])
-            var response = HTTPResponse.error(status: .serviceUnavailable, code: "busy", message: "the server is busy; try again")
-            response.headers.add(name: "Retry-After", value: "1")
+        } catch let error as DatabaseError where error.storageFault != nil {
+            // A condition of the machine, not of the request: the client tries again later.
+            // The pool's fault observer logs when the fault begins and ends.
+            let fault = error.storageFault ?? .ioError
+            logger.debug("answered 503: storage unavailable", [("request_id", request.requestID), ("route", route.pattern), ("fault", fault.rawValue)])
+            var response = HTTPResponse.error(status: .serviceUnavailable, code: fault == .locked ? "busy" : "storage_\(fault.rawValue)",
+                                              message: "\(fault.explanation); try again later")
+            response.headers.add(name: "Retry-After", value: String(fault.retryAfterSeconds))
             return (response, route.pattern)
         } catch {
             // The error may quote SQL or paths; it goes to the log, never to the client.

@@ -38,7 +38,7 @@ extension SyncService {
             if let bound = fresh.instance, bound != instance {
                 guard replace else { throw SyncError.tokenInUse }
                 try DeviceRegistry.bind(fresh.replicaID, instance: instance, writer: ReplicaID.random(), connection: connection)
-                try AuditLog.append(.rebindDevice, device: fresh.replicaID.description, subjects: [
+                try audit.append(.rebindDevice, device: fresh.replicaID.description, subjects: [
                     AuditSubject(clinician: nil, units: fresh.units, patient: nil, collection: nil, recordID: fresh.replicaID.description),
                 ], at: time, connection: connection)
             } else if fresh.instance == nil {
@@ -58,7 +58,7 @@ extension SyncService {
         let current = try store.write { _, connection -> Device in
             guard let instance = device.instance else { throw SyncError.instanceRequired }
             try DeviceRegistry.bind(device.replicaID, instance: instance, writer: ReplicaID.random(), connection: connection)
-            try AuditLog.append(.rebindDevice, device: device.replicaID.description, subjects: [
+            try audit.append(.rebindDevice, device: device.replicaID.description, subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: device.replicaID.description),
             ], at: time, connection: connection)
             guard let bound = try DeviceRegistry.device(device.replicaID, connection: connection) else { throw SyncError.unauthorized }

@@ -92,9 +92,9 @@ extension SyncService {
                 try DeviceRegistry.raiseCounterMark(device.replicaID, to: newest, connection: connection)
             }
             let deviceID = device.replicaID.description
-            try AuditLog.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
-            try AuditLog.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
-            try AuditLog.append(.revokeGrant, device: deviceID, subjects: lapsed, at: time, connection: connection)
+            try audit.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
+            try audit.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
+            try audit.append(.revokeGrant, device: deviceID, subjects: lapsed, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
             return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }

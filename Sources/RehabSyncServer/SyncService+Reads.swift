@@ -78,7 +78,7 @@ extension SyncService {
         page.removed = removed
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
+            try audit.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
                 AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
                              collection: record.collection, recordID: record.recordID)
             }, at: time, connection: connection)
@@ -97,7 +97,7 @@ extension SyncService {
         }
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append(.read, device: device.replicaID.description, subjects: [
+            try audit.append(.read, device: device.replicaID.description, subjects: [
                 AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient, collection: collection, recordID: id),
             ], at: time, connection: connection)
         }
@@ -118,7 +118,10 @@ extension SyncService {
     /// one canonical line per record, sorted by collection and id. The same format as a
     /// replica's dump, so equal states print equal bytes.
     public func dumpLines(units: [String]) throws -> [UInt8] {
-        let records = try store.read { try $0.allRecords(units: units) }
+        Self.dumpLines(try store.read { try $0.allRecords(units: units) })
+    }
+
+    static func dumpLines(_ records: [StoredRecord]) -> [UInt8] {
         var writer = CanonicalWriter(capacity: records.reduce(0) { $0 + $1.stateBytes.count + 96 })
         for record in records {
             RecordDumpLine.write(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &writer)
@@ -141,29 +144,55 @@ extension SyncService {
                         "serverTime": .integer(now()), "maximumClockDriftMilliseconds": .integer(configuration.maximumClockDriftMilliseconds)])
     }
 
-    /// An administrator's dump of one unit, logged.
+    /// An administrator's dump of one unit, logged with one subject per record and its
+    /// patient, so that each patient's extract shows the dump. The records logged are the
+    /// records sent: both come from one read.
     public func adminDump(unit: String) throws -> [UInt8] {
         do { _ = try HSAID(unit) } catch { throw SyncError.badRequest(error.rule, error.message, field: "unit") }
+        let records = try store.read { try $0.allRecords(units: [unit]) }
         let time = now()
         try store.write { _, connection in
-            try AuditLog.append(.dump, device: "admin", subjects: [
-                AuditSubject(clinician: nil, units: [unit], patient: nil, collection: nil, recordID: nil),
-            ], at: time, connection: connection)
+            // An empty unit is logged too: the dump was taken, it just held nothing.
+            let subjects = records.isEmpty
+                ? [AuditSubject(clinician: nil, units: [unit], patient: nil, collection: nil, recordID: nil)]
+                : records.map { AuditSubject(clinician: nil, units: $0.careUnits, patient: $0.patient, collection: $0.collection, recordID: $0.recordID) }
+            try audit.append(.dump, device: "admin", subjects: subjects, at: time, connection: connection)
         }
-        return try dumpLines(units: [unit])
+        return Self.dumpLines(records)
     }
 
-    /// Checks the audit chain.
-    public func verifyAudit() throws -> JSONValue {
-        try store.read { try AuditLog.verify(connection: $0.connection).json }
+    /// Checks the audit chain, and with `anchor` (a head written down earlier, as
+    /// ``auditHead()`` prints it) that the chain still reaches it.
+    public func verifyAudit(anchor text: String? = nil) throws -> JSONValue {
+        var anchor: AuditHead?
+        if let text {
+            guard let parsed = AuditHead(text) else {
+                throw SyncError.badRequest("invalid_head", "a head is <entry id>:<64 hex digits>, as 'audit head' prints it", field: "head")
+            }
+            anchor = parsed
+        }
+        return try store.read { try audit.verify(connection: $0.connection, anchor: anchor).json }
+    }
+
+    /// The head of the access log, for the operator's external log.
+    public func auditHead() throws -> JSONValue {
+        let head = try store.read { try AuditLog.head(connection: $0.connection) }
+        return .object(["head": .string(head.description), "entry": .integer(head.entry)])
     }
 
     /// A patient's log extract: every access to the patient's records. Taking it is logged.
-    public func auditExtract(patient: String) throws -> JSONValue {
+    /// The identifier is normalised as records are (so `19121212-1212` finds what
+    /// `191212121212` finds), and one that is no valid identifier is a 400, never an
+    /// empty extract that would read as "nobody looked".
+    public func auditExtract(patient text: String) throws -> JSONValue {
         let time = now()
+        let patient: String
+        do { patient = try reference.onSwedishDate(of: time).patientIdentifier(text).canonical } catch {
+            throw SyncError.badRequest(error.rule, error.message, field: "patient")
+        }
         return try store.write { _, connection in
             let entries = try AuditLog.extract(patient: patient, connection: connection)
-            try AuditLog.append(.extract, device: "admin", subjects: [
+            try audit.append(.extract, device: "admin", subjects: [
                 AuditSubject(clinician: nil, units: [], patient: patient, collection: nil, recordID: nil),
             ], at: time, connection: connection)
             return JSONValue.object(["patient": .string(patient), "entries": .array(entries)])

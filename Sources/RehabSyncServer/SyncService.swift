@@ -1,6 +1,7 @@
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
+import RehabSyncExport
 import RehabSyncStorage
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
@@ -15,14 +16,31 @@ public final class SyncService: Sendable {
     public let configuration: SyncServiceConfiguration
     public let metrics = ServerMetrics()
     let now: @Sendable () -> Int64
+    /// The access log, sealed with the key from the audit key file.
+    let audit: AuditLog
 
-    /// Opens (creating if needed) the server's database.
+    /// Opens (creating if needed) the server's database. The access log's key is read from
+    /// `auditKeyPath`, by default `audit-key` beside the database, created on first start.
     public init(databasePath: String, reference: ReferenceData, configuration: SyncServiceConfiguration = .init(),
+                database: DatabaseConfiguration = .init(), auditKeyPath: String? = nil,
                 now: @escaping @Sendable () -> Int64) throws {
-        store = try RecordStore(path: databasePath, placement: Self.placement, extraMigrations: ServerSchema.migrations)
+        // The server's own versions (101–119, then 150–) bracket the export's (120–139), so
+        // the two lists are merged by version: the migrator needs them strictly increasing.
+        let migrations = (ServerSchema.migrations + ExportSchema.migrations).sorted { $0.version < $1.version }
+        store = try RecordStore(path: databasePath, placement: Self.placement, configuration: database,
+                                extraMigrations: migrations)
+        let key = try AuditKey.loadOrCreate(at: auditKeyPath ?? Self.defaultAuditKeyPath(databasePath: databasePath))
+        try store.write { _, connection in try AuditLog.bind(key, connection: connection) }
+        audit = AuditLog(key: key)
         self.reference = reference
         self.configuration = configuration
         self.now = now
+    }
+
+    /// `audit-key` in the directory of the database file.
+    public static func defaultAuditKeyPath(databasePath: String) -> String {
+        let directory = databasePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return directory.isEmpty ? "audit-key" : directory + "/audit-key"
     }
 
     /// The validator for a request at `time`: "today" follows the clock, not the start-up date.
@@ -61,7 +79,7 @@ public final class SyncService: Sendable {
         let time = now()
         let enrolled = try store.write { _, connection in
             let (device, token) = try DeviceRegistry.enrol(name: trimmed, units: Array(Set(units)), at: time, connection: connection)
-            try AuditLog.append(.enrolDevice, device: "admin", subjects: [
+            try audit.append(.enrolDevice, device: "admin", subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: device.replicaID.description),
             ], at: time, connection: connection)
             return EnrolResult(device: device, token: token)
@@ -82,7 +100,7 @@ public final class SyncService: Sendable {
         let time = now()
         let device = try store.write { _, connection -> Device? in
             guard let device = try DeviceRegistry.revoke(replica, at: time, connection: connection) else { return nil }
-            try AuditLog.append(.revokeDevice, device: "admin", subjects: [
+            try audit.append(.revokeDevice, device: "admin", subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: replicaText),
             ], at: time, connection: connection)
             return device

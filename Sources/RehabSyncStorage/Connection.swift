@@ -39,12 +39,16 @@ public final class Connection {
     /// Opens a connection.
     ///
     /// - Parameters:
-    ///   - path: The database file. Created if missing, unless `readOnly`.
+    ///   - path: The database file. Created if missing, unless `readOnly`, with mode 0600
+    ///     (see ``OwnerOnlyFiles``).
     ///   - readOnly: Opens with `SQLITE_OPEN_READONLY`; writes then fail with
     ///     ``DatabaseError/Code/readOnly``.
     ///   - busyTimeoutMilliseconds: How long SQLite retries on a lock held by another
     ///     connection before failing with `SQLITE_BUSY`.
     public init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
+        // A file SQLite created would get mode 0644 whatever the data; create it owner-only
+        // first, and SQLite gives the -wal and -shm files the same mode.
+        if !readOnly { try OwnerOnlyFiles.createFile(atPath: path) }
         // NOMUTEX: callers serialise access (see the type's documentation), so SQLite's own
         // per-connection mutex would be pure overhead.
         let flags = SQLITE_OPEN_NOMUTEX
@@ -99,7 +103,8 @@ public final class Connection {
         guard code == SQLITE_OK else {
             if let message {
                 throw DatabaseError(
-                    extendedResultCode: code, message: String(cString: message), sql: sql)
+                    extendedResultCode: code, message: String(cString: message), sql: sql,
+                    systemErrno: sqlite3_system_errno(handle))
             }
             throw DatabaseError(code: code, connection: handle, sql: sql)
         }

@@ -20,6 +20,10 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     /// The SQL being prepared or executed, if any. Only the text: bound values are not kept.
     public let sql: String?
 
+    /// The operating system's `errno` behind an I/O failure (`ENOSPC`, `EROFS`, ...), as
+    /// SQLite recorded it; 0 when there was none.
+    public let systemErrno: Int32
+
     /// Creates an error from its parts.
     ///
     /// - Parameters:
@@ -27,12 +31,14 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     ///     is derived from its low byte.
     ///   - message: A human-readable message. Must not contain patient data.
     ///   - sql: The SQL text involved, if any.
-    public init(extendedResultCode: Int32, message: String, sql: String? = nil) {
+    ///   - systemErrno: The `errno` behind an I/O failure, or 0.
+    public init(extendedResultCode: Int32, message: String, sql: String? = nil, systemErrno: Int32 = 0) {
         // SQLite defines every extended code as `primary | (n << 8)`.
         self.resultCode = extendedResultCode & 0xFF
         self.extendedResultCode = extendedResultCode
         self.message = message
         self.sql = sql
+        self.systemErrno = systemErrno
     }
 
     /// Builds an error from a failed SQLite call on `connection`.
@@ -47,7 +53,8 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         } else {
             text = String(cString: sqlite3_errstr(code))
         }
-        self.init(extendedResultCode: code, message: text, sql: sql)
+        self.init(extendedResultCode: code, message: text, sql: sql,
+                  systemErrno: connection.map { sqlite3_system_errno($0) } ?? 0)
     }
 
     /// An error for a programmer mistake caught by this layer rather than by SQLite, such as
@@ -103,6 +110,14 @@ extension DatabaseError {
         public static let constraint: Int32 = SQLITE_CONSTRAINT
         /// `SQLITE_FULL`: the disk is full.
         public static let full: Int32 = SQLITE_FULL
+        /// `SQLITE_CANTOPEN`: a file could not be opened or created.
+        public static let cannotOpen: Int32 = SQLITE_CANTOPEN
+        /// `SQLITE_LOCKED`: a lock inside this process (a shared cache, a schema change).
+        public static let locked: Int32 = SQLITE_LOCKED
+        /// `SQLITE_IOERR`: the operating system failed a read, write or sync.
+        public static let ioError: Int32 = SQLITE_IOERR
+        /// `SQLITE_IOERR_WRITE`: a write to a file failed.
+        public static let ioErrorWrite: Int32 = SQLITE_IOERR | (3 << 8)
         /// `SQLITE_MISUSE`: the API was used incorrectly (see ``DatabaseError/misuse(_:sql:)``).
         public static let misuse: Int32 = SQLITE_MISUSE
     }

@@ -40,6 +40,15 @@ public final class DatabasePool: Sendable {
     /// checkpoint does it (``DatabaseConfiguration/checkpointsInBackground``).
     private let checkpointer: BackgroundCheckpointer?
 
+    /// The latest write's storage fault, who to tell when it changes, and an injected one.
+    private let commitHealth = Mutex(CommitHealth())
+
+    private struct CommitHealth {
+        var fault: StorageFault?
+        var observer: (@Sendable (StorageFault?, DatabaseError?) -> Void)?
+        var injected: DatabaseError?
+    }
+
     /// Counts free reader slots. `Mutex` cannot wait for a condition, so a semaphore makes a
     /// reader wait when all `maximumReaderCount` connections are lent out. Because at most
     /// that many readers hold a slot, and a connection is opened only when none is idle,
@@ -124,10 +133,57 @@ public final class DatabasePool: Sendable {
     /// rolls back and rethrows the first error when it throws.
     ///
     /// Waits for any other write to finish first.
+    ///
+    /// A failure that is a ``StorageFault`` (full disk, read-only file system, lock held
+    /// elsewhere, I/O error) becomes ``lastCommitFault`` until a write commits again.
     public func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         writerTurn.wait()
         defer { writerTurn.signal() }
-        return try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
+        do {
+            if let injected = commitHealth.withLock({ $0.injected }) { throw injected }
+            let result = try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
+            noteCommit(nil)
+            return result
+        } catch let error as DatabaseError where error.storageFault != nil {
+            noteCommit(error)
+            throw error
+        }
+    }
+
+    // MARK: - Commit health
+
+    /// The storage fault the latest write transaction failed with; nil once a write has
+    /// committed since (or none has failed). This is the "can the database commit?" signal
+    /// a readiness check reads. Failures of the request itself (a constraint, a refused
+    /// record) say nothing about the storage and leave it as it is.
+    public var lastCommitFault: StorageFault? {
+        commitHealth.withLock { $0.fault }
+    }
+
+    /// Calls `observer` each time ``lastCommitFault`` changes: with the fault and the
+    /// error that showed it when one begins (or turns into another), with nils when a
+    /// write commits again. Called on the writing thread, outside any lock of the pool;
+    /// one observer, a later call replaces it. The server logs one line per change.
+    public func observeCommitFaults(_ observer: @escaping @Sendable (StorageFault?, DatabaseError?) -> Void) {
+        commitHealth.withLock { $0.observer = observer }
+    }
+
+    /// Test hook for faults a test cannot make for real, such as a file system turning
+    /// read-only under open files (the kernel refuses that remount while files are open
+    /// for writing): while set, every write transaction fails with `error` before it
+    /// reaches SQLite, exactly as it fails when SQLite reports it. Nil clears it.
+    public func injectWriteFault(_ error: DatabaseError?) {
+        commitHealth.withLock { $0.injected = error }
+    }
+
+    private func noteCommit(_ error: DatabaseError?) {
+        let fault = error?.storageFault
+        let observer = commitHealth.withLock { health -> (@Sendable (StorageFault?, DatabaseError?) -> Void)? in
+            guard health.fault != fault else { return nil }
+            health.fault = fault
+            return health.observer
+        }
+        observer?(fault, error)
     }
 
     /// Runs `body` on the writer without opening a transaction, for statements that cannot

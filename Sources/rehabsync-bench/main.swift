@@ -13,6 +13,8 @@ let usage = """
               batches of 1,000; the raw SQLite insert of the same rows; the ratio.
       pull    a fresh device pulls N records from a real server on loopback; records/s
               and peak memory.
+      export  the register export computes one month over N stored records (10 per
+              patient): median of 3 runs and the computation's peak memory.
 
     Options:
       --records N   how many records (default 1000000)
@@ -49,6 +51,7 @@ do {
     case "merge": report = try MergeScenario(records: records, directory: directory).run()
     case "push": report = try PushScenario(records: records, directory: directory).run()
     case "pull": report = try PullScenario(records: records, directory: directory).run()
+    case "export": report = try ExportScenario(records: records, directory: directory).run()
     default: fail("unknown scenario '\(scenario)'\n\(usage)", code: 2)
     }
     print(arguments.has("json") ? report.json() : report.text())

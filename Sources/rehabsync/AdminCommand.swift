@@ -15,10 +15,17 @@ enum AdminCommand {
                               Enrol a device; prints {"replicaId","token",...}. The token is shown once.
           revoke --replica ID Revoke a device; its token stops working on the next request.
           devices             List devices: last seen, cursor lag, pending conflicts.
-          audit verify        Check the audit log's hash chain; exit 1 if it is broken.
+          audit verify [--head H]
+                              Check the audit log's sealed chain; exit 1 if it is broken, or if
+                              it no longer reaches a head H printed earlier by 'audit head'.
+          audit head          Print the chain's head ({"head":"<id>:<seal>"}) for an external log.
           audit extract --patient ID
                               Every logged access to one patient's records.
           dump --unit HSA-ID  Every record state of a unit, one canonical line per record.
+          backup --to FILE    Copy the database while the server runs (reads the data directory;
+                              run as the server's user on its machine).
+          restore --from FILE Put a backup in place; the server must be stopped. Then every
+                              device runs 'rehabsync replica resync' (see the README).
 
         Options:
           --server URL    the server (default http://127.0.0.1:8088)
@@ -34,22 +41,28 @@ enum AdminCommand {
         var rest = Array(words.dropFirst())
         var name = command
         if command == "audit" {
-            guard let sub = rest.first, ["verify", "extract"].contains(sub) else {
+            guard let sub = rest.first, ["verify", "extract", "head"].contains(sub) else {
                 if rest.first == "--help" { print(usage); return }
-                throw CommandFailure.usage("audit takes 'verify' or 'extract'")
+                throw CommandFailure.usage("audit takes 'verify', 'head' or 'extract'")
             }
             name = "audit \(sub)"
             rest.removeFirst()
         }
         let arguments: Arguments
         do {
-            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient"], switches: ["help"])
+            arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient", "to", "from", "head"],
+                                      switches: ["help"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
         if arguments.has("help") {
             print(usage)
             return
+        }
+        switch name {
+        case "backup": return try AdminBackupCommand.backup(arguments, environment: environment)
+        case "restore": return try AdminBackupCommand.restore(arguments, environment: environment)
+        default: break
         }
         let server = (arguments.value("server") ?? environment["REHABSYNC_SERVER"] ?? "http://127.0.0.1:8088")
             .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
@@ -88,11 +101,13 @@ enum AdminCommand {
         case "devices":
             print(try call("GET", "/v1/admin/devices").bodyText)
         case "audit verify":
-            let response = try call("GET", "/v1/admin/audit/verify")
+            let response = try call("GET", "/v1/admin/audit/verify" + (arguments.value("head").map { "?head=\(query($0))" } ?? ""))
             print(response.bodyText)
             if (try? JSONParser.parse(response.body))?.objectValue?["ok"] != .bool(true) {
                 throw CommandFailure.failed("the audit log's hash chain is broken")
             }
+        case "audit head":
+            print(try call("GET", "/v1/admin/audit/head").bodyText)
         case "audit extract":
             guard let patient = arguments.value("patient") else { throw CommandFailure.usage("audit extract needs --patient ID") }
             print(try call("GET", "/v1/admin/audit?patient=\(query(patient))").bodyText)

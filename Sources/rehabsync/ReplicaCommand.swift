@@ -14,23 +14,30 @@ enum ReplicaCommand {
         Usage: rehabsync replica <command> --db FILE [options]
 
         Commands:
-          init --db FILE --server URL --token TOKEN [--clinician HSA-ID]
-                               Create a replica for an enrolled device.
+          init --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+                               Create a replica for an enrolled device. The token may also come
+                               from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
           write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
                                Set the fields given, leave the others; prints the record id.
-          get --db FILE --collection C --id ID
+          get --db FILE --collection C --id ID [--author HSA-ID]
                                Provisional values, conflicting fields with every sibling, context.
-          list --db FILE [--collection C] [--patient P]
-          conflicts --db FILE  Records in conflict, with every sibling's value, author and time.
+          list --db FILE [--collection C] [--patient P [--author HSA-ID]]
+                               P may be typed as 19121212-1212; an invalid identifier is an error.
+          conflicts --db FILE [--author HSA-ID]
+                               Records in conflict, with every sibling's value, author and time.
           resolve --db FILE --collection C --id ID --field F --json VALUE [--author HSA-ID]
           sync --db FILE [--ca FILE] [--cert FILE --key FILE]
                                Push pending records, pull until none remains; prints the counts.
           status --db FILE     Pending records, last sync, cursor, whether the digest matched.
+          resync --db FILE     After the server was restored from a backup: mark every record
+                               pending, so the next sync gives the server back what it lost.
           dump --db FILE       Every record state, one canonical line each, sorted.
 
         Options:
-          --config-dir DIR     reference data (kva/, questionnaires/); default $REHABSYNC_CONFIG_DIR or ./Config
-          --author HSA-ID      the clinician making a write; default the one given at init
+          --config-dir DIR     reference data (kva/, questionnaires/, reserve-numbers.json); default $REHABSYNC_CONFIG_DIR or ./Config
+          --author HSA-ID      the clinician making a write or a read; default the one given at init.
+                               get, list --patient and conflicts are logged as access and sent
+                               to the server's access log at the next sync.
         """
 
     static func run(_ words: [String], environment: [String: String]) throws {
@@ -43,8 +50,8 @@ enum ReplicaCommand {
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: [
                 "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
-                "ca", "cert", "key",
-            ], switches: ["help"])
+                "ca", "cert", "key", "token-file",
+            ], switches: ["help", "token-stdin"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
@@ -64,7 +71,8 @@ enum ReplicaCommand {
         }
         do {
             if command == "init" {
-                let replica = try Replica.create(path: db, server: try required("server"), token: try required("token"),
+                let token = try DeviceTokenSource.token(arguments, environment: environment)
+                let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"))
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
@@ -73,10 +81,14 @@ enum ReplicaCommand {
             let reference = try ReferenceDataFiles.load(
                 kvaDirectory: (directory as NSString).appendingPathComponent("kva"),
                 questionnaireDirectory: (directory as NSString).appendingPathComponent("questionnaires"),
+                reserveNumberFormatsFile: ReferenceDataFiles.reserveNumberFormatsFile(inConfigDirectory: directory),
                 today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             let replica = try Replica(path: db, reference: reference, clientOptions: options)
+            for loose in OwnerOnlyFiles.looseFiles(OwnerOnlyFiles.databaseFiles(db)) {
+                printError("rehabsync: warning: patient data is readable by other users: \(loose); chmod 600 it")
+            }
             switch command {
             case "write":
                 guard case .object(let values) = try json("json") else { throw CommandFailure.usage("--json must be an object of fields") }
@@ -84,12 +96,13 @@ enum ReplicaCommand {
                                                author: arguments.value("author"))
                 output(.object(["collection": .string(stored.collection), "id": .string(stored.recordID)]))
             case "get":
-                guard let record = try replica.record(collection: try required("collection"), id: try required("id")) else {
+                guard let record = try replica.readRecord(collection: try required("collection"), id: try required("id"), clinician: arguments.value("author")) else {
                     throw CommandFailure.failed("no such record on this replica")
                 }
                 output(try describe(record))
             case "list":
-                let records = try replica.list(collection: arguments.value("collection"), patient: arguments.value("patient"))
+                let records = try replica.listRecords(collection: arguments.value("collection"), patient: arguments.value("patient"),
+                                                  clinician: arguments.value("author"))
                 output(.object(["records": .array(try records.map { record in
                     .object(["collection": .string(record.collection), "id": .string(record.recordID),
                              "patient": record.patient.map(JSONValue.string) ?? .null,
@@ -97,7 +110,7 @@ enum ReplicaCommand {
                              "values": .object(try record.state().provisionalValues)])
                 })]))
             case "conflicts":
-                output(.object(["records": .array(try replica.conflicts().map(describe))]))
+                output(.object(["records": .array(try replica.reviewConflicts(clinician: arguments.value("author")).map(describe))]))
             case "resolve":
                 let stored = try replica.resolve(collection: try required("collection"), id: try required("id"),
                                                  field: try required("field"), value: try json("json"), author: arguments.value("author"))
@@ -113,6 +126,8 @@ enum ReplicaCommand {
                                 "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
+            case "resync":
+                output(.object(["pending": .integer(Int64(try replica.resyncAfterServerRestore()))]))
             default:
                 throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import RehabSyncCommandLine
+import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncServer
 
@@ -38,9 +39,15 @@ enum ServeCommand {
         }
         let level = Logger.Level.allCases.first { "\($0)" == settings.logLevel } ?? .info
         let logger = Logger(label: "rehabsync", minimumLevel: level)
+        let export: ExportConfiguration
+        do {
+            export = try ExportConfiguration.load(configPath: arguments.value("config"), environment: environment)
+        } catch {
+            throw CommandFailure.failed("export configuration: \(error)")
+        }
         let application: ServerApplication
         do {
-            application = try ServerApplication(settings: settings, logger: logger)
+            application = try ServerApplication(settings: settings, logger: logger, export: export)
             try application.start()
         } catch {
             throw CommandFailure.failed("cannot start: \(error)")

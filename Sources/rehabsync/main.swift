@@ -11,6 +11,9 @@ let usage = """
       serve       Run the regional sync server.
       admin       Enrol and revoke devices, verify the audit log, dump a unit (calls a running server).
       replica     Work with a device's offline replica: write, read, resolve conflicts, sync.
+      export      The monthly register export: validate jobs, run a month, show the ledger and next runs.
+      register    The reference national-register receiver (register serve --port P --data DIR).
+      healthcheck Exit 0 when a server's /healthz answers 200 (for container health checks).
       version     Print the version.
       help        Print this help.
 
@@ -33,6 +36,12 @@ do {
         try AdminCommand.run(Array(words.dropFirst()), environment: environment)
     case "replica":
         try ReplicaCommand.run(Array(words.dropFirst()), environment: environment)
+    case "export":
+        try ExportCommand.run(Array(words.dropFirst()), environment: environment)
+    case "register":
+        try RegisterCommand.run(Array(words.dropFirst()), environment: environment)
+    case "healthcheck":
+        try HealthcheckCommand.run(Array(words.dropFirst()))
     case let command?:
         throw CommandFailure.usage("unknown command '\(command)'; see 'rehabsync --help'")
     }

@@ -17,6 +17,28 @@ struct AssessmentRulesTests {
         #expect(try F.refusal("assessments", Self.assessment.with(["status": .string("completed")])) == nil)
     }
 
+    @Test func anAssessmentAuthoredOnADayAfterTodayIsRefused() throws {
+        // Today is 2026-11-23 in the fixtures.
+        let tomorrow = try F.refusal("assessments", Self.assessment.with(["authored": .string("2026-11-24T10:00:00+01:00")]))
+        #expect(tomorrow?.field == "authored")
+        #expect(tomorrow?.rule == "dateTime.future")
+        let nextYear = try F.refusal("assessments", Self.assessment.with(["authored": .string("2027-01-01T00:00:00.5Z")]))
+        #expect(nextYear?.rule == "dateTime.future")
+        #expect(try F.refusal("assessments", Self.assessment.with(["authored": .string("2026-11-23T10:00:00Z")])) == nil)
+        // The instant counts, not the digits: 01:30 on the 24th at UTC+5 is still the 23rd in Sweden.
+        #expect(try F.refusal("assessments", Self.assessment.with(["authored": .string("2026-11-24T01:30:00+05:00")])) == nil)
+    }
+
+    @Test func vocabularyInAnotherNormalizationFormIsRefused() throws {
+        // "särskilda" with a combining diaeresis: canonically equivalent, other bytes.
+        let decomposed = "sa\u{0308}rskilda"
+        #expect(decomposed == "särskilda")
+        let error = try F.refusal("carePlans", F.carePlan.with(["needLevel": .string(decomposed)]))
+        #expect(error?.field == "needLevel")
+        #expect(error?.rule == "text.nfc")
+        #expect(try F.refusal("carePlans", F.carePlan.with(["needLevel": .string("särskilda")])) == nil)
+    }
+
     @Test func refusesAnAnswerOutsideTheItemsScale() throws {
         let error = try F.refusal("assessments", Self.assessment.with(["answers": .object(["fatigue": .integer(5), "sleep": .integer(0)])]))
         #expect(error?.field == "answers.fatigue")

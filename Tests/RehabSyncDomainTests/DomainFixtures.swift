@@ -19,7 +19,14 @@ enum DomainFixtures {
         return try! QuestionnaireDefinition(json: Array(json.utf8), name: "test")
     }()
 
-    static let validator = RecordValidator(reference: ReferenceData(kvaList: kvaList, questionnaires: [questionnaire], today: today))
+    /// The example format `Config/reserve-numbers.json` ships.
+    static let reserveFormat: ReserveNumberFormat = {
+        // Safe because the pattern is valid; a typo fails every test loudly.
+        try! ReserveNumberFormat(name: "regional-reserve-example", pattern: "[0-9]{8}R[0-9]{3}")
+    }()
+
+    static let validator = RecordValidator(reference: ReferenceData(kvaList: kvaList, questionnaires: [questionnaire],
+                                                                    reserveNumberFormats: [reserveFormat], today: today))
 
     static let unitA = "SE2321000016-A001"
     static let unitB = "SE2321000016-B002"

@@ -138,8 +138,29 @@ struct PatientRulesTests {
             "patient": .string("197010632391"), "identifierType": .string("samordningsnummer"),
         ])) == nil)
         #expect(try F.refusal("patients", Self.enrolment.with([
-            "patient": .string("RES0042"), "identifierType": .string("reserve"),
+            "patient": .string("19121212R001"), "identifierType": .string("reserve"),
         ])) == nil)
+    }
+
+    @Test func mistypedPersonnummerAreRefusedWithTheConfiguredFormats() throws {
+        let checkDigit = try F.refusal("patients", Self.enrolment.with(["patient": .string("1212121213"), "identifierType": .string("reserve")]))
+        #expect(checkDigit?.field == "patient")
+        #expect(checkDigit?.rule == "personnummer.checksum")
+        let letters = try F.refusal("patients", Self.enrolment.with(["patient": .string("19121212ABCD"), "identifierType": .string("reserve")]))
+        #expect(letters?.field == "patient")
+        #expect(letters?.rule == "reservnummer.format")
+        #expect(letters?.message.contains("regional-reserve-example ([0-9]{8}R[0-9]{3})") == true)
+        let separated = try F.refusal("patients", Self.enrolment.with(["patient": .string("19121212-1213")]))
+        #expect(separated?.rule == "personnummer.checksum")
+    }
+
+    @Test func aTypedPersonnummerOrReserveNumberIsStoredInItsCanonicalForm() throws {
+        let normalized = F.validator.normalize(collection: "patients", values: ["patient": .string("19121212-1212")])
+        #expect(normalized["patient"] == .string("191212121212"))
+        let reserve = F.validator.normalize(collection: "patients", values: ["patient": .string("19121212r001")])
+        #expect(reserve["patient"] == .string("19121212R001"))
+        // Stored forms only: a push that carries the typed form is refused, not rewritten.
+        #expect(try F.refusal("patients", Self.enrolment.with(["patient": .string("19121212-1212")]))?.rule == "identifier.canonical")
     }
 
     @Test func theIdentifierTypeMustMatchTheIdentifier() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RehabSyncDomain
 import Testing
 
@@ -172,7 +173,8 @@ struct IdentifierTests {
         let today = try date(Self.todayISO)
         #expect(try parse("191212121212").fhirSystem == "http://electronichealth.se/identifier/personnummer")
         #expect(try parse("701063-2391").fhirSystem == "http://electronichealth.se/identifier/samordningsnummer")
-        #expect(try PersonalIdentityNumber.parse("R123", kind: .reserve, today: today).fhirSystem
+        #expect(try PersonalIdentityNumber.parse("19121212R001", kind: .reserve, reserveFormats: [DomainFixtures.reserveFormat],
+                                                 today: today).fhirSystem
             == "http://electronichealth.se/identifier/nationelltReservnummer")
     }
 
@@ -185,25 +187,97 @@ struct IdentifierTests {
     // MARK: Reserve numbers
 
     @Test(arguments: [
-        ("ab12cd", "AB12CD"),
-        ("  x1 ", "X1"),
-        ("9", "9"),
-        ("ABCDEFGHIJ0123456789", "ABCDEFGHIJ0123456789"),
-        ("191212121212", "191212121212"),
+        ("19121212r001", "19121212R001"),
+        ("  19121212R001 ", "19121212R001"),
+        ("00000000R999", "00000000R999"),
     ])
-    func acceptsReserveNumbersUppercased(text: String, canonical: String) throws {
-        let number = try PersonalIdentityNumber.parse(text, kind: .reserve, today: date(Self.todayISO))
+    func acceptsReserveNumbersOfAConfiguredFormatUppercased(text: String, canonical: String) throws {
+        let number = try PersonalIdentityNumber.parseReserve(text, formats: [DomainFixtures.reserveFormat])
         #expect(number.kind == .reserve)
         #expect(number.canonical == canonical)
         #expect(number.birthDate == nil)
     }
 
-    @Test(arguments: ["", "   ", "ABCDEFGHIJ01234567890", "AB-12", "AB 12", "ÅB12", "ab_1"])
-    func refusesMalformedReserveNumbers(text: String) throws {
+    @Test(arguments: ["", "   ", "19121212R0001", "19121212-R001", "19121212 R001", "ÅB12", "R123", "19121212ABCD"])
+    func refusesReserveNumbersOfNoConfiguredFormat(text: String) throws {
         let error = #expect(throws: IdentifierError.self) {
-            try PersonalIdentityNumber.parseReserve(text)
+            try PersonalIdentityNumber.parseReserve(text, formats: [DomainFixtures.reserveFormat])
         }
         #expect(error?.rule == "reservnummer.format")
+        #expect(error?.message.contains("regional-reserve-example ([0-9]{8}R[0-9]{3})") == true)
+    }
+
+    // MARK: Patient identifiers: one patient, one identity
+
+    @Test func aMistypedPersonnummerIsRefusedAndNeverBecomesAReserveNumber() throws {
+        let today = try date(Self.todayISO)
+        let formats = [DomainFixtures.reserveFormat]
+        let checkDigit = #expect(throws: IdentifierError.self) {
+            try PersonalIdentityNumber.parsePatient("1212121213", reserveFormats: formats, today: today)
+        }
+        #expect(checkDigit?.rule == "personnummer.checksum")
+        let letters = #expect(throws: IdentifierError.self) {
+            try PersonalIdentityNumber.parsePatient("19121212ABCD", reserveFormats: formats, today: today)
+        }
+        #expect(letters?.rule == "reservnummer.format")
+        #expect(letters?.message.contains("regional-reserve-example") == true)
+        // With a separator it still looks like a personnummer: the error is about the check
+        // digit, not about letters in a reserve number.
+        let separated = #expect(throws: IdentifierError.self) {
+            try PersonalIdentityNumber.parsePatient("19121212-1213", reserveFormats: formats, today: today)
+        }
+        #expect(separated?.rule == "personnummer.checksum")
+    }
+
+    @Test(arguments: [("19121212-1212", "191212121212"), ("121212+1212", "191212121212"), (" 191212121212 ", "191212121212"),
+                      ("19121212r001", "19121212R001")])
+    func everySpellingOfOnePatientGivesOneCanonicalIdentifier(text: String, canonical: String) throws {
+        let parsed = try PersonalIdentityNumber.parsePatient(text, reserveFormats: [DomainFixtures.reserveFormat],
+                                                             today: date(Self.todayISO))
+        #expect(parsed.canonical == canonical)
+    }
+
+    @Test(arguments: ["1212121212", "191212121212", "121212-1212", "121212+1212", "19121212-1212"])
+    func recognisesTheShapesOfAPersonnummer(text: String) {
+        #expect(PersonalIdentityNumber.looksLikeIdentityNumber(text))
+    }
+
+    @Test(arguments: ["19121212ABCD", "19121212R001", "12121212121", "1212-121212", "121212-121"])
+    func otherShapesAreNotTakenForAPersonnummer(text: String) {
+        #expect(!PersonalIdentityNumber.looksLikeIdentityNumber(text))
+    }
+
+    // MARK: Reserve-number patterns
+
+    @Test(arguments: [
+        ("[0-9]{8}R[0-9]{3}", "19121212R001", true),
+        ("[0-9]{8}R[0-9]{3}", "19121212R01", false),
+        ("RES[0-9]{1,4}", "RES1", true),
+        ("RES[0-9]{1,4}", "RES12345", false),
+        ("[A-HJ-NP-Z]{2}-[0-9]{2,3}", "AB-12", true),
+        ("[A-HJ-NP-Z]{2}-[0-9]{2,3}", "AI-12", false),
+        ("[0-9]{1,3}[0-9]{2}", "12345", true),
+        ("[0-9]{1,3}[0-9]{2}", "12", false),
+        ("X[-0-9]{0,2}Y", "XY", true),
+        ("X[-0-9]{0,2}Y", "X-7Y", true),
+    ])
+    func patternsMatchWholeNumbers(pattern: String, text: String, matches: Bool) throws {
+        #expect(try ReserveNumberFormat(name: "t", pattern: pattern).matches(text) == matches)
+    }
+
+    @Test(arguments: ["", "[0-9", "[]", "[9-0]", "[A-9]", "a1", "R.*", "R{21}", "R{2,1}", "R{}", "(R)", "R|S", "R{0}", "R{,2}"])
+    func refusesPatternsOutsideTheSmallLanguage(pattern: String) {
+        let error = #expect(throws: IdentifierError.self) { try ReserveNumberFormat(name: "t", pattern: pattern) }
+        #expect(error?.rule == "reservnummer.pattern")
+    }
+
+    @Test func theShippedExampleFormatLoadsAndMatchesItsOwnExample() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Config/reserve-numbers.json")
+        let data = try #require(FileManager.default.contents(atPath: url.standardizedFileURL.path))
+        let formats = try ReserveNumberFormat.list(json: Array(data), name: "reserve-numbers.json")
+        #expect(formats.map(\.name) == ["regional-reserve-example"])
+        #expect(formats.first?.matches("19121212R001") == true)
+        #expect(formats.first?.matches("19121212ABCD") == false)
     }
 
     // MARK: Error messages

@@ -24,6 +24,23 @@ struct PushIntegrityTests {
         #expect(try stored.state().provisionalValues["title"] == .string("Original"))
     }
 
+    @Test func aKnownWriteArrivingInAnotherUnicodeNormalizationFormIsRefusedAsAltered() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (b, _) = try service.enrol(name: "B", units: [F.unitA])
+        let original = try F.state(F.plan(title: "Caf\u{00E9}"), replica: a.replicaID)
+        _ = try service.push(device: a, body: F.body([("carePlans", "p1", original)]))
+        // The same dot with "Café" in NFD: canonically equivalent, other bytes.
+        let altered = try F.state(F.plan(title: "Cafe\u{0301}"), replica: a.replicaID)
+        #expect(altered.canonicalBytes != original.canonicalBytes)
+        #expect { try service.push(device: b, body: F.body([("carePlans", "p1", altered)])) } throws: { error in
+            (error as? SyncError)?.code == "altered_write"
+        }
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) })
+        #expect(stored.stateBytes == original.canonicalBytes)
+    }
+
     @Test func aContextClaimingUnseenWritesOfAnotherReplicaIsRefused() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)

@@ -165,7 +165,7 @@ struct ServerSettingsTests {
         let reference = try settings.loadReferenceData(today: ServerFixtures.reference().today)
         #expect(reference.kvaList?.version == "2026")
         #expect(reference.kvaList?.contains("XV020") == true)
-        #expect(reference.questionnaires.keys.sorted() == ["halsoskattning@1", "halsoskattning@2"])
+        #expect(reference.questionnaires.keys.sorted() == ["example-problem-areas@1", "halsoskattning@1", "halsoskattning@2"])
     }
 
     @Test func theAdminTokenFileIsCreatedOnceAndReadableByTheOwnerOnly() throws {

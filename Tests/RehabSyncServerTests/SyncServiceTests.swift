@@ -159,6 +159,23 @@ struct SyncServiceTests {
         #expect(verdict?["problem"]?.stringValue?.contains("altered") == true)
     }
 
+    @Test func aPatientsExtractFindsEveryWayOfWritingTheIdentifierAndRefusesAnInvalidOne() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        _ = try service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
+        for spelling in ["19121212-1212", " 191212121212", "121212+1212"] {
+            let entries = try service.auditExtract(patient: spelling).objectValue?["entries"]?.arrayValue ?? []
+            #expect(entries.contains { $0.objectValue?["action"] == .string("write") && $0.objectValue?["record"] == .string("p1") },
+                    "spelling \(spelling)")
+        }
+        for invalid in ["1212121213", "19121212ABCD", "19121212-1213"] {
+            #expect { try service.auditExtract(patient: invalid) } throws: { error in
+                (error as? SyncError)?.status == 400 && (error as? SyncError)?.field == "patient"
+            }
+        }
+    }
+
     @Test func removingAnAuditEntryIsDetected() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)

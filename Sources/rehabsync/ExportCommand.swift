@@ -1,0 +1,114 @@
+import Foundation
+import RehabSyncCommandLine
+import RehabSyncCore
+import RehabSyncDomain
+import RehabSyncExport
+import RehabSyncHTTP
+import RehabSyncServer
+import RehabSyncStorage
+
+/// `rehabsync export …`: the register export from the command line, for regions that run it
+/// from cron or a systemd timer. Works on the server's database directly (WAL lets it run
+/// beside `rehabsync serve`; the lease keeps two runs of one period apart).
+enum ExportCommand {
+    static let usage = """
+        Usage: rehabsync export <command> [options]
+
+        Commands:
+          validate                      Check every job in Jobs/ and the register targets; exit 1 naming the file and field.
+          run --job J --period YYYY-MM [--as-of TIMESTAMP] [--dry-run]
+                                        Compute the month; --dry-run prints the FHIR Bundles and sends nothing,
+                                        otherwise new and corrected reports are sent and the ledger updated.
+                                        --as-of runs as if at that moment (RFC 3339).
+          status [--job J]              The ledger: revision the register holds per unit and month, failures with reasons.
+          next                          Upcoming runs of every enabled job.
+
+        Options:
+          --config FILE   the server configuration (default Config/rehabsync.json); register.json is read beside it
+        Environment: REHABSYNC_DATA_DIR, REHABSYNC_JOBS_DIR (default ./Jobs), REHABSYNC_REGISTER_URL.
+        """
+
+    static func run(_ words: [String], environment: [String: String]) throws {
+        guard let command = words.first, !["--help", "help"].contains(command) else {
+            print(usage)
+            if words.isEmpty { throw CommandFailure.usage("export needs a command") }
+            return
+        }
+        let arguments: Arguments
+        do {
+            arguments = try Arguments(Array(words.dropFirst()), valued: ["config", "job", "period", "as-of"], switches: ["help", "dry-run"])
+        } catch {
+            throw CommandFailure.usage("\(error)\n\n\(usage)")
+        }
+        if arguments.has("help") {
+            print(usage)
+            return
+        }
+        let configuration: ExportConfiguration
+        do {
+            configuration = try ExportConfiguration.load(configPath: arguments.value("config"), environment: environment)
+        } catch {
+            throw CommandFailure.failed("export configuration: \(error)")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        if command == "validate" {
+            print(JSONValue.object([
+                "jobs": .array(configuration.catalog.jobs.map { .string($0.name) }),
+                "targets": .array(configuration.targets.keys.sorted().map(JSONValue.string)),
+            ]).canonicalText)
+            return
+        }
+        let exporter = try openExporter(arguments: arguments, environment: environment, configuration: configuration)
+        do {
+            switch command {
+            case "next":
+                print(exporter.upcoming(after: now).canonicalText)
+            case "status":
+                print(try exporter.status(job: arguments.value("job")).canonicalText)
+            case "run":
+                guard let job = arguments.value("job") else { throw CommandFailure.usage("run needs --job J") }
+                guard let text = arguments.value("period"), let period = ReportingPeriod(text) else {
+                    throw CommandFailure.usage("run needs --period YYYY-MM")
+                }
+                var asOf: Int64?
+                if let text = arguments.value("as-of") {
+                    guard let instant = ExportTime.unixMilliseconds(text) else {
+                        throw CommandFailure.usage("--as-of takes an RFC 3339 date-time such as 2026-03-20T02:00:00+01:00")
+                    }
+                    asOf = instant
+                }
+                if arguments.has("dry-run") {
+                    print(RegisterExporter.payloadJSON(try exporter.dryRun(job: job, period: period, asOf: asOf)).canonicalText)
+                } else {
+                    let report = try exporter.run(job: job, period: period, asOf: asOf)
+                    print(report.json.canonicalText)
+                    if report.outcome != "completed" { throw CommandFailure.failed("run \(report.outcome): \(report.problems.joined(separator: "; "))") }
+                }
+            default:
+                throw CommandFailure.usage("unknown export command '\(command)'\n\n\(usage)")
+            }
+        } catch let error as ExportError {
+            throw CommandFailure.failed(error.description)
+        }
+    }
+
+    static func openExporter(arguments: Arguments, environment: [String: String], configuration: ExportConfiguration) throws -> RegisterExporter {
+        do {
+            let settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
+            // The server's database, opened as the server opens it: owner-only data directory,
+            // the same lock wait, and the access log's key from the same file (another key
+            // is refused, and a default one would be created beside the data).
+            try OwnerOnlyFiles.createDirectory(atPath: settings.dataDirectory)
+            let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
+            let service = try SyncService(databasePath: settings.databasePath, reference: settings.loadReferenceData(today: CivilDate.swedishToday(unixMilliseconds: now())),
+                                          configuration: settings.syncConfiguration,
+                                          database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
+                                          auditKeyPath: settings.auditKeyPath, now: now)
+            let level = Logger.Level.allCases.first { "\($0)" == settings.logLevel } ?? .info
+            return try RegisterExporter(store: service.store, catalog: configuration.catalog, targets: configuration.targets,
+                                        logger: Logger(label: "rehabsync-export", minimumLevel: level), now: now)
+        } catch {
+            throw CommandFailure.failed("cannot open the server database: \(error)")
+        }
+    }
+}
