@@ -7,6 +7,8 @@ extension RecordState {
     /// Moving them to a fresh identity keeps them apart; the context then claims no more
     /// of `replica` than `mark`, the part this file is known to share with the server, so
     /// writes the replaced file made after it are kept beside these rather than dropped.
+    /// It claims no more than the writes of `replica` it still holds, so a record that
+    /// only this copy has written claims nothing of the old identity.
     public func reassigningWrites(of replica: ReplicaID, after mark: Int64, to successor: ReplicaID,
                                   counter: inout Int64) -> RecordState? {
         var renumbered: [Int64: Int64] = [:]
@@ -18,9 +20,13 @@ extension RecordState {
             counter += 1
             renumbered[dot.counter] = counter
         }
+        // Of `replica`, claim only writes this state still shows up to `mark`: a higher
+        // claim could cover writes the replaced file made after the copy, which this file
+        // never saw. Claiming less can only show an old value beside a new one.
+        let shown = fields.flatMap(\.siblings).map(\.dot).filter { $0.replica == replica && $0.counter <= mark }.map(\.counter).max() ?? 0
         var result = RecordState()
         var pairs = context.entries.map { entry in
-            (entry.replica, entry.replica == replica ? min(entry.counter, mark) : entry.counter)
+            (entry.replica, entry.replica == replica ? min(entry.counter, shown) : entry.counter)
         }
         pairs.append((successor, counter))
         result.context = VersionVector(pairs)

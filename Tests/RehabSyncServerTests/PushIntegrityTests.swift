@@ -134,4 +134,66 @@ struct PushIntegrityTests {
         let pulled = try service.pull(device: receiver, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID)
         #expect(Set(pulled) == ["h1", "plan-1"])
     }
+
+    @Test func aRepushOfAnUnchangedRecordThatLeftTheDevicesUnitsIsAnsweredUnchanged() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (ab, _) = try service.enrol(name: "A and B", units: [F.unitA, F.unitB])
+        let written = try F.state(F.plan(), replica: a.replicaID)
+        _ = try service.push(device: a, body: F.body([("carePlans", "p1", written)]))
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) }).state()
+        let moved = try F.state(["careUnits": .array([.string(F.unitB)])], replica: ab.replicaID, base: stored)
+        _ = try service.push(device: ab, body: F.body([("carePlans", "p1", moved)]))
+        // A's acknowledgement was lost; it sends the same state again.
+        let receipt = try service.push(device: a, body: F.body([("carePlans", "p1", written)]))
+        #expect(receipt.changed == 0 && receipt.results.first?.changed == false)
+        // A pull tells A that the record is gone from its units.
+        let page = try service.pull(device: a, clinician: F.nurse, since: 0, limit: nil)
+        #expect(page.removed.map(\.key.recordID) == ["p1"])
+        #expect(String(decoding: page.jsonBytes, as: UTF8.self).contains(#""removed":[{"collection":"carePlans","id":"p1""#))
+    }
+
+    @Test func anotherUnitsRecordAndAnUnknownIdGetTheSameRefusal() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        let (c, _) = try service.enrol(name: "C", units: [F.unitC])
+        let theirs = try F.state(F.plan(units: [F.unitC]), replica: c.replicaID)
+        _ = try service.push(device: c, body: F.body([("carePlans", "exists", theirs)]))
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "exists")) }).state()
+        let probe = try F.state(["title": .string("Probe")], replica: a.replicaID, base: stored)
+        func refusal(_ id: String) -> SyncError? {
+            do { _ = try service.push(device: a, body: F.body([("carePlans", id, probe)])); return nil } catch { return error as? SyncError }
+        }
+        let existing = refusal("exists")
+        let unknown = refusal("does-not-exist")
+        #expect(existing != nil)
+        #expect(existing?.status == unknown?.status && existing?.code == unknown?.code && existing?.message == unknown?.message)
+    }
+
+    @Test func onlyTheReceivingUnitConfirmsAHandover() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
+        let (receiver, _) = try service.enrol(name: "Unit B", units: [F.unitB])
+        let handover = try F.state([
+            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
+            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
+        ], replica: sender.replicaID)
+        _ = try service.push(device: sender, body: F.body([("handovers", "h1", handover)]))
+        let confirmedBySender = try F.state(["status": .string("contactConfirmed")], replica: sender.replicaID, counter: 2, base: handover)
+        #expect { try service.push(device: sender, body: F.body([("handovers", "h1", confirmedBySender)])) } throws: { error in
+            (error as? SyncError)?.status == 403 && (error as? SyncError)?.field == "records[0].state.fields.status"
+        }
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "handovers", recordID: "h1")) }).state()
+        let confirmed = try F.state(["status": .string("contactConfirmed")], replica: receiver.replicaID, base: stored)
+        _ = try service.push(device: receiver, body: F.body([("handovers", "h1", confirmed)]))
+        // Redirecting it needs enrolment in the old and the new receiving unit.
+        let after = try #require(try service.store.read { try $0.record(.init(collection: "handovers", recordID: "h1")) }).state()
+        let redirected = try F.state(["receivingUnit": .string(F.unitC)], replica: sender.replicaID, counter: 3, base: after)
+        #expect { try service.push(device: sender, body: F.body([("handovers", "h1", redirected)])) } throws: { error in
+            (error as? SyncError)?.status == 403 && (error as? SyncError)?.field == "records[0].state.fields.receivingUnit"
+        }
+    }
 }
