@@ -15,8 +15,14 @@ enum ReplicaCommand {
 
         Commands:
           init --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+               [--offline] [--replace] [--ca FILE] [--cert FILE --key FILE]
                                Create a replica for an enrolled device. The token may also come
                                from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
+                               init first asks the server which replica id and counter to
+                               continue from (checking server and token before anything is
+                               written), unless --offline. A token already used by another
+                               replica file is refused; --replace takes it over (the old
+                               laptop is gone, or the file is created again).
           write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
                                Set the fields given, leave the others; prints the record id.
           get --db FILE --collection C --id ID [--author HSA-ID]
@@ -25,7 +31,19 @@ enum ReplicaCommand {
                                P may be typed as 19121212-1212; an invalid identifier is an error.
           conflicts --db FILE [--author HSA-ID]
                                Records in conflict, with every sibling's value, author and time.
-          resolve --db FILE --collection C --id ID --field F --json VALUE [--author HSA-ID]
+          resolve --db FILE --collection C --id ID --field F --json VALUE [--seen DOTS] [--author HSA-ID]
+                               Replace the siblings of a field in conflict. --seen names the
+                               values that were shown, as the dots 'conflicts' prints
+                               (REPLICA:COUNTER, comma-separated); if more have arrived since,
+                               the resolution is refused. A field not in conflict is refused:
+                               use write.
+          set-aside --db FILE  Writes the server refused, with its reason (also in status and
+                               conflicts). They never block a sync.
+          discard --db FILE --set-aside N
+                               Drop a set-aside write for good.
+          reapply --db FILE --set-aside N [--author HSA-ID]
+                               Apply a set-aside write again on the record as it now stands;
+                               it is validated and goes with the next sync.
           sync --db FILE [--ca FILE] [--cert FILE --key FILE]
                                Push pending records, pull until none remains; prints the counts.
           status --db FILE     Pending records, last sync, cursor, whether the digest matched.
@@ -50,8 +68,8 @@ enum ReplicaCommand {
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: [
                 "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
-                "ca", "cert", "key", "token-file",
-            ], switches: ["help", "token-stdin"])
+                "ca", "cert", "key", "token-file", "seen", "set-aside",
+            ], switches: ["help", "token-stdin", "offline", "replace"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
@@ -70,10 +88,13 @@ enum ReplicaCommand {
             }
         }
         do {
+            let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
+                                            clientKeyPath: arguments.value("key"))
             if command == "init" {
                 let token = try DeviceTokenSource.token(arguments, environment: environment)
                 let replica = try Replica.create(path: db, server: try required("server"), token: token,
-                                                 clinician: arguments.value("clinician"))
+                                                 clinician: arguments.value("clinician"), offline: arguments.has("offline"),
+                                                 replace: arguments.has("replace"), clientOptions: options)
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
             }
@@ -83,8 +104,6 @@ enum ReplicaCommand {
                 questionnaireDirectory: (directory as NSString).appendingPathComponent("questionnaires"),
                 reserveNumberFormatsFile: ReferenceDataFiles.reserveNumberFormatsFile(inConfigDirectory: directory),
                 today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000)))
-            let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
-                                            clientKeyPath: arguments.value("key"))
             let replica = try Replica(path: db, reference: reference, clientOptions: options)
             for loose in OwnerOnlyFiles.looseFiles(OwnerOnlyFiles.databaseFiles(db)) {
                 printError("rehabsync: warning: patient data is readable by other users: \(loose); chmod 600 it")
@@ -110,10 +129,23 @@ enum ReplicaCommand {
                              "values": .object(try record.state().provisionalValues)])
                 })]))
             case "conflicts":
-                output(.object(["records": .array(try replica.reviewConflicts(clinician: arguments.value("author")).map(describe))]))
+                output(.object(["records": .array(try replica.reviewConflicts(clinician: arguments.value("author")).map(describe)),
+                                "setAside": .array(try replica.setAsideWrites().map(\.json))]))
+            case "set-aside":
+                output(.object(["setAside": .array(try replica.setAsideWrites().map(\.json))]))
+            case "discard":
+                let id = try setAsideID(try required("set-aside"))
+                try replica.discardSetAside(id)
+                output(.object(["discarded": .integer(id)]))
+            case "reapply":
+                let id = try setAsideID(try required("set-aside"))
+                let stored = try replica.reapplySetAside(id, author: arguments.value("author"))
+                output(.object(["reapplied": .integer(id), "collection": .string(stored.collection), "id": .string(stored.recordID)]))
             case "resolve":
+                let seen = try arguments.value("seen").map(parseDots)
                 let stored = try replica.resolve(collection: try required("collection"), id: try required("id"),
-                                                 field: try required("field"), value: try json("json"), author: arguments.value("author"))
+                                                 field: try required("field"), value: try json("json"), seen: seen,
+                                                 author: arguments.value("author"))
                 output(.object(["collection": .string(stored.collection), "id": .string(stored.recordID),
                                 "field": .string(try required("field"))]))
             case "sync":
@@ -123,6 +155,7 @@ enum ReplicaCommand {
                 output(.object(["pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
                                 "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
                                 "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
+                                "setAside": .integer(Int64(try replica.setAsideWrites().count)),
                                 "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
@@ -136,6 +169,22 @@ enum ReplicaCommand {
         } catch let error as DatabaseError {
             throw CommandFailure.failed("local database: \(error)")
         }
+    }
+
+    /// Dots as `conflicts` prints them, given back to `resolve --seen`: `REPLICA:COUNTER,…`.
+    private static func parseDots(_ text: String) throws -> [Dot] {
+        try text.split(separator: ",").map { item in
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let replica = ReplicaID(String(parts[0])), let counter = Int64(parts[1]), counter > 0 else {
+                throw CommandFailure.usage("--seen takes dots as REPLICA:COUNTER, comma-separated, as 'conflicts' prints them; not '\(item)'")
+            }
+            return Dot(replica: replica, counter: counter)
+        }
+    }
+
+    private static func setAsideID(_ text: String) throws -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw CommandFailure.usage("--set-aside takes the number 'set-aside' prints") }
+        return id
     }
 
     private static func output(_ value: JSONValue) {
@@ -152,7 +201,7 @@ enum ReplicaCommand {
                 .object(["value": sibling.value, "author": .string(sibling.author),
                          "hlc": .array([.integer(sibling.hlc.milliseconds), .integer(sibling.hlc.logical)]),
                          "wall": .integer(sibling.wallMilliseconds),
-                         "dot": .array([.string(sibling.dot.replica.description), .integer(sibling.dot.counter)])])
+                         "dot": .string("\(sibling.dot.replica):\(sibling.dot.counter)")])
             })
         }
         var description: [String: JSONValue] = [
