@@ -42,4 +42,10 @@ extension Duration {
         guard !overflow else { return .never }
         return .nanoseconds(Int(clamping: nanos + attoseconds / 1_000_000_000))
     }
+
+    /// Milliseconds with one decimal, as access logs print them.
+    var formattedMilliseconds: String {
+        let tenths = Int((milliseconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
 }

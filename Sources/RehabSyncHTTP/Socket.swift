@@ -62,6 +62,8 @@ struct Socket: Sendable, Hashable {
             }
             let code = errno
             if code == EINTR { continue }
+            // On a non-blocking listener: nobody is waiting.
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
             throw .systemCall("accept", errno: code)
         }
     }
@@ -82,6 +84,13 @@ struct Socket: Sendable, Hashable {
     func setTimeouts(receive: Duration, send: Duration) throws(HTTPServerError) {
         try setOption(SOL_SOCKET, SO_RCVTIMEO, receive.timeval, name: "setsockopt(SO_RCVTIMEO)")
         try setOption(SOL_SOCKET, SO_SNDTIMEO, send.timeval, name: "setsockopt(SO_SNDTIMEO)")
+    }
+
+    /// Makes reads, writes and accepts return `EAGAIN` instead of waiting: the event loop
+    /// must never block on one client.
+    func setNonBlocking() throws(HTTPServerError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else { throw .lastError("fcntl(O_NONBLOCK)") }
     }
 
     /// Disables Nagle's algorithm: responses go out in one write and must not wait for the
