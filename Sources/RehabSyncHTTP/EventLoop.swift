@@ -22,6 +22,8 @@ final class EventLoop: @unchecked Sendable {
         var generation: UInt64
         var registered: Epoll.Events
         var scheduled: ContinuousClock.Instant?
+        /// The connection's pending output as last added to ``bufferedOutputBytes``.
+        var accountedOutput = 0
     }
 
     private struct DeadlineKey: Sendable {
@@ -54,6 +56,8 @@ final class EventLoop: @unchecked Sendable {
     private let listener: Socket
 
     private var slots: [Int32: Slot] = [:]
+    /// Response bytes queued on all connections, kept up to date as they change.
+    private var bufferedOutputBytes = 0
     private var heap = DeadlineHeap<DeadlineKey>()
     private var nextGeneration: UInt64 = 0
     private var scratch = [UInt8](repeating: 0, count: EventLoop.readChunkBytes)
@@ -134,6 +138,7 @@ final class EventLoop: @unchecked Sendable {
             expireDeadlines()
             let load = pool.load
             statistics.setQueued(load.queued, inHandlers: load.running)
+            statistics.setBufferedResponseBytes(bufferedOutputBytes)
             if stopping && finishedStopping() { break }
         }
         finish()
@@ -281,6 +286,9 @@ final class EventLoop: @unchecked Sendable {
     /// connection is never held. Best effort and non-blocking: a 503 fits in any send
     /// buffer, and a client that cannot take even that is not waited for.
     private func refuse(_ socket: Socket, reason: String, message: String) {
+        statistics.refused(reason, at: clock.now)
+        statistics.answered(status: .serviceUnavailable)
+        noteRefusal(reason)
         var response = HTTPResponse.error(status: .serviceUnavailable, code: reason, message: message)
         response.headers.add(name: "Retry-After", value: String(configuration.retryAfterSeconds))
         let bytes = response.serialized(requestID: RequestID.generate(), close: true, date: moment().httpDate)
@@ -293,9 +301,6 @@ final class EventLoop: @unchecked Sendable {
             if count <= 0 { break }
         }
         socket.close()
-        statistics.refused(reason, at: clock.now)
-        statistics.answered(status: .serviceUnavailable)
-        noteRefusal(reason)
     }
 
     private func noteRefusal(_ reason: String) {
@@ -346,6 +351,8 @@ final class EventLoop: @unchecked Sendable {
             effects = slot.connection.takeEffects()
             if effects.isEmpty { break }
         }
+        bufferedOutputBytes += slot.connection.pendingOutputBytes - slot.accountedOutput
+        slot.accountedOutput = slot.connection.pendingOutputBytes
         if slot.connection.isClosed {
             slots[descriptor] = slot
             closeSlot(descriptor)
@@ -418,7 +425,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func closeSlot(_ descriptor: Int32) {
-        guard slots.removeValue(forKey: descriptor) != nil else { return }
+        guard let slot = slots.removeValue(forKey: descriptor) else { return }
+        bufferedOutputBytes -= slot.accountedOutput
         epoll.remove(descriptor)
         Socket(descriptor: descriptor).close()
         statistics.connectionClosed()

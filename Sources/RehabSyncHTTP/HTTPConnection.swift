@@ -148,10 +148,10 @@ struct HTTPConnection {
     }
 
     /// The socket failed (reset, broken pipe); nothing more can be sent.
-    mutating func failed(at now: ContinuousClock.Instant) {
+    mutating func failed(at now: ContinuousClock.Instant, reason: String = "connection_lost") {
         if var access = pendingAccess {
             access.finished = now
-            access.reason = "connection_lost"
+            access.reason = reason
             effects.append(.access(access))
             pendingAccess = nil
         }
@@ -189,7 +189,7 @@ struct HTTPConnection {
                     access: access(for: response, reason: reason, at: moment.now), at: moment)
         case .sending:
             effects.append(.rejected(reason: "send_timeout"))
-            failed(at: moment.now)
+            failed(at: moment.now, reason: "send_timeout")
         }
     }
 

@@ -26,6 +26,8 @@ public final class HTTPServerStatistics: Sendable {
         public var serviceUnavailableResponses: Int
         /// Connections accepted since start.
         public var acceptedConnections: Int
+        /// Response bytes queued on connections and not yet taken by the kernel.
+        public var bufferedResponseBytes: Int
     }
 
     private struct State {
@@ -40,6 +42,7 @@ public final class HTTPServerStatistics: Sendable {
     private let open = Atomic<Int>(0)
     private let queued = Atomic<Int>(0)
     private let inHandlers = Atomic<Int>(0)
+    private let buffered = Atomic<Int>(0)
 
     /// How long after shedding load the server still reports itself as not ready, so that a
     /// load balancer polling every few seconds sees the episode.
@@ -53,7 +56,7 @@ public final class HTTPServerStatistics: Sendable {
             Snapshot(openConnections: open.load(ordering: .relaxed), queuedRequests: queued.load(ordering: .relaxed),
                      requestsInHandlers: inHandlers.load(ordering: .relaxed), refused: state.refused,
                      rejections: state.rejections, serviceUnavailableResponses: state.serviceUnavailable,
-                     acceptedConnections: state.accepted)
+                     acceptedConnections: state.accepted, bufferedResponseBytes: buffered.load(ordering: .relaxed))
         }
     }
 
@@ -73,6 +76,8 @@ public final class HTTPServerStatistics: Sendable {
     }
 
     func connectionClosed() { open.subtract(1, ordering: .relaxed) }
+
+    func setBufferedResponseBytes(_ bytes: Int) { buffered.store(bytes, ordering: .relaxed) }
 
     func setQueued(_ count: Int, inHandlers running: Int) {
         queued.store(count, ordering: .relaxed)
