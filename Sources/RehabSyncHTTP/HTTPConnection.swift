@@ -194,11 +194,11 @@ struct HTTPConnection {
     }
 
     /// The server is shutting down: later responses say `Connection: close`, and a
-    /// kept-alive connection waiting for its next request closes now. A new connection
-    /// still gets its first request served, within its idle timeout and the grace period.
+    /// connection waiting for a request (kept alive, or new and silent) closes now, as
+    /// nginx does; one whose request has begun to arrive is still served.
     mutating func beginShutdown() {
         shuttingDown = true
-        if phase == .idle && served > 0 { close() }
+        if phase == .idle { close() }
     }
 
     // MARK: - Output
@@ -325,7 +325,7 @@ struct HTTPConnection {
         phase = .idle
         requestStarted = nil
         parser.releaseSpareCapacity()
-        if shuttingDown && served > 0 {
+        if shuttingDown {
             close()
             return
         }

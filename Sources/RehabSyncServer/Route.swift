@@ -9,6 +9,9 @@ public struct Route: Sendable {
         case anyone
         case device
         case admin
+        /// The administrator, a holder of the metrics token, or anyone on the loopback-only
+        /// metrics listener.
+        case metrics
     }
 
     public let method: String
@@ -44,6 +47,7 @@ public struct Route: Sendable {
 /// What a handler gets: the request, the captured path segments, and the device when the
 /// route is for devices.
 struct RouteContext {
+    let router: SyncRouter
     let request: HTTPRequest
     let parameters: [String: String]
     let device: Device?

@@ -1,3 +1,4 @@
+import RehabSyncHTTP
 import Synchronization
 
 /// Counters the server exposes at `/metrics` in Prometheus' text format. Gauges that live
@@ -35,7 +36,8 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The exposition text, with the database gauges supplied by the caller.
-    public func exposition(openConflicts: Int, devicesByLastSeen: [(String, Int)]) -> String {
+    public func exposition(openConflicts: Int, devicesByLastSeen: [(String, Int)],
+                           connections: HTTPServerStatistics.Snapshot? = nil, storageFailing: Bool = false) -> String {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
         lines.append("# HELP rehabsync_http_requests_total HTTP requests answered, by route and status.")
@@ -66,6 +68,38 @@ public final class ServerMetrics: Sendable {
         for (bucket, count) in devicesByLastSeen {
             lines.append("rehabsync_devices{last_seen=\"\(bucket)\"} \(count)")
         }
+        lines.append("# HELP rehabsync_storage_commit_failing 1 while the database cannot commit (disk full, read-only).")
+        lines.append("# TYPE rehabsync_storage_commit_failing gauge")
+        lines.append("rehabsync_storage_commit_failing \(storageFailing ? 1 : 0)")
+        if let connections { lines += Self.connectionLines(connections) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The connection layer's counters: what it refused and rejected, and its load now.
+    static func connectionLines(_ snapshot: HTTPServerStatistics.Snapshot) -> [String] {
+        var lines: [String] = []
+        func gauge(_ name: String, _ help: String, _ value: Int) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) gauge", "\(name) \(value)"]
+        }
+        func counter(_ name: String, _ help: String, by label: String, _ values: [String: Int]) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) counter"]
+            for key in values.keys.sorted() { lines.append("\(name){\(label)=\"\(key)\"} \(values[key] ?? 0)") }
+        }
+        gauge("rehabsync_connections_open", "Connections open now.", snapshot.openConnections)
+        gauge("rehabsync_requests_queued", "Complete requests waiting for a worker.", snapshot.queuedRequests)
+        gauge("rehabsync_requests_in_handlers", "Requests a worker is handling.", snapshot.requestsInHandlers)
+        gauge("rehabsync_response_bytes_buffered", "Response bytes not yet taken by clients' sockets.",
+              snapshot.bufferedResponseBytes)
+        counter("rehabsync_connections_refused_total", "Connections or requests refused with 503, by reason.",
+                by: "reason", snapshot.refused)
+        counter("rehabsync_http_rejections_total", "Requests refused by the parser or cut by a deadline, by reason.",
+                by: "reason", snapshot.rejections)
+        lines += ["# HELP rehabsync_http_503_total Responses with status 503, from any source.",
+                  "# TYPE rehabsync_http_503_total counter",
+                  "rehabsync_http_503_total \(snapshot.serviceUnavailableResponses)"]
+        lines += ["# HELP rehabsync_connections_accepted_total Connections accepted.",
+                  "# TYPE rehabsync_connections_accepted_total counter",
+                  "rehabsync_connections_accepted_total \(snapshot.acceptedConnections)"]
+        return lines
     }
 }

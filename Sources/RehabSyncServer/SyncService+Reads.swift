@@ -34,8 +34,10 @@ extension SyncService {
                              state: record.stateBytes, to: &writer)
     }
 
-    /// Records of the device's units changed after `since`, oldest first. Every record
-    /// delivered is logged with the clinician using the device.
+    /// Records of the device's units changed after `since`, oldest first: at most `limit`
+    /// records and at most ``SyncServiceConfiguration/maximumPageBytes`` of state. Every
+    /// record delivered is logged with the clinician using the device. A `since` beyond the
+    /// server's newest change is refused. An empty page writes nothing to the database.
     public func pull(device: Device, clinician: String, since: Int64, limit requested: Int?) throws -> PullPage {
         let clinician = try checkedClinician(clinician)
         guard since >= 0 else { throw SyncError.badRequest("invalid_cursor", "the cursor is a non-negative integer", field: "since") }
@@ -43,17 +45,32 @@ extension SyncService {
         guard (1...configuration.maximumPageSize).contains(limit) else {
             throw SyncError.badRequest("invalid_limit", "limit is from 1 to \(configuration.maximumPageSize)", field: "limit")
         }
-        var records = try store.read { try $0.changes(since: since, units: device.units, limit: limit + 1) }
-        let hasMore = records.count > limit
-        if hasMore { records.removeLast() }
-        let page = PullPage(records: records, nextCursor: records.last?.sequence ?? since, hasMore: hasMore)
+        let units = device.units
+        let maximumBytes = configuration.maximumPageBytes
+        let (head, page) = try store.read { queries in
+            let head = try queries.clockState().sequence
+            guard since <= head else { return (head, PullPage(records: [], nextCursor: since, hasMore: false)) }
+            let (records, hasMore) = try queries.changesPage(since: since, units: units, limit: limit, maxBytes: maximumBytes)
+            return (head, PullPage(records: records, nextCursor: records.last?.sequence ?? since, hasMore: hasMore))
+        }
+        // A cursor the server never handed out: the replica was restored from another
+        // server's data, or the server's database from an older backup. Pulling on would
+        // silently skip everything written between the two.
+        guard since <= head else {
+            throw SyncError.badRequest("cursor_ahead", "since is beyond the server's newest change (\(head))", field: "since")
+        }
         let time = now()
-        try store.write { _, connection in
-            try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
-                AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
-                             collection: record.collection, recordID: record.recordID)
-            }, at: time, connection: connection)
-            try DeviceRegistry.touch(device.replicaID, cursor: page.nextCursor, at: time, connection: connection)
+        let records = page.records
+        let flushDue = activity.note(device.replicaID, cursor: page.nextCursor, at: time)
+        // Nothing new: nothing to audit, so no write at all unless the sightings are due.
+        if !records.isEmpty || flushDue {
+            try store.write { _, connection in
+                try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
+                    AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
+                                 collection: record.collection, recordID: record.recordID)
+                }, at: time, connection: connection)
+                try activity.flush(at: time, connection: connection)
+            }
         }
         metrics.recordsPulled(records.count)
         return page

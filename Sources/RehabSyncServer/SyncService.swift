@@ -2,6 +2,7 @@ import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
 import RehabSyncStorage
+import Synchronization
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
 /// the administrative calls. The HTTP routes are a thin layer over this, and tests drive
@@ -14,6 +15,12 @@ public final class SyncService: Sendable {
     public let reference: ReferenceData
     public let configuration: SyncServiceConfiguration
     public let metrics = ServerMetrics()
+    /// Last-seen times and cursors waiting to be written in a batch.
+    let activity = DeviceActivity()
+    /// When readiness last probed the database with a write.
+    private let lastProbe = Mutex<ContinuousClock.Instant?>(nil)
+    /// Readiness probes the database at most this often while commits succeed.
+    static let probeInterval: Duration = .seconds(1)
     let now: @Sendable () -> Int64
 
     /// Opens (creating if needed) the server's database.
@@ -44,6 +51,33 @@ public final class SyncService: Sendable {
             throw SyncError.unauthorized
         }
         return device
+    }
+
+    /// Why the database cannot commit now, or nil when it can. The storage layer flags a
+    /// failed commit (``StorageHealth``); while one is flagged, and at most once per
+    /// ``probeInterval`` otherwise, a tiny write probes whether commits work (again).
+    public func storageFailure() -> String? {
+        let health = store.database.health
+        let now = ContinuousClock.now
+        let due = health.commitFailure != nil || lastProbe.withLock { last in
+            defer { if last.map({ now - $0 >= Self.probeInterval }) ?? true { last = now } }
+            return last.map { now - $0 >= Self.probeInterval } ?? true
+        }
+        if due {
+            do { try store.probeCommit() } catch let error as DatabaseError {
+                // Whatever the cause (corruption too), the probe did not commit.
+                return health.commitFailure?.message ?? error.message
+            } catch {
+                return "the probe write failed"
+            }
+        }
+        return health.commitFailure?.message
+    }
+
+    /// Writes the batched last-seen times and cursors now; at shutdown, so none are lost.
+    public func flushDeviceActivity() throws {
+        let time = now()
+        try store.write { _, connection in try activity.flush(at: time, connection: connection) }
     }
 
     /// Enrols a device for care units; the token is returned once and never stored.
@@ -96,7 +130,7 @@ public final class SyncService: Sendable {
     public func deviceOverview() throws -> JSONValue {
         try store.read { queries in
             let head = try queries.clockState().sequence
-            let devices = try DeviceRegistry.all(connection: queries.connection)
+            let devices = activity.overlay(try DeviceRegistry.all(connection: queries.connection))
             return .array(try devices.map { device in
                 .object([
                     "replicaId": .string(device.replicaID.description), "name": .string(device.name),
@@ -105,7 +139,7 @@ public final class SyncService: Sendable {
                     "revokedAt": device.revokedAtMilliseconds.map(JSONValue.integer) ?? .null,
                     "lastSeenAt": device.lastSeenMilliseconds.map(JSONValue.integer) ?? .null,
                     "cursor": .integer(device.cursor), "cursorLag": .integer(max(0, head - device.cursor)),
-                    "pendingConflicts": .integer(Int64(try queries.conflicts(units: device.units).count)),
+                    "pendingConflicts": .integer(Int64(try queries.conflictCount(units: device.units))),
                 ])
             })
         }

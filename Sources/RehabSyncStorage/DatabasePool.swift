@@ -23,6 +23,9 @@ public final class DatabasePool: Sendable {
     /// The settings the pool was opened with.
     public let configuration: DatabaseConfiguration
 
+    /// Whether the last write committed; every ``write(_:)`` records its outcome here.
+    public let health = StorageHealth()
+
     /// The single writer connection, used only by the thread holding `writerTurn`.
     private let writer: ConnectionBox
 
@@ -127,7 +130,14 @@ public final class DatabasePool: Sendable {
     public func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         writerTurn.wait()
         defer { writerTurn.signal() }
-        return try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
+        do {
+            let result = try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
+            health.recordCommit()
+            return result
+        } catch {
+            health.recordFailure(error)
+            throw error
+        }
     }
 
     /// Runs `body` on the writer without opening a transaction, for statements that cannot

@@ -142,7 +142,7 @@ struct HTTPConnectionTests {
         #expect(written.hasSuffix("\r\n\r\n"))
     }
 
-    @Test func shutdownClosesAKeptAliveIdleConnectionAndMarksTheAnswerInFlightClose() {
+    @Test func shutdownClosesIdleConnectionsAndMarksTheAnswerInFlightClose() {
         var served = connection()
         served.received(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), at: moment())
         served.handlerAnswered(HTTPResponse(), at: moment())
@@ -159,7 +159,12 @@ struct HTTPConnectionTests {
 
         var fresh = connection()
         fresh.beginShutdown()
-        #expect(fresh.phase == .idle)
+        #expect(fresh.isClosed)
+
+        var arriving = connection()
+        arriving.received(Array("GET / HT".utf8), at: moment())
+        arriving.beginShutdown()
+        #expect(arriving.phase == .receiving)
     }
 
     @Test func aMalformedRequestIsRejectedByReasonAndNeverDispatched() {
