@@ -17,13 +17,21 @@ import Synchronization
 /// Concurrency: everything but the wake-up flag, the shutdown request and the pool is
 /// touched only by the loop thread, which is what makes `@unchecked Sendable` sound.
 final class EventLoop: @unchecked Sendable {
-    private struct Slot {
+    /// A connection and the loop's bookkeeping for it; a class, so that events update it
+    /// in place instead of copying the state machine in and out of the table.
+    private final class Slot {
         var connection: HTTPConnection
-        var generation: UInt64
+        let generation: UInt64
         var registered: Epoll.Events
         var scheduled: ContinuousClock.Instant?
         /// The connection's pending output as last added to ``bufferedOutputBytes``.
         var accountedOutput = 0
+
+        init(connection: HTTPConnection, generation: UInt64, registered: Epoll.Events) {
+            self.connection = connection
+            self.generation = generation
+            self.registered = registered
+        }
     }
 
     private struct DeadlineKey: Sendable {
@@ -53,6 +61,7 @@ final class EventLoop: @unchecked Sendable {
     private let shutdownRequest = Mutex<Duration?>(nil)
     private let clock = ContinuousClock()
     private var pool: WorkerPool!
+    private let nonBlockingHandler: HTTPServer.NonBlockingHandler?
     private let listener: Socket
 
     private var slots: [Int32: Slot] = [:]
@@ -72,8 +81,9 @@ final class EventLoop: @unchecked Sendable {
 
     /// Takes ownership of `listener` and starts the worker pool; ``run()`` starts the loop.
     init(listener: Socket, configuration: HTTPServerConfiguration, logger: Logger, statistics: HTTPServerStatistics,
-         handler: @escaping HTTPServer.Handler) throws(HTTPServerError) {
+         nonBlockingHandler: HTTPServer.NonBlockingHandler?, handler: @escaping HTTPServer.Handler) throws(HTTPServerError) {
         self.listener = listener
+        self.nonBlockingHandler = nonBlockingHandler
         self.configuration = configuration
         self.logger = logger
         self.statistics = statistics
@@ -174,9 +184,8 @@ final class EventLoop: @unchecked Sendable {
         if !completions.isEmpty {
             let moment = moment()
             for completion in completions {
-                guard var slot = slots[completion.descriptor], slot.generation == completion.generation else { continue }
+                guard let slot = slots[completion.descriptor], slot.generation == completion.generation else { continue }
                 slot.connection.handlerAnswered(completion.response, at: moment)
-                slots[completion.descriptor] = slot
                 update(completion.descriptor)
             }
         }
@@ -264,7 +273,7 @@ final class EventLoop: @unchecked Sendable {
             }
             nextGeneration += 1
             let connection = HTTPConnection(configuration: configuration, remoteAddress: accepted.remoteAddress, at: clock.now)
-            slots[socket.descriptor] = Slot(connection: connection, generation: nextGeneration, registered: .readable, scheduled: nil)
+            slots[socket.descriptor] = Slot(connection: connection, generation: nextGeneration, registered: .readable)
             statistics.connectionOpened()
             update(socket.descriptor)
         }
@@ -313,7 +322,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Connections
 
     private func handleConnection(_ descriptor: Int32, _ events: Epoll.Events) {
-        guard var slot = slots[descriptor] else { return }
+        guard let slot = slots[descriptor] else { return }
         if events.contains(.readable) && slot.connection.wantsRead {
             let moment = moment()
             for _ in 0..<Self.readsPerWakeUp {
@@ -334,27 +343,25 @@ final class EventLoop: @unchecked Sendable {
         } else if !events.intersection([.error, .hangup]).isEmpty && !events.contains(.writable) {
             slot.connection.failed(at: clock.now)
         }
-        slots[descriptor] = slot
         update(descriptor)
     }
 
     /// After any event on a connection: acts on its effects, writes what it can, then
     /// brings the epoll interest and the deadline heap in line with its new state.
     private func update(_ descriptor: Int32) {
-        guard var slot = slots[descriptor] else { return }
+        guard let slot = slots[descriptor] else { return }
         var effects = slot.connection.takeEffects()
         while true {
             for effect in effects {
-                apply(effect, to: &slot, descriptor: descriptor)
+                apply(effect, to: slot, descriptor: descriptor)
             }
-            flush(&slot, descriptor: descriptor)
+            flush(slot, descriptor: descriptor)
             effects = slot.connection.takeEffects()
             if effects.isEmpty { break }
         }
         bufferedOutputBytes += slot.connection.pendingOutputBytes - slot.accountedOutput
         slot.accountedOutput = slot.connection.pendingOutputBytes
         if slot.connection.isClosed {
-            slots[descriptor] = slot
             closeSlot(descriptor)
             return
         }
@@ -367,7 +374,6 @@ final class EventLoop: @unchecked Sendable {
                 slot.registered = interest
             } catch {
                 slot.connection.failed(at: clock.now)
-                slots[descriptor] = slot
                 closeSlot(descriptor)
                 return
             }
@@ -378,12 +384,15 @@ final class EventLoop: @unchecked Sendable {
         } else if slot.connection.deadline == nil {
             slot.scheduled = nil
         }
-        slots[descriptor] = slot
     }
 
-    private func apply(_ effect: HTTPConnection.Effect, to slot: inout Slot, descriptor: Int32) {
+    private func apply(_ effect: HTTPConnection.Effect, to slot: Slot, descriptor: Int32) {
         switch effect {
         case .dispatch(let request):
+            if let nonBlockingHandler, let response = nonBlockingHandler(request) {
+                slot.connection.handlerAnswered(response, at: moment())
+                return
+            }
             let job = WorkerPool.Job(descriptor: descriptor, generation: slot.generation, request: request)
             if !pool.submit(job) {
                 let reason = stopping ? "shutting_down" : "server_busy"
@@ -406,7 +415,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Writes pending output until the socket's buffer is full or nothing is left.
-    private func flush(_ slot: inout Slot, descriptor: Int32) {
+    private func flush(_ slot: Slot, descriptor: Int32) {
         while slot.connection.wantsWrite {
             let sent = slot.connection.withPendingOutput { buffer in
                 send(descriptor, buffer.baseAddress, buffer.count, Platform.sendFlags)
@@ -438,11 +447,10 @@ final class EventLoop: @unchecked Sendable {
         var now = clock.now
         while let entry = heap.popDue(at: now) {
             let key = entry.key
-            guard var slot = slots[key.descriptor], slot.generation == key.generation, slot.scheduled == entry.instant
+            guard let slot = slots[key.descriptor], slot.generation == key.generation, slot.scheduled == entry.instant
             else { continue }
             slot.scheduled = nil
             slot.connection.deadlinePassed(at: moment())
-            slots[key.descriptor] = slot
             update(key.descriptor)
             now = clock.now
         }

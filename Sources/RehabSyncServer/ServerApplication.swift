@@ -38,7 +38,8 @@ public final class ServerApplication: Sendable {
             writeTimeout: .seconds(settings.sendTimeoutSeconds), headerTimeout: .seconds(settings.headerTimeoutSeconds),
             minimumSendBytesPerSecond: settings.minimumSendBytesPerSecond, maxConnections: settings.maxConnections)
         let router = router
-        http = HTTPServer(configuration: configuration, logger: logger, statistics: statistics) { request in router.handle(request) }
+        http = HTTPServer(configuration: configuration, logger: logger, statistics: statistics,
+                          nonBlockingHandler: { request in router.answerWithoutBlocking(request) }) { request in router.handle(request) }
         if let (host, port) = ServerSettings.splitListen(settings.metricsListen) {
             // Small: a scraper or two, never a device.
             let metricsConfiguration = HTTPServerConfiguration(host: host, port: port, workerCount: 1, queueCapacity: 4,

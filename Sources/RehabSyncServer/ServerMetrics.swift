@@ -23,13 +23,16 @@ public final class ServerMetrics: Sendable {
     func recordsPushed(_ count: Int) { state.withLock { $0.pushed += count } }
     func recordsPulled(_ count: Int) { state.withLock { $0.pulled += count } }
 
-    /// Counts one answered request.
+    /// Counts one answered request. Everything but the additions happens outside the lock:
+    /// every worker calls this for every request, and waiting on a contended lock costs a
+    /// context switch.
     public func observe(route: String, status: Int, seconds: Double) {
+        let key = route + "|" + String(status)
+        // The first bucket that holds it; the exposition accumulates them.
+        let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         state.withLock { state in
-            state.requests["\(route)|\(status)", default: 0] += 1
-            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound {
-                state.latencyCounts[index] += 1
-            }
+            state.requests[key, default: 0] += 1
+            if let bucket { state.latencyCounts[bucket] += 1 }
             state.latencySum += seconds
             state.latencyCount += 1
         }
@@ -48,8 +51,10 @@ public final class ServerMetrics: Sendable {
         }
         lines.append("# HELP rehabsync_http_request_duration_seconds Time from request to response.")
         lines.append("# TYPE rehabsync_http_request_duration_seconds histogram")
+        var cumulative = 0
         for (index, bound) in Self.latencyBuckets.enumerated() {
-            lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(snapshot.latencyCounts[index])")
+            cumulative += snapshot.latencyCounts[index]
+            lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)")
         }
         lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)")
         lines.append("rehabsync_http_request_duration_seconds_sum \(snapshot.latencySum)")

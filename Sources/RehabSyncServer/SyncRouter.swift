@@ -35,6 +35,17 @@ public final class SyncRouter: Sendable {
         routes = Self.makeRoutes(service: service)
     }
 
+    /// The answers that need no blocking call, for the HTTP server's event loop: `/healthz`
+    /// while the database answered a liveness read within the last second. Anything else
+    /// is nil, for the workers.
+    public func answerWithoutBlocking(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.path == "/healthz", request.method == "GET" || request.method == "HEAD",
+            service.answeredRecently()
+        else { return nil }
+        service.metrics.observe(route: "/healthz", status: 200, seconds: 0)
+        return Self.healthy
+    }
+
     /// Answers a request on the loopback-only metrics listener: `/metrics`, `/healthz` and
     /// `/readyz` without a token (only local processes can connect), nothing else.
     public func handleMetricsListener(_ request: HTTPRequest) -> HTTPResponse {
@@ -59,7 +70,8 @@ public final class SyncRouter: Sendable {
 
     /// `trusted`: the request came through the loopback-only metrics listener.
     private func answer(_ request: HTTPRequest, trusted: Bool) -> (HTTPResponse, String) {
-        let candidates = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = routes.compactMap { route in route.match(pathParts: parts).map { (route, $0) } }
         guard !candidates.isEmpty else {
             return (.error(status: .notFound, code: "not_found", message: "no such route"), "unmatched")
         }

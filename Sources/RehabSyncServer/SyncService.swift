@@ -2,6 +2,7 @@ import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncDomain
 import RehabSyncStorage
+import Dispatch
 import Synchronization
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
@@ -17,6 +18,10 @@ public final class SyncService: Sendable {
     public let metrics = ServerMetrics()
     /// Last-seen times and cursors waiting to be written in a batch.
     let activity = DeviceActivity()
+    /// When the database last answered a liveness read (uptime nanoseconds; 0: never).
+    private let lastAlive = Atomic<UInt64>(0)
+    /// How long a liveness answer stands without asking the database again.
+    static let livenessValidity: UInt64 = 1_000_000_000
     /// When readiness last probed the database with a write.
     private let lastProbe = Mutex<ContinuousClock.Instant?>(nil)
     /// Readiness probes the database at most this often while commits succeed.
@@ -51,6 +56,19 @@ public final class SyncService: Sendable {
             throw SyncError.unauthorized
         }
         return device
+    }
+
+    /// Liveness: the database answers a read. Records when it did, so that
+    /// ``answeredRecently()`` can vouch for it for a second without asking again.
+    public func checkLiveness() throws {
+        _ = try store.read { try $0.clockState() }
+        lastAlive.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    /// Whether the database answered a liveness read within the last second.
+    public func answeredRecently() -> Bool {
+        let last = lastAlive.load(ordering: .relaxed)
+        return last > 0 && DispatchTime.now().uptimeNanoseconds - last < Self.livenessValidity
     }
 
     /// Why the database cannot commit now, or nil when it can. The storage layer flags a

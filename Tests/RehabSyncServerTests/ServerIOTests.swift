@@ -173,4 +173,14 @@ struct ServerIOTests {
         #expect(send(router, "GET", "/readyz").status.code == 200)
         #expect(service.store.database.health.commitFailure == nil)
     }
+
+    @Test func theTokenlessMetricsListenerMustBeOnLoopback() throws {
+        let local = try ServerSettings.load(path: nil, environment: ["REHABSYNC_METRICS_LISTEN": "127.0.0.1:9464"])
+        #expect(local.metricsListen == "127.0.0.1:9464")
+        for outside in ["0.0.0.0:9464", "10.1.2.3:9464", "[::]:9464", "metrics.example:9464"] {
+            #expect(throws: SettingsError.self, "\(outside)") {
+                try ServerSettings.load(path: nil, environment: ["REHABSYNC_METRICS_LISTEN": outside])
+            }
+        }
+    }
 }
