@@ -73,4 +73,32 @@ struct EventLoopLiveTests {
         try held[0].send("GET /still HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try held[0].readResponse().text == "GET /still ")
     }
+
+    @Test func theNonBlockingHandlerAnswersOnTheLoopWhileEveryWorkerIsBusy() throws {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let server = HTTPServer(configuration: testConfiguration { $0.workerCount = 1 },
+                                logger: Logger(label: "test", minimumLevel: .critical),
+                                nonBlockingHandler: { request in
+                                    request.path == "/fast" ? HTTPResponse(body: Array("loop".utf8)) : nil
+                                }) { _ in
+            entered.signal()
+            _ = release.wait(timeout: .now() + .seconds(5))
+            return HTTPResponse(body: Array("worker".utf8))
+        }
+        try server.start()
+        let port = try #require(server.boundPort)
+        defer {
+            release.signal()
+            server.shutdown(gracePeriod: .seconds(1))
+        }
+        let busy = try TestClient(port: port)
+        try busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(wait(entered))
+        let fast = try TestClient(port: port)
+        try fast.send("GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try fast.readResponse().text == "loop")
+        release.signal()
+        #expect(try busy.readResponse().text == "worker")
+    }
 }

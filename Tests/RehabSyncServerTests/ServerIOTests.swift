@@ -183,4 +183,15 @@ struct ServerIOTests {
             }
         }
     }
+
+    @Test func healthzIsAnsweredWithoutBlockingOnlyWhileTheDatabaseAnsweredRecently() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let router = router(service)
+        let request = HTTPRequest(method: "GET", target: "/healthz")
+        #expect(router.answerWithoutBlocking(request) == nil)
+        #expect(send(router, "GET", "/healthz").status.code == 200)
+        #expect(router.answerWithoutBlocking(request)?.status.code == 200)
+        #expect(router.answerWithoutBlocking(HTTPRequest(method: "GET", target: "/readyz")) == nil)
+    }
 }
