@@ -39,9 +39,6 @@ final class EventLoop: @unchecked Sendable {
         var generation: UInt64
     }
 
-    /// Bytes read from a socket at once. Also what a connection can hold beyond one
-    /// request's limits: nothing more is read while its handler runs.
-    static let readChunkBytes = 64 * 1024
     /// Accepts per wake-up, so a flood of connections cannot starve the ones already open.
     static let acceptsPerWakeUp = 256
     /// Reads per connection per wake-up, for the same reason.
@@ -69,7 +66,7 @@ final class EventLoop: @unchecked Sendable {
     private var bufferedOutputBytes = 0
     private var heap = DeadlineHeap<DeadlineKey>()
     private var nextGeneration: UInt64 = 0
-    private var scratch = [UInt8](repeating: 0, count: EventLoop.readChunkBytes)
+    private var scratch: [UInt8]
     private var ready: [Epoll.Readiness] = []
     private var listening = true
     private var acceptPausedUntil: ContinuousClock.Instant?
@@ -87,6 +84,7 @@ final class EventLoop: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.statistics = statistics
+        scratch = [UInt8](repeating: 0, count: configuration.readBufferBytes)
         epoll = try Epoll()
         let wakeDescriptor = try Epoll.makeEventFD()
         waker = Waker(descriptor: wakeDescriptor)
@@ -100,6 +98,7 @@ final class EventLoop: @unchecked Sendable {
         }
         let waker = waker
         pool = WorkerPool(workerCount: configuration.workerCount, capacity: configuration.queueCapacity,
+                          reservedForReads: configuration.workersReservedForReads,
                           handler: handler, logger: logger) { waker.wake() }
     }
 

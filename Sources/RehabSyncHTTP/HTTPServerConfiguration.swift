@@ -64,6 +64,16 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int
     /// The `Retry-After` value, in seconds, of the server's own `503` answers. Default 1.
     public var retryAfterSeconds: Int
+    /// Bytes read from a socket at once. With the parser's ``limits``, this caps what one
+    /// connection can buffer: one request (its line, headers and body within the limits)
+    /// plus at most one read beyond it, since nothing is read while its handler runs.
+    /// Default 64 KiB.
+    public var readBufferBytes: Int
+    /// Workers kept for `GET` and `HEAD` requests: at most ``workerCount`` minus this many
+    /// run other methods at once. Writes wait for the database's single writer; without a
+    /// reserve, a burst of pushes would hold every worker and an empty pull, which needs no
+    /// writer, would queue behind them. Default 2 (0 when there are fewer than 3 workers).
+    public var workersReservedForReads: Int
 
     /// Creates a configuration; every parameter defaults to the value documented on its property.
     public init(
@@ -83,7 +93,9 @@ public struct HTTPServerConfiguration: Sendable {
         headerTimeout: Duration = .seconds(10),
         minimumSendBytesPerSecond: Int = 16 * 1024,
         maxConnections: Int = 10_000,
-        retryAfterSeconds: Int = 1
+        retryAfterSeconds: Int = 1,
+        readBufferBytes: Int = 64 * 1024,
+        workersReservedForReads: Int? = nil
     ) {
         precondition(workerCount > 0, "a server needs at least one worker")
         precondition(queueCapacity > 0, "the request queue needs room for at least one request")
@@ -109,6 +121,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.minimumSendBytesPerSecond = minimumSendBytesPerSecond
         self.maxConnections = maxConnections
         self.retryAfterSeconds = retryAfterSeconds
+        self.readBufferBytes = max(1_024, readBufferBytes)
+        self.workersReservedForReads = min(max(0, workersReservedForReads ?? (workerCount >= 3 ? 2 : 0)), workerCount - 1)
     }
 
     /// Twice the online cores, at least 4.

@@ -8,6 +8,11 @@ import Synchronization
 ///
 /// A full queue refuses instead of blocking: the loop must never wait, and a client is
 /// better told to retry (`503`) than left hanging.
+///
+/// Two lanes, served oldest first: `GET` and `HEAD` requests, and the rest. At most
+/// `workerCount - reservedForReads` workers run requests of the second lane at once, so
+/// that writes, which queue for the database's single writer, never hold every worker
+/// while reads that need no writer wait.
 final class WorkerPool: Sendable {
     /// A request for a worker, tagged with the connection it came from.
     struct Job: Sendable {
@@ -23,15 +28,50 @@ final class WorkerPool: Sendable {
         var response: HTTPResponse
     }
 
+    /// A FIFO of jobs with their arrival tickets, popped from the front by index.
+    private struct Lane {
+        var jobs: [(ticket: UInt64, job: Job)] = []
+        var head = 0
+
+        var count: Int { jobs.count - head }
+        var firstTicket: UInt64? { head < jobs.count ? jobs[head].ticket : nil }
+
+        mutating func popFirst() -> Job {
+            let job = jobs[head].job
+            head += 1
+            if head >= 64 && head * 2 >= jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+
     private struct State {
-        var jobs: [Job] = []
-        var jobsHead = 0
+        var reads = Lane()
+        var writes = Lane()
+        var nextTicket: UInt64 = 0
         var completions: [Completion] = []
         var running = 0
+        var runningWrites = 0
         var closed = false
+
+        var queued: Int { reads.count + writes.count }
+
+        /// The oldest job a worker may take now, given the write limit.
+        mutating func take(writeLimit: Int) -> (job: Job, isRead: Bool)? {
+            let writeAllowed = runningWrites < writeLimit && writes.count > 0
+            switch (reads.firstTicket, writeAllowed ? writes.firstTicket : nil) {
+            case (let read?, let write?): return read < write ? (reads.popFirst(), true) : (writes.popFirst(), false)
+            case (.some, nil): return (reads.popFirst(), true)
+            case (nil, .some): return (writes.popFirst(), false)
+            case (nil, nil): return nil
+            }
+        }
     }
 
     let capacity: Int
+    private let writeLimit: Int
     private let state = Mutex(State())
     /// Counts jobs, plus one extra signal after closing so that every waiting worker wakes.
     private let available = DispatchSemaphore(value: 0)
@@ -41,9 +81,10 @@ final class WorkerPool: Sendable {
     private let wake: @Sendable () -> Void
 
     /// Starts `workerCount` threads. `wake` is called after each posted completion.
-    init(workerCount: Int, capacity: Int, handler: @escaping HTTPServer.Handler, logger: Logger,
-         wake: @escaping @Sendable () -> Void) {
+    init(workerCount: Int, capacity: Int, reservedForReads: Int = 0, handler: @escaping HTTPServer.Handler,
+         logger: Logger, wake: @escaping @Sendable () -> Void) {
         self.capacity = capacity
+        writeLimit = max(1, workerCount - reservedForReads)
         self.handler = handler
         self.logger = logger
         self.wake = wake
@@ -56,16 +97,22 @@ final class WorkerPool: Sendable {
     }
 
     /// Requests waiting for a worker, and requests in handlers.
-    var load: (queued: Int, running: Int) { state.withLock { ($0.jobs.count - $0.jobsHead, $0.running) } }
+    var load: (queued: Int, running: Int) { state.withLock { ($0.queued, $0.running) } }
 
     /// Whether any job is queued or running.
-    var isBusy: Bool { state.withLock { $0.jobs.count > $0.jobsHead || $0.running > 0 } }
+    var isBusy: Bool { state.withLock { $0.queued > 0 || $0.running > 0 } }
 
     /// Queues a job unless the queue is full or closed; false means the caller answers.
     func submit(_ job: Job) -> Bool {
+        let isRead = job.request.method == "GET" || job.request.method == "HEAD"
         let accepted = state.withLock { state -> Bool in
-            guard !state.closed, state.jobs.count - state.jobsHead < capacity else { return false }
-            state.jobs.append(job)
+            guard !state.closed, state.queued < capacity else { return false }
+            state.nextTicket += 1
+            if isRead {
+                state.reads.jobs.append((state.nextTicket, job))
+            } else {
+                state.writes.jobs.append((state.nextTicket, job))
+            }
             return true
         }
         if accepted { available.signal() }
@@ -95,28 +142,31 @@ final class WorkerPool: Sendable {
         defer { finished.leave() }
         while true {
             available.wait()
-            let next = state.withLock { state -> Job?? in
-                guard state.jobsHead < state.jobs.count else { return state.closed ? .some(nil) : nil }
-                let job = state.jobs[state.jobsHead]
-                state.jobsHead += 1
-                if state.jobsHead >= 64 && state.jobsHead * 2 >= state.jobs.count {
-                    state.jobs.removeFirst(state.jobsHead)
-                    state.jobsHead = 0
+            let next = state.withLock { state -> (job: Job, isRead: Bool)?? in
+                if let taken = state.take(writeLimit: writeLimit) {
+                    state.running += 1
+                    if !taken.isRead { state.runningWrites += 1 }
+                    return .some(taken)
                 }
-                state.running += 1
-                return .some(job)
+                return state.closed && state.queued == 0 ? .some(nil) : nil
             }
-            guard let job = next else { continue }
-            guard let job else {
+            // Nothing this worker may take now (a write waiting for a write slot): the
+            // worker that frees the slot signals again.
+            guard let next else { continue }
+            guard let (job, isRead) = next else {
                 // Woken by close(): pass the wake-up on so every waiting worker sees it.
                 available.signal()
                 return
             }
             let response = invokeHandler(job.request)
-            state.withLock { state in
+            let stillQueued = state.withLock { state -> Bool in
                 state.running -= 1
+                if !isRead { state.runningWrites -= 1 }
                 state.completions.append(Completion(descriptor: job.descriptor, generation: job.generation, response: response))
+                return state.queued > 0
             }
+            // A write may have been passed over while every write slot was taken.
+            if stillQueued && !isRead { available.signal() }
             wake()
         }
     }

@@ -101,4 +101,40 @@ struct EventLoopLiveTests {
         release.signal()
         #expect(try busy.readResponse().text == "worker")
     }
+
+    @Test func writesThatHoldTheirWorkersLeaveTheReservedOnesToReads() throws {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let (server, port) = try startServer({
+            $0.workerCount = 3
+            $0.workersReservedForReads = 2
+        }) { request in
+            if request.method == "POST" {
+                entered.signal()
+                _ = release.wait(timeout: .now() + .seconds(5))
+            }
+            return HTTPResponse(body: Array("\(request.method) \(request.path)".utf8))
+        }
+        defer {
+            for _ in 0..<4 { release.signal() }
+            server.shutdown(gracePeriod: .seconds(1))
+        }
+        let first = try TestClient(port: port)
+        try first.send("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+        #expect(wait(entered))
+        let second = try TestClient(port: port)
+        try second.send("POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+        #expect(waitUntil { server.statistics.snapshot().queuedRequests == 1 })
+        // Two workers are idle, but only one may run a write: the second POST stays queued
+        // while a read is served at once.
+        let reader = try TestClient(port: port)
+        try reader.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try reader.readResponse().text == "GET /c")
+        #expect(waitUntil { server.statistics.snapshot().queuedRequests == 1 })
+        release.signal()
+        #expect(try first.readResponse().text == "POST /a")
+        #expect(wait(entered))
+        release.signal()
+        #expect(try second.readResponse().text == "POST /b")
+    }
 }
