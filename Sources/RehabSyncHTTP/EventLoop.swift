@@ -137,13 +137,17 @@ final class EventLoop: @unchecked Sendable {
                 logger.critical("event loop failed", [("error", error.description)])
                 break
             }
+            var acceptable = false
             for readiness in ready {
                 switch readiness.descriptor {
                 case wakeDescriptor: handleWakeUp()
-                case listener.descriptor: if listening { acceptConnections() }
+                case listener.descriptor: acceptable = true
                 default: handleConnection(readiness.descriptor, readiness.events)
                 }
             }
+            // Accepting last: a descriptor closed above may be reused by a new connection,
+            // and must not receive an event of this batch that was meant for the old one.
+            if acceptable && listening { acceptConnections() }
             expireDeadlines()
             let load = pool.load
             statistics.setQueued(load.queued, inHandlers: load.running)

@@ -36,7 +36,8 @@ public final class ServerApplication: Sendable {
             host: settings.host, port: settings.port, workerCount: settings.workers, queueCapacity: settings.queueCapacity,
             limits: limits, requestTimeout: .seconds(settings.requestTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds),
             writeTimeout: .seconds(settings.sendTimeoutSeconds), headerTimeout: .seconds(settings.headerTimeoutSeconds),
-            minimumSendBytesPerSecond: settings.minimumSendBytesPerSecond, maxConnections: settings.maxConnections)
+            minimumSendBytesPerSecond: settings.minimumSendBytesPerSecond, maxConnections: settings.maxConnections,
+            workersReservedForReads: settings.workersReservedForReads)
         let router = router
         http = HTTPServer(configuration: configuration, logger: logger, statistics: statistics,
                           nonBlockingHandler: { request in router.answerWithoutBlocking(request) }) { request in router.handle(request) }

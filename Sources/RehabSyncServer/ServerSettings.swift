@@ -30,6 +30,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxClockDriftSeconds = 600
     /// Open connections at most; beyond, new ones get `503` at once.
     public var maxConnections = 10_000
+    /// Workers that only GET and HEAD requests may use, so pushes waiting for the writer
+    /// never hold every worker.
+    public var workersReservedForReads = 2
     /// Stored state in one pull page at most (the first record always goes).
     public var maxPageBytes = 4 * 1_048_576
     /// Longest time for a request's header section to arrive (slow-loris cut-off).
@@ -107,7 +110,7 @@ public struct ServerSettings: Sendable, Hashable {
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
-        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "maxConnections", "maxPageBytes",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "maxConnections", "workersReservedForReads", "maxPageBytes",
         "headerTimeoutSeconds", "sendTimeoutSeconds", "minimumSendBytesPerSecond", "metricsToken", "metricsListen",
     ]
 
@@ -152,6 +155,7 @@ public struct ServerSettings: Sendable, Hashable {
         case "maxPageSize": maxPageSize = try number(1...100_000)
         case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
         case "maxConnections": maxConnections = try number(1...1_000_000)
+        case "workersReservedForReads": workersReservedForReads = try number(0...1_023)
         case "maxPageBytes": maxPageBytes = try number(65_536...1_073_741_824)
         case "headerTimeoutSeconds": headerTimeoutSeconds = try number(1...3_600)
         case "sendTimeoutSeconds": sendTimeoutSeconds = try number(1...3_600)
