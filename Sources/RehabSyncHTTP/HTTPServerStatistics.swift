@@ -28,6 +28,20 @@ public final class HTTPServerStatistics: Sendable {
         public var acceptedConnections: Int
         /// Response bytes queued on connections and not yet taken by the kernel.
         public var bufferedResponseBytes: Int
+
+        /// Creates a snapshot; for tests of what consumes one.
+        public init(openConnections: Int = 0, queuedRequests: Int = 0, requestsInHandlers: Int = 0,
+                    refused: [String: Int] = [:], rejections: [String: Int] = [:], serviceUnavailableResponses: Int = 0,
+                    acceptedConnections: Int = 0, bufferedResponseBytes: Int = 0) {
+            self.openConnections = openConnections
+            self.queuedRequests = queuedRequests
+            self.requestsInHandlers = requestsInHandlers
+            self.refused = refused
+            self.rejections = rejections
+            self.serviceUnavailableResponses = serviceUnavailableResponses
+            self.acceptedConnections = acceptedConnections
+            self.bufferedResponseBytes = bufferedResponseBytes
+        }
     }
 
     private struct State {

@@ -102,6 +102,7 @@ struct HTTPServerTests {
         #expect(response.text.contains(#""code":"bare_line_ending""#))
         #expect(response.headers["x-request-id"]?.count == 16)
         #expect(client.isClosedByServer())
+        #expect(server.statistics.snapshot().rejections == ["bare_line_ending": 1])
     }
 
     @Test func answersOversizedHeadersWith431() throws {

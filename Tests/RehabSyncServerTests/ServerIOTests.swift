@@ -194,4 +194,19 @@ struct ServerIOTests {
         #expect(router.answerWithoutBlocking(request)?.status.code == 200)
         #expect(router.answerWithoutBlocking(HTTPRequest(method: "GET", target: "/readyz")) == nil)
     }
+
+    @Test func metricsExposeTheConnectionLayersCounters() {
+        let snapshot = HTTPServerStatistics.Snapshot(
+            openConnections: 11_200, queuedRequests: 3, requestsInHandlers: 8, refused: ["max_connections": 2],
+            rejections: ["header_timeout": 100, "bare_line_ending": 1], serviceUnavailableResponses: 2,
+            acceptedConnections: 11_302, bufferedResponseBytes: 4_096)
+        let text = ServerMetrics().exposition(openConflicts: 0, devicesByLastSeen: [], connections: snapshot)
+        for line in ["rehabsync_connections_open 11200", "rehabsync_requests_queued 3", "rehabsync_requests_in_handlers 8",
+                     #"rehabsync_connections_refused_total{reason="max_connections"} 2"#,
+                     #"rehabsync_http_rejections_total{reason="header_timeout"} 100"#,
+                     #"rehabsync_http_rejections_total{reason="bare_line_ending"} 1"#,
+                     "rehabsync_http_503_total 2", "rehabsync_response_bytes_buffered 4096"] {
+            #expect(text.contains(line + "\n"), "\(line)")
+        }
+    }
 }
