@@ -26,6 +26,9 @@ final class Epoll {
         static let error = Events(rawValue: 0x008)
         /// `EPOLLHUP`: always reported, never asked for.
         static let hangup = Events(rawValue: 0x010)
+        /// `EPOLLEXCLUSIVE`: of several epoll instances watching one descriptor, wake one.
+        /// Only when adding; such a registration cannot be modified.
+        static let exclusive = Events(rawValue: 1 << 28)
     }
 
     /// One readiness report: the descriptor registered and what it is ready for.

@@ -14,6 +14,10 @@ import Synchronization
 /// for reading only while it wants a request, and for writing only while output is
 /// pending, so one waiting for its handler costs no wake-ups.
 ///
+/// There may be a few loops sharing one listening socket (each watches it with
+/// `EPOLLEXCLUSIVE`, so a new connection wakes one of them), one worker pool and one set
+/// of counters; ``HTTPServer`` starts and stops them together.
+///
 /// Concurrency: everything but the wake-up flag, the shutdown request and the pool is
 /// touched only by the loop thread, which is what makes `@unchecked Sendable` sound.
 final class EventLoop: @unchecked Sendable {
@@ -45,9 +49,6 @@ final class EventLoop: @unchecked Sendable {
     static let readsPerWakeUp = 4
     /// How long accepting pauses when the process is out of descriptors or memory.
     static let acceptPause: Duration = .milliseconds(100)
-    /// After the grace period, how long shutdown still waits for handlers to return before
-    /// abandoning them.
-    static let abandonWait: Duration = .seconds(1)
 
     private let configuration: HTTPServerConfiguration
     private let logger: Logger
@@ -57,13 +58,14 @@ final class EventLoop: @unchecked Sendable {
     private var wakeDescriptor: Int32 { waker.descriptor }
     private let shutdownRequest = Mutex<Duration?>(nil)
     private let clock = ContinuousClock()
-    private var pool: WorkerPool!
+    /// Which of the server's loops this is; answers are routed back by it.
+    let index: Int
+    /// Set by the server before ``run()``; shared by all loops.
+    var pool: WorkerPool!
     private let nonBlockingHandler: HTTPServer.NonBlockingHandler?
-    private let listener: Socket
+    private let listener: SharedListener
 
     private var slots: [Int32: Slot] = [:]
-    /// Response bytes queued on all connections, kept up to date as they change.
-    private var bufferedOutputBytes = 0
     private var heap = DeadlineHeap<DeadlineKey>()
     private var nextGeneration: UInt64 = 0
     private var scratch: [UInt8]
@@ -76,9 +78,10 @@ final class EventLoop: @unchecked Sendable {
     private var dateSecond = 0
     private var dateText: String?
 
-    /// Takes ownership of `listener` and starts the worker pool; ``run()`` starts the loop.
-    init(listener: Socket, configuration: HTTPServerConfiguration, logger: Logger, statistics: HTTPServerStatistics,
-         nonBlockingHandler: HTTPServer.NonBlockingHandler?, handler: @escaping HTTPServer.Handler) throws(HTTPServerError) {
+    /// Watches `listener` with the other loops; ``run()`` starts the loop once ``pool`` is set.
+    init(index: Int, listener: SharedListener, configuration: HTTPServerConfiguration, logger: Logger,
+         statistics: HTTPServerStatistics, nonBlockingHandler: HTTPServer.NonBlockingHandler?) throws(HTTPServerError) {
+        self.index = index
         self.listener = listener
         self.nonBlockingHandler = nonBlockingHandler
         self.configuration = configuration
@@ -89,17 +92,18 @@ final class EventLoop: @unchecked Sendable {
         let wakeDescriptor = try Epoll.makeEventFD()
         waker = Waker(descriptor: wakeDescriptor)
         do throws(HTTPServerError) {
-            try listener.setNonBlocking()
             try epoll.add(wakeDescriptor, for: .readable)
-            try epoll.add(listener.descriptor, for: .readable)
+            try epoll.add(listener.socket.descriptor, for: [.readable, .exclusive])
         } catch {
             _ = close(wakeDescriptor)
             throw error
         }
+    }
+
+    /// Wakes the loop from another thread; for the worker pool.
+    var wake: @Sendable () -> Void {
         let waker = waker
-        pool = WorkerPool(workerCount: configuration.workerCount, capacity: configuration.queueCapacity,
-                          reservedForReads: configuration.workersReservedForReads,
-                          handler: handler, logger: logger) { waker.wake() }
+        return { waker.wake() }
     }
 
     /// Asks the loop to shut down; returns at once. ``run()`` returns when it is done.
@@ -141,7 +145,7 @@ final class EventLoop: @unchecked Sendable {
             for readiness in ready {
                 switch readiness.descriptor {
                 case wakeDescriptor: handleWakeUp()
-                case listener.descriptor: acceptable = true
+                case listener.socket.descriptor: acceptable = true
                 default: handleConnection(readiness.descriptor, readiness.events)
                 }
             }
@@ -151,7 +155,6 @@ final class EventLoop: @unchecked Sendable {
             expireDeadlines()
             let load = pool.load
             statistics.setQueued(load.queued, inHandlers: load.running)
-            statistics.setBufferedResponseBytes(bufferedOutputBytes)
             if stopping && finishedStopping() { break }
         }
         finish()
@@ -183,7 +186,7 @@ final class EventLoop: @unchecked Sendable {
         var value: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &value) { read(wakeDescriptor, $0.baseAddress, 8) }
         waker.pending.store(false, ordering: .releasing)
-        let completions = pool.takeCompletions()
+        let completions = pool.takeCompletions(for: index)
         if !completions.isEmpty {
             let moment = moment()
             for completion in completions {
@@ -210,12 +213,14 @@ final class EventLoop: @unchecked Sendable {
     private func stopListening() {
         guard listening else { return }
         listening = false
-        epoll.remove(listener.descriptor)
-        listener.close()
+        epoll.remove(listener.socket.descriptor)
+        listener.release()
     }
 
     private func finishedStopping() -> Bool {
-        if slots.isEmpty && !pool.isBusy { return true }
+        // Handlers still running for connections already gone are the server's to wait
+        // for, not this loop's: it has nothing left to deliver.
+        if slots.isEmpty { return true }
         guard let graceDeadline, clock.now >= graceDeadline else { return false }
         logger.warning("grace period over; closing connections", [("connections", String(slots.count))])
         let now = clock.now
@@ -229,14 +234,13 @@ final class EventLoop: @unchecked Sendable {
     private func finish() {
         stopListening()
         for descriptor in Array(slots.keys) { closeSlot(descriptor) }
-        pool.close()
-        if pool.waitUntilFinished(timeout: Self.abandonWait) {
-            _ = close(wakeDescriptor)
-        } else {
-            // The eventfd stays open: an abandoned worker may still write to it, and a
-            // closed number could by then belong to another file.
-            logger.error("abandoning workers stuck in handlers")
-        }
+    }
+
+    /// Closes the wake-up descriptor; only once no worker can write to it any more (the
+    /// server calls this after the pool has finished), since a closed number could by then
+    /// belong to another file.
+    func releaseWakeUp() {
+        _ = close(wakeDescriptor)
     }
 
     // MARK: - Accepting
@@ -245,7 +249,7 @@ final class EventLoop: @unchecked Sendable {
         for _ in 0..<Self.acceptsPerWakeUp {
             let accepted: (socket: Socket, remoteAddress: String)
             do {
-                accepted = try listener.accept()
+                accepted = try listener.socket.accept()
             } catch .timedOut {
                 return
             } catch {
@@ -261,7 +265,7 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             let socket = accepted.socket
-            if slots.count >= configuration.maxConnections {
+            guard statistics.reserveConnection(limit: configuration.maxConnections) else {
                 refuse(socket, reason: "max_connections", message: "The server has too many connections; retry shortly.")
                 continue
             }
@@ -272,12 +276,12 @@ final class EventLoop: @unchecked Sendable {
             } catch {
                 logger.debug("could not set up a connection", [("error", error.description)])
                 socket.close()
+                statistics.connectionClosed()
                 continue
             }
             nextGeneration += 1
             let connection = HTTPConnection(configuration: configuration, remoteAddress: accepted.remoteAddress, at: clock.now)
             slots[socket.descriptor] = Slot(connection: connection, generation: nextGeneration, registered: .readable)
-            statistics.connectionOpened()
             update(socket.descriptor)
         }
     }
@@ -285,13 +289,14 @@ final class EventLoop: @unchecked Sendable {
     private func pauseAccepting() {
         guard acceptPausedUntil == nil, listening else { return }
         acceptPausedUntil = clock.now + Self.acceptPause
-        try? epoll.modify(listener.descriptor, for: [])
+        // An exclusive registration cannot be modified, only removed and added again.
+        epoll.remove(listener.socket.descriptor)
     }
 
     private func resumeAcceptingIfDue(force: Bool = false) {
         guard let until = acceptPausedUntil, force || clock.now >= until else { return }
         acceptPausedUntil = nil
-        if listening { try? epoll.modify(listener.descriptor, for: .readable) }
+        if listening { try? epoll.add(listener.socket.descriptor, for: [.readable, .exclusive]) }
     }
 
     /// Answers `503` with `Retry-After` without reading the request, then closes: the
@@ -369,7 +374,7 @@ final class EventLoop: @unchecked Sendable {
             effects = slot.connection.takeEffects()
             if effects.isEmpty { break }
         }
-        bufferedOutputBytes += slot.connection.pendingOutputBytes - slot.accountedOutput
+        statistics.addBufferedResponseBytes(slot.connection.pendingOutputBytes - slot.accountedOutput)
         slot.accountedOutput = slot.connection.pendingOutputBytes
         if slot.connection.isClosed {
             closeSlot(descriptor)
@@ -403,7 +408,7 @@ final class EventLoop: @unchecked Sendable {
                 slot.connection.handlerAnswered(response, at: moment())
                 return
             }
-            let job = WorkerPool.Job(descriptor: descriptor, generation: slot.generation, request: request)
+            let job = WorkerPool.Job(loop: index, descriptor: descriptor, generation: slot.generation, request: request)
             if !pool.submit(job) {
                 let reason = stopping ? "shutting_down" : "server_busy"
                 var response = HTTPResponse.error(
@@ -445,7 +450,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func closeSlot(_ descriptor: Int32) {
         guard let slot = slots.removeValue(forKey: descriptor) else { return }
-        bufferedOutputBytes -= slot.accountedOutput
+        statistics.addBufferedResponseBytes(-slot.accountedOutput)
         epoll.remove(descriptor)
         Socket(descriptor: descriptor).close()
         statistics.connectionClosed()
@@ -488,6 +493,24 @@ final class EventLoop: @unchecked Sendable {
         if let reason = access.reason { fields.append(("reason", reason)) }
         fields.append(("request_id", access.requestID))
         logger.log(level, "request", fields)
+    }
+}
+
+/// The listening socket all loops watch. Each loop stops watching it when it stops; the
+/// last one closes it, so no loop can accept on a closed, or by then reused, descriptor.
+final class SharedListener: Sendable {
+    let socket: Socket
+    private let watchers: Atomic<Int>
+
+    init(socket: Socket, loops: Int) throws(HTTPServerError) {
+        try socket.setNonBlocking()
+        self.socket = socket
+        watchers = Atomic(loops)
+    }
+
+    /// One loop no longer watches the socket.
+    func release() {
+        if watchers.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { socket.close() }
     }
 }
 #endif

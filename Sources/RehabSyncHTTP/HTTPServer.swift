@@ -51,9 +51,14 @@ public final class HTTPServer: Sendable {
 
     private struct Lifecycle {
         var state: State = .idle
-        var loop: EventLoop?
+        var loops: [EventLoop] = []
+        var pool: WorkerPool?
         var boundPort: Int?
     }
+
+    /// After the grace period, how long shutdown still waits for handlers to return before
+    /// abandoning them.
+    static let abandonWait: Duration = .seconds(1)
 
     /// The configuration the server was created with.
     public let configuration: HTTPServerConfiguration
@@ -63,7 +68,7 @@ public final class HTTPServer: Sendable {
     private let handler: Handler
     private let nonBlockingHandler: NonBlockingHandler?
     private let lifecycle = Mutex(Lifecycle())
-    private let loopFinished = DispatchSemaphore(value: 0)
+    private let loopsFinished = DispatchGroup()
     private let stoppedGroup = DispatchGroup()
 
     /// Creates a server; nothing happens until ``start()``.
@@ -94,34 +99,47 @@ public final class HTTPServer: Sendable {
         let granted = ResourceLimits.raiseDescriptorLimit(toward: wanted)
         let port = try lifecycle.withLock { (lifecycle) throws(HTTPServerError) -> Int in
             guard lifecycle.state == .idle else { throw .notIdle }
-            let listener = try Socket.listen(
+            let socket = try Socket.listen(
                 host: configuration.host, port: configuration.port, backlog: configuration.listenBacklog)
+            var loops: [EventLoop] = []
             let port: Int
-            let loop: EventLoop
             do throws(HTTPServerError) {
-                port = try listener.localPort()
-                loop = try EventLoop(listener: listener, configuration: configuration, logger: logger,
-                                     statistics: statistics, nonBlockingHandler: nonBlockingHandler, handler: handler)
+                port = try socket.localPort()
+                let listener = try SharedListener(socket: socket, loops: configuration.eventLoopCount)
+                for index in 0..<configuration.eventLoopCount {
+                    loops.append(try EventLoop(index: index, listener: listener, configuration: configuration, logger: logger,
+                                               statistics: statistics, nonBlockingHandler: nonBlockingHandler))
+                }
             } catch {
-                listener.close()
+                socket.close()
+                for loop in loops { loop.releaseWakeUp() }
                 throw error
             }
-            lifecycle.loop = loop
+            let pool = WorkerPool(workerCount: configuration.workerCount, capacity: configuration.queueCapacity,
+                                  reservedForReads: configuration.workersReservedForReads, handler: handler,
+                                  logger: logger, wakers: loops.map(\.wake))
+            lifecycle.loops = loops
+            lifecycle.pool = pool
             lifecycle.boundPort = port
             lifecycle.state = .running
             stoppedGroup.enter()
-            let thread = Thread { [loopFinished] in
-                loop.run()
-                loopFinished.signal()
+            for loop in loops {
+                loop.pool = pool
+                loopsFinished.enter()
+                let thread = Thread { [loopsFinished] in
+                    loop.run()
+                    loopsFinished.leave()
+                }
+                thread.name = "http-event-loop-\(loop.index)"
+                thread.start()
             }
-            thread.name = "http-event-loop"
-            thread.start()
             return port
         }
         logger.info("listening", [("host", configuration.host), ("port", String(port)),
                                   ("workers", String(configuration.workerCount)),
                                   ("queue_capacity", String(configuration.queueCapacity)),
                                   ("max_connections", String(configuration.maxConnections)),
+                                  ("event_loops", String(configuration.eventLoopCount)),
                                   ("descriptor_limit", String(granted))])
         if granted < wanted {
             logger.warning("descriptor limit below the connection limit; connections beyond it are refused",
@@ -134,7 +152,7 @@ public final class HTTPServer: Sendable {
     /// remaining connections and returns. Safe to call more than once and from several
     /// threads: later calls wait for the first to finish.
     public func shutdown(gracePeriod: Duration = .seconds(10)) {
-        enum Step { case proceed(EventLoop?), wait, done }
+        enum Step { case proceed([EventLoop], WorkerPool?), wait, done }
         let step = lifecycle.withLock { lifecycle -> Step in
             switch lifecycle.state {
             case .idle:
@@ -142,7 +160,7 @@ public final class HTTPServer: Sendable {
                 return .done
             case .running:
                 lifecycle.state = .shuttingDown
-                return .proceed(lifecycle.loop)
+                return .proceed(lifecycle.loops, lifecycle.pool)
             case .shuttingDown:
                 return .wait
             case .stopped:
@@ -155,15 +173,27 @@ public final class HTTPServer: Sendable {
         case .wait:
             waitUntilStopped()
             return
-        case .proceed(let loop):
+        case .proceed(let loops, let pool):
             logger.info("shutting down", [("grace_period_ms", gracePeriod.formattedMilliseconds)])
-            if let loop {
-                loop.requestShutdown(gracePeriod: gracePeriod)
-                loopFinished.wait()
+            let graceEnds = ContinuousClock.now + gracePeriod
+            for loop in loops { loop.requestShutdown(gracePeriod: gracePeriod) }
+            loopsFinished.wait()
+            if let pool {
+                pool.close()
+                // Handlers of connections that went away may still run: they get what is
+                // left of the grace period, and then a moment more before being abandoned.
+                let remaining = max(.zero, graceEnds - ContinuousClock.now)
+                if pool.waitUntilFinished(timeout: remaining + Self.abandonWait) {
+                    for loop in loops { loop.releaseWakeUp() }
+                } else {
+                    // The wake-up descriptors stay open: an abandoned worker may still write.
+                    logger.error("abandoning workers stuck in handlers")
+                }
             }
             lifecycle.withLock {
                 $0.state = .stopped
-                $0.loop = nil
+                $0.loops = []
+                $0.pool = nil
             }
             logger.info("stopped")
             stoppedGroup.leave()

@@ -84,14 +84,26 @@ public final class HTTPServerStatistics: Sendable {
 
     // MARK: - Recording (the event loop)
 
-    func connectionOpened() {
-        open.add(1, ordering: .relaxed)
-        state.withLock { $0.accepted += 1 }
+    /// Counts a new connection if fewer than `limit` are open; false when the limit is
+    /// reached. One counter for every event loop, so together they respect the limit.
+    func reserveConnection(limit: Int) -> Bool {
+        var current = open.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged {
+                state.withLock { $0.accepted += 1 }
+                return true
+            }
+            current = original
+        }
+        return false
     }
 
     func connectionClosed() { open.subtract(1, ordering: .relaxed) }
 
-    func setBufferedResponseBytes(_ bytes: Int) { buffered.store(bytes, ordering: .relaxed) }
+    func addBufferedResponseBytes(_ delta: Int) {
+        if delta != 0 { buffered.add(delta, ordering: .relaxed) }
+    }
 
     func setQueued(_ count: Int, inHandlers running: Int) {
         queued.store(count, ordering: .relaxed)

@@ -14,8 +14,9 @@ import Synchronization
 /// that writes, which queue for the database's single writer, never hold every worker
 /// while reads that need no writer wait.
 final class WorkerPool: Sendable {
-    /// A request for a worker, tagged with the connection it came from.
+    /// A request for a worker, tagged with the loop and connection it came from.
     struct Job: Sendable {
+        var loop: Int
         var descriptor: Int32
         var generation: UInt64
         var request: HTTPRequest
@@ -51,7 +52,8 @@ final class WorkerPool: Sendable {
         var reads = Lane()
         var writes = Lane()
         var nextTicket: UInt64 = 0
-        var completions: [Completion] = []
+        /// Answers waiting for each event loop to take them.
+        var completions: [[Completion]]
         var running = 0
         var runningWrites = 0
         var closed = false
@@ -72,22 +74,24 @@ final class WorkerPool: Sendable {
 
     let capacity: Int
     private let writeLimit: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Counts jobs, plus one extra signal after closing so that every waiting worker wakes.
     private let available = DispatchSemaphore(value: 0)
     private let finished = DispatchGroup()
     private let handler: HTTPServer.Handler
     private let logger: Logger
-    private let wake: @Sendable () -> Void
+    private let wakers: [@Sendable () -> Void]
 
-    /// Starts `workerCount` threads. `wake` is called after each posted completion.
+    /// Starts `workerCount` threads. After posting an answer for loop `i`, a worker calls
+    /// `wakers[i]`.
     init(workerCount: Int, capacity: Int, reservedForReads: Int = 0, handler: @escaping HTTPServer.Handler,
-         logger: Logger, wake: @escaping @Sendable () -> Void) {
+         logger: Logger, wakers: [@Sendable () -> Void]) {
         self.capacity = capacity
+        state = Mutex(State(completions: Array(repeating: [], count: wakers.count)))
         writeLimit = max(1, workerCount - reservedForReads)
         self.handler = handler
         self.logger = logger
-        self.wake = wake
+        self.wakers = wakers
         for index in 0..<workerCount {
             finished.enter()
             let thread = Thread { [self] in run() }
@@ -119,11 +123,11 @@ final class WorkerPool: Sendable {
         return accepted
     }
 
-    /// Takes every completion posted since the last call.
-    func takeCompletions() -> [Completion] {
+    /// Takes every completion posted for `loop` since its last call.
+    func takeCompletions(for loop: Int) -> [Completion] {
         state.withLock { state in
-            defer { state.completions.removeAll(keepingCapacity: true) }
-            return state.completions
+            defer { state.completions[loop].removeAll(keepingCapacity: true) }
+            return state.completions[loop]
         }
     }
 
@@ -162,12 +166,12 @@ final class WorkerPool: Sendable {
             let stillQueued = state.withLock { state -> Bool in
                 state.running -= 1
                 if !isRead { state.runningWrites -= 1 }
-                state.completions.append(Completion(descriptor: job.descriptor, generation: job.generation, response: response))
+                state.completions[job.loop].append(Completion(descriptor: job.descriptor, generation: job.generation, response: response))
                 return state.queued > 0
             }
             // A write may have been passed over while every write slot was taken.
             if stillQueued && !isRead { available.signal() }
-            wake()
+            wakers[job.loop]()
         }
     }
 

@@ -37,7 +37,8 @@ public final class ServerApplication: Sendable {
             limits: limits, requestTimeout: .seconds(settings.requestTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds),
             writeTimeout: .seconds(settings.sendTimeoutSeconds), headerTimeout: .seconds(settings.headerTimeoutSeconds),
             minimumSendBytesPerSecond: settings.minimumSendBytesPerSecond, maxConnections: settings.maxConnections,
-            workersReservedForReads: settings.workersReservedForReads)
+            workersReservedForReads: settings.workersReservedForReads,
+            eventLoopCount: settings.eventLoops)
         let router = router
         http = HTTPServer(configuration: configuration, logger: logger, statistics: statistics,
                           nonBlockingHandler: { request in router.answerWithoutBlocking(request) }) { request in router.handle(request) }

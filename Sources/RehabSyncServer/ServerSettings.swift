@@ -30,6 +30,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxClockDriftSeconds = 600
     /// Open connections at most; beyond, new ones get `503` at once.
     public var maxConnections = 10_000
+    /// Event-loop threads for the connections.
+    public var eventLoops = 1
     /// Workers that only GET and HEAD requests may use, so pushes waiting for the writer
     /// never hold every worker.
     public var workersReservedForReads = 2
@@ -110,7 +112,7 @@ public struct ServerSettings: Sendable, Hashable {
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
         "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "shutdownGraceSeconds", "maxBatchRecords",
-        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "maxConnections", "workersReservedForReads", "maxPageBytes",
+        "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "maxConnections", "eventLoops", "workersReservedForReads", "maxPageBytes",
         "headerTimeoutSeconds", "sendTimeoutSeconds", "minimumSendBytesPerSecond", "metricsToken", "metricsListen",
     ]
 
@@ -156,6 +158,7 @@ public struct ServerSettings: Sendable, Hashable {
         case "maxClockDriftSeconds": maxClockDriftSeconds = try number(0...86_400 * 365)
         case "maxConnections": maxConnections = try number(1...1_000_000)
         case "workersReservedForReads": workersReservedForReads = try number(0...1_023)
+        case "eventLoops": eventLoops = try number(1...64)
         case "maxPageBytes": maxPageBytes = try number(65_536...1_073_741_824)
         case "headerTimeoutSeconds": headerTimeoutSeconds = try number(1...3_600)
         case "sendTimeoutSeconds": sendTimeoutSeconds = try number(1...3_600)

@@ -46,9 +46,8 @@ struct EventLoopLiveTests {
         // While it is held, the unsent part of the response is accounted to the connection.
         #expect(waitUntil { server.statistics.snapshot().bufferedResponseBytes > 1_048_576 })
         #expect(waitUntil(timeout: .seconds(3)) { server.statistics.snapshot().rejections["send_timeout"] == 1 })
-        let after = server.statistics.snapshot()
-        #expect(after.openConnections == 0)
-        #expect(after.bufferedResponseBytes == 0)
+        #expect(waitUntil { server.statistics.snapshot().openConnections == 0 })
+        #expect(server.statistics.snapshot().bufferedResponseBytes == 0)
 
         // Others were served meanwhile and still are.
         let other = try TestClient(port: port)
@@ -136,5 +135,22 @@ struct EventLoopLiveTests {
         #expect(wait(entered))
         release.signal()
         #expect(try second.readResponse().text == "POST /b")
+    }
+
+    @Test func twoLoopsShareTheConnectionsKeepAlivePipeliningAndShutdown() throws {
+        let (server, port) = try startServer({ $0.eventLoopCount = 2 }, handler: echoHandler)
+        let clients = try (0..<16).map { _ in try TestClient(port: port) }
+        for (index, client) in clients.enumerated() {
+            try client.send("GET /\(index)/a HTTP/1.1\r\nHost: a\r\n\r\nGET /\(index)/b HTTP/1.1\r\nHost: a\r\n\r\n")
+        }
+        for (index, client) in clients.enumerated() {
+            #expect(try client.readResponse().text == "GET /\(index)/a ")
+            #expect(try client.readResponse().text == "GET /\(index)/b ")
+        }
+        #expect(server.statistics.snapshot().openConnections == 16)
+        server.shutdown(gracePeriod: .seconds(1))
+        #expect(server.state == .stopped)
+        #expect(clients.allSatisfy { $0.isClosedByServer() })
+        #expect(connectionIsRefused(port: port))
     }
 }

@@ -225,6 +225,8 @@ struct HTTPServerTests {
         let (server, port) = try startServer({
             $0.workerCount = 1
             $0.queueCapacity = 1
+            // The idle connection must outlive the test on a loaded machine.
+            $0.idleTimeout = .seconds(10)
         }) { request in
             entered.signal()
             _ = release.wait(timeout: .now() + .seconds(5))
