@@ -62,8 +62,12 @@ extension SyncService {
         let time = now()
         let records = page.records
         let flushDue = activity.note(device.replicaID, cursor: page.nextCursor, at: time)
-        // Nothing new: nothing to audit, so no write at all unless the sightings are due.
-        if !records.isEmpty || flushDue {
+        if records.isEmpty {
+            // Nothing new: nothing to audit, so this request writes nothing. Sightings that
+            // are due go to the table off the request's path, so an empty pull never waits
+            // for the writer.
+            if flushDue { flushDeviceActivityInBackground() }
+        } else {
             try store.write { _, connection in
                 try AuditLog.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
                     AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,

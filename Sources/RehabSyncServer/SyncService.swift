@@ -18,6 +18,9 @@ public final class SyncService: Sendable {
     public let metrics = ServerMetrics()
     /// Last-seen times and cursors waiting to be written in a batch.
     let activity = DeviceActivity()
+    /// Where due sightings are written when no request is writing anyway.
+    private let activityFlushQueue = DispatchQueue(label: "rehabsync.device-activity")
+    private let activityFlushPending = Atomic<Bool>(false)
     /// When the database last answered a liveness read (uptime nanoseconds; 0: never).
     private let lastAlive = Atomic<UInt64>(0)
     /// How long a liveness answer stands without asking the database again.
@@ -96,6 +99,17 @@ public final class SyncService: Sendable {
     public func flushDeviceActivity() throws {
         let time = now()
         try store.write { _, connection in try activity.flush(at: time, connection: connection) }
+    }
+
+    /// ``flushDeviceActivity()`` on a serial queue of its own, at most one waiting. A
+    /// failure loses those sightings, which are administrative only; a storage failure is
+    /// recorded in the pool's health as any failed commit is, for `/readyz` and `/metrics`.
+    func flushDeviceActivityInBackground() {
+        guard !activityFlushPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        activityFlushQueue.async { [self] in
+            activityFlushPending.store(false, ordering: .releasing)
+            try? flushDeviceActivity()
+        }
     }
 
     /// Enrols a device for care units; the token is returned once and never stored.

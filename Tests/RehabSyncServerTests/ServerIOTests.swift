@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RehabSyncCore
 import RehabSyncHTTP
 import RehabSyncServer
@@ -208,5 +209,26 @@ struct ServerIOTests {
                      "rehabsync_http_503_total 2", "rehabsync_response_bytes_buffered 4096"] {
             #expect(text.contains(line + "\n"), "\(line)")
         }
+    }
+
+    @Test func dueSightingsReachTheTableWithoutTheEmptyPullWaitingForThem() throws {
+        let scratch = try ServerScratch()
+        let clock = Mutex(F.wall)
+        let service = try SyncService(databasePath: scratch.path("server.sqlite"), reference: F.reference(),
+                                      now: { clock.withLock { $0 } })
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        func storedLastSeen() throws -> Int64? {
+            try service.store.read { queries in
+                try queries.connection.prepare("SELECT last_seen_at FROM devices").firstRow { $0.isNull(at: 0) ? nil : $0.int64(at: 0) } ?? nil
+            }
+        }
+        _ = try service.pull(device: device, clinician: F.nurse, since: 0, limit: nil)
+        #expect(try storedLastSeen() == nil)
+        // A minute on, the next empty pull finds the batch due and hands it to the background.
+        clock.withLock { $0 += 61_000 }
+        _ = try service.pull(device: device, clinician: F.nurse, since: 0, limit: nil)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try storedLastSeen() == nil, ContinuousClock.now < deadline { usleep(2_000) }
+        #expect(try storedLastSeen() == F.wall + 61_000)
     }
 }
