@@ -4,15 +4,16 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The one thread that owns the listening socket and every connection: it accepts, reads,
-/// feeds each ``HTTPConnection`` and writes what it produces, and arms each connection's
-/// deadline in a heap whose top sets the `epoll_wait` timeout. It never blocks on anything
-/// but `epoll_wait` and never calls a handler: complete requests go to the ``WorkerPool``,
+/// A thread that owns connections: it accepts, reads, feeds each ``HTTPConnection`` and
+/// writes what it produces, and arms each connection's deadline in a heap whose top sets
+/// the `epoll_wait` timeout. It never blocks on anything but `epoll_wait` and calls no
+/// handler but the optional non-blocking one: complete requests go to the ``WorkerPool``,
 /// whose answers come back through a queue and an `eventfd` wake-up.
 ///
 /// Sockets are non-blocking and level-triggered (see ``Epoll``). A connection is watched
-/// for reading only while it wants a request, and for writing only while output is
-/// pending, so one waiting for its handler costs no wake-ups.
+/// for writing only while output is pending, and for reading while it wants a request
+/// (interest in reading is dropped lazily, see ``update(_:exactInterest:)``), so one
+/// waiting for its handler costs no wake-ups.
 ///
 /// There may be a few loops sharing one listening socket (each watches it with
 /// `EPOLLEXCLUSIVE`, so a new connection wakes one of them), one worker pool and one set
@@ -28,7 +29,7 @@ final class EventLoop: @unchecked Sendable {
         let generation: UInt64
         var registered: Epoll.Events
         var scheduled: ContinuousClock.Instant?
-        /// The connection's pending output as last added to ``bufferedOutputBytes``.
+        /// The connection's pending output as last added to the counters' buffered bytes.
         var accountedOutput = 0
 
         init(connection: HTTPConnection, generation: UInt64, registered: Epoll.Events) {

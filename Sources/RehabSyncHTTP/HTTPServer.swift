@@ -7,14 +7,15 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// An HTTP/1.1 server: one event loop over non-blocking sockets for the connections, and
-/// a bounded pool of worker threads for the handlers.
+/// An HTTP/1.1 server: an event loop (or a few, ``HTTPServerConfiguration/eventLoopCount``)
+/// over non-blocking sockets for the connections, and a bounded pool of worker threads for
+/// the handlers.
 ///
 /// Why the split: handlers call SQLite, which blocks the calling thread for the length of
 /// a query or a disk sync, so they run on dedicated threads (never on Swift concurrency's
 /// cooperative pool, which a blocking call would stall). Connections must not cost a
 /// thread: a device on a mobile link may take seconds to send a header or read a page,
-/// and thousands may sit idle between syncs. So one ``EventLoop`` thread owns every socket
+/// and thousands may sit idle between syncs. So an ``EventLoop`` thread owns the sockets
 /// (epoll, level-triggered), drives each connection's pure state machine
 /// (``HTTPConnection``) and enforces its deadlines from a heap; only a complete request
 /// takes a worker, and only while its handler runs. See `server-io.md` in the design notes.
