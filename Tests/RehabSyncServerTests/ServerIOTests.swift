@@ -231,4 +231,15 @@ struct ServerIOTests {
         while try storedLastSeen() == nil, ContinuousClock.now < deadline { usleep(2_000) }
         #expect(try storedLastSeen() == F.wall + 61_000)
     }
+
+    @Test func theLoopbackMetricsListenerServesMetricsWithoutAToken() throws {
+        let server = try LiveServerTests.Running { $0.metricsListen = "127.0.0.1:0" }
+        let metricsPort = try #require(server.application.metricsHTTP?.boundPort)
+        let local = try server.client.send("GET", "http://127.0.0.1:\(metricsPort)/metrics")
+        #expect(local.status == 200)
+        #expect(local.bodyText.contains("rehabsync_connections_open"))
+        #expect(try server.client.send("GET", "http://127.0.0.1:\(metricsPort)/v1/admin/devices").status == 404)
+        #expect(try server.client.send("GET", server.base + "/metrics").status == 401)
+        #expect(try server.admin("GET", "/metrics").status == 200)
+    }
 }
