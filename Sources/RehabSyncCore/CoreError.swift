@@ -35,6 +35,17 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         self.field = field
     }
 
+    /// How much of an unknown member's name an error echoes: enough to find it, too little
+    /// to carry a document (or patient data) back in a 400.
+    public static let echoedNameLength = 32
+
+    /// The error for an unknown member, naming at most ``echoedNameLength`` characters of
+    /// it after the path of its parent (`prefix`, empty at the top).
+    public static func unknownMember(_ name: String, under prefix: String = "") -> CoreError {
+        let shown = name.count > echoedNameLength ? String(name.prefix(echoedNameLength)) + "…" : name
+        return CoreError(.unexpectedKey, "unknown member", field: prefix.isEmpty ? shown : "\(prefix).\(shown)")
+    }
+
     public var description: String {
         if let field { return "\(code.rawValue) at \(field): \(message)" }
         return "\(code.rawValue): \(message)"

@@ -102,8 +102,7 @@ extension JSONParser {
         var name = try parseString()
         if let found = name.withUTF8({ names.offset(of: $0) }) { return (found, nil) }
         if skippingUnknown { return (nil, name) }
-        let prefix = path()
-        throw CoreError(.unexpectedKey, "unknown member", field: prefix.isEmpty ? name : "\(prefix).\(name)")
+        throw CoreError.unknownMember(name, under: path())
     }
 
     /// Whether the next value is an object (after white space).

@@ -346,7 +346,7 @@ extension RecordState {
         }
         if members.count != keys.count {
             let unknown = members.keys.filter { !keys.contains($0) }.sorted(by: CanonicalJSON.precedes)
-            throw CoreError(.unexpectedKey, "unknown member", field: prefix + (unknown.first ?? ""))
+            throw CoreError.unknownMember(unknown.first ?? "", under: path)
         }
     }
 

@@ -6,7 +6,7 @@ import Darwin
 import Dispatch
 
 extension Duration {
-    /// Whole milliseconds for `poll(2)`, rounded up so a short timeout never becomes a
+    /// Whole milliseconds for `epoll_wait`, rounded up so a short timeout never becomes a
     /// busy loop of zero-millisecond polls, and clamped to what `Int32` holds.
     var pollMilliseconds: Int32 {
         guard self > .zero else { return 0 }
@@ -15,18 +15,6 @@ extension Duration {
         guard !millis.overflow else { return Int32.max }
         let total = millis.partialValue + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
         return Int32(clamping: total)
-    }
-
-    /// A `timeval` for `SO_RCVTIMEO` and `SO_SNDTIMEO`; at least one microsecond, because
-    /// zero there means "never time out".
-    var timeval: timeval {
-        let (seconds, attoseconds) = components
-        let micros = max(seconds > 0 ? 0 : 1, attoseconds / 1_000_000_000_000)
-        #if canImport(Darwin)
-        return Darwin.timeval(tv_sec: Int(seconds), tv_usec: Int32(micros))
-        #else
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(micros))
-        #endif
     }
 
     /// The duration in milliseconds as a decimal, for `duration_ms` in access logs.
@@ -41,5 +29,11 @@ extension Duration {
         let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return .never }
         return .nanoseconds(Int(clamping: nanos + attoseconds / 1_000_000_000))
+    }
+
+    /// Milliseconds with one decimal, as access logs print them.
+    var formattedMilliseconds: String {
+        let tenths = Int((milliseconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

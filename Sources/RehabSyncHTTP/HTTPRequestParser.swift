@@ -86,6 +86,15 @@ public struct HTTPRequestParser: Sendable {
         return false
     }
 
+    /// Gives back the buffer's memory when nothing is buffered, so a connection that once
+    /// carried a large request holds nothing while it sits idle.
+    public mutating func releaseSpareCapacity() {
+        guard bufferedByteCount == 0, buffer.capacity > 0 else { return }
+        buffer = []
+        readIndex = 0
+        scanIndex = 0
+    }
+
     /// Appends received bytes. After an error they are discarded.
     public mutating func feed(_ bytes: some Collection<UInt8>) {
         if case .failed = state { return }

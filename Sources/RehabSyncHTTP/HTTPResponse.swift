@@ -54,6 +54,16 @@ public struct HTTPResponse: Sendable, Hashable {
     func serialized(
         requestID: String?, close: Bool, keepAliveForHTTP10: Bool = false, date: String? = nil, includeBody: Bool = true
     ) -> [UInt8] {
+        var bytes = serializedHead(requestID: requestID, close: close, keepAliveForHTTP10: keepAliveForHTTP10, date: date)
+        if includeBody && !status.forbidsContent {
+            bytes.append(contentsOf: body)
+        }
+        return bytes
+    }
+
+    /// The status line and header section alone, with the Content-Length of ``body``; the
+    /// event loop sends a large body from the response itself rather than from a copy.
+    func serializedHead(requestID: String?, close: Bool, keepAliveForHTTP10: Bool = false, date: String? = nil) -> [UInt8] {
         var head = "HTTP/1.1 \(status.code) \(Self.sanitizedValue(status.reasonPhrase))\r\n"
         if let date {
             head += "Date: \(date)\r\n"
@@ -75,11 +85,7 @@ public struct HTTPResponse: Sendable, Hashable {
             head += "X-Request-Id: \(Self.sanitizedValue(requestID))\r\n"
         }
         head += "\r\n"
-        var bytes = Array(head.utf8)
-        if includeBody && !status.forbidsContent {
-            bytes.append(contentsOf: body)
-        }
-        return bytes
+        return Array(head.utf8)
     }
 
     /// Replaces control characters with spaces: a CR or LF in a value taken from input

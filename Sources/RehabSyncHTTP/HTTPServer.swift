@@ -7,19 +7,23 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// An HTTP/1.1 server over blocking sockets with a bounded pool of worker threads.
+/// An HTTP/1.1 server: an event loop (or a few, ``HTTPServerConfiguration/eventLoopCount``)
+/// over non-blocking sockets for the connections, and a bounded pool of worker threads for
+/// the handlers.
 ///
-/// Why threads and not Swift concurrency: handlers call SQLite, which blocks the calling
-/// thread for the length of a query or a disk sync. Blocking inside tasks on the
-/// cooperative pool (one thread per core) would stall every other task in the process,
-/// including the replica's sync loop and the scheduler. Dedicated threads may block freely,
-/// and their number, plus a bounded queue in front of them, caps the load the database
-/// sees: when all workers are busy and the queue is full, clients get an immediate `503`.
+/// Why the split: handlers call SQLite, which blocks the calling thread for the length of
+/// a query or a disk sync, so they run on dedicated threads (never on Swift concurrency's
+/// cooperative pool, which a blocking call would stall). Connections must not cost a
+/// thread: a device on a mobile link may take seconds to send a header or read a page,
+/// and thousands may sit idle between syncs. So an ``EventLoop`` thread owns the sockets
+/// (epoll, level-triggered), drives each connection's pure state machine
+/// (``HTTPConnection``) and enforces its deadlines from a heap; only a complete request
+/// takes a worker, and only while its handler runs. See `server-io.md` in the design notes.
 ///
-/// Shape: one acceptor thread accepts connections and hands them to a bounded
-/// ``ConnectionQueue``; ``HTTPServerConfiguration/workerCount`` workers each take one
-/// connection and serve its requests (keep-alive) until it closes, times out, reaches
-/// ``HTTPServerConfiguration/maxRequestsPerConnection``, or the server shuts down.
+/// Limits, all in ``HTTPServerConfiguration``: at most
+/// ``HTTPServerConfiguration/maxConnections`` connections and
+/// ``HTTPServerConfiguration/queueCapacity`` requests waiting for a worker; beyond either,
+/// `503` with `Retry-After`, at once. Counters for all of it are in ``statistics``.
 ///
 /// Lifecycle: ``State/idle`` → ``start()`` → ``State/running`` → ``shutdown(gracePeriod:)``
 /// → ``State/shuttingDown`` → ``State/stopped``.
@@ -27,6 +31,12 @@ public final class HTTPServer: Sendable {
     /// The handler: synchronous, called on a worker thread, free to block. A thrown
     /// ``HTTPResponseError`` becomes its response; anything else becomes a `500`.
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+    /// A handler the event loop itself calls first, for answers that need no blocking call
+    /// (a cached health answer): it must return at once, never touch SQLite or the disk,
+    /// and returns nil to hand the request to the workers. It saves two thread hand-offs
+    /// per request, which on a small machine are most of a cheap request's cost.
+    public typealias NonBlockingHandler = @Sendable (HTTPRequest) -> HTTPResponse?
 
     /// Where the server is in its life.
     public enum State: Sendable, Hashable {
@@ -42,31 +52,35 @@ public final class HTTPServer: Sendable {
 
     private struct Lifecycle {
         var state: State = .idle
-        var listener: Socket?
+        var loops: [EventLoop] = []
+        var pool: WorkerPool?
         var boundPort: Int?
     }
 
-    /// After the grace period, how long shutdown still waits for workers whose connections
-    /// it has just cut; a handler stuck for longer is abandoned, not awaited forever.
+    /// After the grace period, how long shutdown still waits for handlers to return before
+    /// abandoning them.
     static let abandonWait: Duration = .seconds(1)
 
     /// The configuration the server was created with.
     public let configuration: HTTPServerConfiguration
+    /// What the connection layer counts: refusals, rejections, open connections, queue.
+    public let statistics: HTTPServerStatistics
     private let logger: Logger
     private let handler: Handler
+    private let nonBlockingHandler: NonBlockingHandler?
     private let lifecycle = Mutex(Lifecycle())
-    private let queue: ConnectionQueue
-    private let registry = ConnectionRegistry()
-    private let acceptorFinished = DispatchSemaphore(value: 0)
-    private let workersFinished = DispatchGroup()
+    private let loopsFinished = DispatchGroup()
     private let stoppedGroup = DispatchGroup()
 
     /// Creates a server; nothing happens until ``start()``.
-    public init(configuration: HTTPServerConfiguration, logger: Logger = Logger(label: "http"), handler: @escaping Handler) {
+    public init(configuration: HTTPServerConfiguration, logger: Logger = Logger(label: "http"),
+                statistics: HTTPServerStatistics = HTTPServerStatistics(),
+                nonBlockingHandler: NonBlockingHandler? = nil, handler: @escaping Handler) {
         self.configuration = configuration
         self.logger = logger
+        self.statistics = statistics
+        self.nonBlockingHandler = nonBlockingHandler
         self.handler = handler
-        self.queue = ConnectionQueue(capacity: configuration.queueCapacity)
     }
 
     /// The current lifecycle state.
@@ -75,48 +89,71 @@ public final class HTTPServer: Sendable {
     /// The port actually bound (useful with port 0), once started.
     public var boundPort: Int? { lifecycle.withLock { $0.boundPort } }
 
-    /// Binds, listens, and starts the acceptor and worker threads; returns once the socket
-    /// is listening, so clients may connect immediately. Ignores SIGPIPE process-wide.
+    /// Raises the descriptor limit, binds, listens, and starts the event loop and the
+    /// workers; returns once the socket is listening, so clients may connect immediately.
+    /// Ignores SIGPIPE process-wide.
     ///
     /// - Throws: ``HTTPServerError/notIdle`` if already started, or the failing system call.
     public func start() throws(HTTPServerError) {
         Platform.ignoreSIGPIPE()
+        let wanted = configuration.maxConnections + ResourceLimits.reservedDescriptors
+        let granted = ResourceLimits.raiseDescriptorLimit(toward: wanted)
         let port = try lifecycle.withLock { (lifecycle) throws(HTTPServerError) -> Int in
             guard lifecycle.state == .idle else { throw .notIdle }
-            let listener = try Socket.listen(
+            let socket = try Socket.listen(
                 host: configuration.host, port: configuration.port, backlog: configuration.listenBacklog)
+            var loops: [EventLoop] = []
             let port: Int
             do throws(HTTPServerError) {
-                port = try listener.localPort()
+                port = try socket.localPort()
+                let listener = try SharedListener(socket: socket, loops: configuration.eventLoopCount)
+                for index in 0..<configuration.eventLoopCount {
+                    loops.append(try EventLoop(index: index, listener: listener, configuration: configuration, logger: logger,
+                                               statistics: statistics, nonBlockingHandler: nonBlockingHandler))
+                }
             } catch {
-                listener.close()
+                socket.close()
+                for loop in loops { loop.releaseWakeUp() }
                 throw error
             }
-            lifecycle.listener = listener
+            let pool = WorkerPool(workerCount: configuration.workerCount, capacity: configuration.queueCapacity,
+                                  reservedForReads: configuration.workersReservedForReads, handler: handler,
+                                  logger: logger, wakers: loops.map(\.wake))
+            lifecycle.loops = loops
+            lifecycle.pool = pool
             lifecycle.boundPort = port
             lifecycle.state = .running
-            // Threads start under the lock so a concurrent shutdown() sees them all.
             stoppedGroup.enter()
-            startThread(name: "http-acceptor") { [self] in runAcceptor(listener) }
-            let connectionHandler = ConnectionHandler(
-                configuration: configuration, logger: logger, handler: handler, registry: registry)
-            for index in 0..<configuration.workerCount {
-                workersFinished.enter()
-                startThread(name: "http-worker-\(index)") { [self] in runWorker(connectionHandler) }
+            for loop in loops {
+                loop.pool = pool
+                loopsFinished.enter()
+                let thread = Thread { [loopsFinished] in
+                    loop.run()
+                    loopsFinished.leave()
+                }
+                thread.name = "http-event-loop-\(loop.index)"
+                thread.start()
             }
             return port
         }
         logger.info("listening", [("host", configuration.host), ("port", String(port)),
                                   ("workers", String(configuration.workerCount)),
-                                  ("queue_capacity", String(configuration.queueCapacity))])
+                                  ("queue_capacity", String(configuration.queueCapacity)),
+                                  ("max_connections", String(configuration.maxConnections)),
+                                  ("event_loops", String(configuration.eventLoopCount)),
+                                  ("descriptor_limit", String(granted))])
+        if granted < wanted {
+            logger.warning("descriptor limit below the connection limit; connections beyond it are refused",
+                           [("wanted", String(wanted)), ("granted", String(granted))])
+        }
     }
 
-    /// Stops the server: closes the listener, answers connections still queued with `503`,
-    /// closes idle keep-alive connections, and lets requests in flight finish for up to
-    /// `gracePeriod`; then cuts the remaining connections and returns. Safe to call more
-    /// than once and from several threads: later calls wait for the first to finish.
+    /// Stops the server: closes the listener, closes idle keep-alive connections, and lets
+    /// requests in flight finish and be written for up to `gracePeriod`; then cuts the
+    /// remaining connections and returns. Safe to call more than once and from several
+    /// threads: later calls wait for the first to finish.
     public func shutdown(gracePeriod: Duration = .seconds(10)) {
-        enum Step { case proceed(Socket?), wait, done }
+        enum Step { case proceed([EventLoop], WorkerPool?), wait, done }
         let step = lifecycle.withLock { lifecycle -> Step in
             switch lifecycle.state {
             case .idle:
@@ -124,8 +161,7 @@ public final class HTTPServer: Sendable {
                 return .done
             case .running:
                 lifecycle.state = .shuttingDown
-                defer { lifecycle.listener = nil }
-                return .proceed(lifecycle.listener)
+                return .proceed(lifecycle.loops, lifecycle.pool)
             case .shuttingDown:
                 return .wait
             case .stopped:
@@ -138,107 +174,40 @@ public final class HTTPServer: Sendable {
         case .wait:
             waitUntilStopped()
             return
-        case .proceed(let listener):
-            logger.info("shutting down", [("grace_period_ms", ConnectionHandler.formatMilliseconds(gracePeriod))])
-            // First, so that every response from now on says `Connection: close` and idle
-            // keep-alive connections are closed.
-            registry.beginShutdown()
-            // Shutting the listener down wakes the acceptor from accept(); it closes the
-            // descriptor itself once out of accept(), so the number cannot be reused under it.
-            listener?.shutdown(reading: true, writing: true)
-            acceptorFinished.wait()
-            for item in queue.close() {
-                refuse(item, code: "shutting_down", message: "The server is shutting down; retry shortly.")
-            }
-            if workersFinished.wait(timeout: .now() + gracePeriod.dispatchInterval) == .timedOut {
-                logger.warning("grace period over; closing connections", [("connections", String(registry.count))])
-                registry.shutDownAll()
-                if workersFinished.wait(timeout: .now() + Self.abandonWait.dispatchInterval) == .timedOut {
+        case .proceed(let loops, let pool):
+            logger.info("shutting down", [("grace_period_ms", gracePeriod.formattedMilliseconds)])
+            let graceEnds = ContinuousClock.now + gracePeriod
+            for loop in loops { loop.requestShutdown(gracePeriod: gracePeriod) }
+            loopsFinished.wait()
+            if let pool {
+                pool.close()
+                // Handlers of connections that went away may still run: they get what is
+                // left of the grace period, and then a moment more before being abandoned.
+                let remaining = max(.zero, graceEnds - ContinuousClock.now)
+                if pool.waitUntilFinished(timeout: remaining + Self.abandonWait) {
+                    for loop in loops { loop.releaseWakeUp() }
+                } else {
+                    // The wake-up descriptors stay open: an abandoned worker may still write.
                     logger.error("abandoning workers stuck in handlers")
                 }
             }
-            lifecycle.withLock { $0.state = .stopped }
+            lifecycle.withLock {
+                $0.state = .stopped
+                $0.loops = []
+                $0.pool = nil
+            }
             logger.info("stopped")
             stoppedGroup.leave()
         }
     }
 
+    /// The same as ``shutdown(gracePeriod:)``, under the name other server types use.
+    public func stop(gracePeriod: Duration = .seconds(10)) {
+        shutdown(gracePeriod: gracePeriod)
+    }
+
     /// Blocks until a started server has stopped; returns at once if it never started.
     public func waitUntilStopped() {
         stoppedGroup.wait()
-    }
-
-    // MARK: - Threads
-
-    private func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
-    }
-
-    private func runAcceptor(_ listener: Socket) {
-        defer {
-            listener.close()
-            acceptorFinished.signal()
-        }
-        while true {
-            let connection: (socket: Socket, remoteAddress: String)
-            do {
-                connection = try listener.accept()
-            } catch {
-                if state != .running { return }
-                if case .systemCall(_, let code) = error, code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    // Out of descriptors or memory: pause rather than spin; finishing
-                    // connections will free some.
-                    logger.warning("accept failed; pausing", [("error", error.description)])
-                    usleep(100_000)
-                } else {
-                    logger.debug("accept failed", [("error", error.description)])
-                }
-                continue
-            }
-            let item = ConnectionQueue.Item(socket: connection.socket, remoteAddress: connection.remoteAddress)
-            if !queue.push(item) {
-                refuse(item, code: "server_busy", message: "The server is busy; retry shortly.")
-            }
-        }
-    }
-
-    private func runWorker(_ connectionHandler: ConnectionHandler) {
-        defer { workersFinished.leave() }
-        while let item = queue.pop() {
-            connectionHandler.serve(item)
-        }
-    }
-
-    /// Answers `503` with `Retry-After: 1` without reading the request, then closes. Runs
-    /// on the acceptor (or shutdown) thread, so it must not wait on the client.
-    private func refuse(_ item: ConnectionQueue.Item, code: String, message: String) {
-        let requestID = RequestID.generate()
-        var response = HTTPResponse.error(status: .serviceUnavailable, code: code, message: message)
-        response.headers.add(name: "Retry-After", value: "1")
-        let bytes = response.serialized(
-            requestID: requestID, close: true, date: configuration.sendsDateHeader ? WallClock.httpDate() : nil)
-        let socket = item.socket
-        do {
-            // A short send timeout: a 503 fits in the socket buffer, and a client that
-            // cannot take even that is not worth blocking the acceptor for.
-            try socket.setTimeouts(receive: .milliseconds(100), send: .milliseconds(500))
-            try socket.sendAll(bytes)
-        } catch {
-            logger.debug("could not send 503", [("error", error.description), ("request_id", requestID)])
-        }
-        socket.shutdown(reading: false, writing: true)
-        // Discard what already arrived, without waiting, so close() is less likely to reset
-        // the connection before the client has read the 503.
-        var scratch = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<16 {
-            let count = scratch.withUnsafeMutableBytes { buffer in
-                (try? socket.receive(into: buffer, flags: Int32(MSG_DONTWAIT))) ?? 0
-            }
-            if count <= 0 { break }
-        }
-        socket.close()
-        logger.warning("connection refused", [("status", "503"), ("reason", code), ("request_id", requestID)])
     }
 }

@@ -13,13 +13,15 @@ struct RequestTarget: Sendable, Hashable {
     /// Accepted forms: origin-form (`/path?query`), absolute-form (`http://host/path`,
     /// which RFC 9112 §3.2.2 says servers MUST accept; the authority is dropped because
     /// Host already names it) and asterisk-form (`*`, only for OPTIONS). Authority-form is
-    /// only for CONNECT, which this server does not proxy. Bytes must be visible ASCII
-    /// other than `#` (a fragment is never sent), and every `%` must start a valid escape.
+    /// only for CONNECT, which this server does not proxy. Bytes must be visible ASCII,
+    /// a fragment (`#` and after) is dropped, and every `%` must start a valid escape.
     static func parse<C: Collection<UInt8>>(_ bytes: C, method: String) -> RequestTarget? {
-        let bytes = Array(bytes)
-        guard !bytes.isEmpty,
-            bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") })
-        else { return nil }
+        var bytes = Array(bytes)
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        // A fragment is for the client alone (RFC 9110 §4.2.5) and never sent by a correct
+        // one; a sloppy one that sends it gets it ignored, as nginx does, not refused.
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes.removeSubrange(hash...) }
+        guard !bytes.isEmpty else { return nil }
         if bytes == [UInt8(ascii: "*")] {
             return method == "OPTIONS" ? RequestTarget(path: "*", rawQuery: nil, queryParameters: [:]) : nil
         }

@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A blocking TCP socket: a small `Sendable` value over the file descriptor, in the manner
-/// of FlyingFox. Every wrapper retries `EINTR` and throws ``HTTPServerError`` with the
-/// errno of the failing call. Closing is explicit; the owner decides when.
+/// A TCP socket: a small `Sendable` value over the file descriptor, in the manner of
+/// FlyingFox; the event loop makes connections non-blocking and does their I/O itself.
+/// Every wrapper retries `EINTR` and throws ``HTTPServerError`` with the errno of the
+/// failing call. Closing is explicit; the owner decides when.
 struct Socket: Sendable, Hashable {
     let descriptor: Int32
 
@@ -62,6 +63,8 @@ struct Socket: Sendable, Hashable {
             }
             let code = errno
             if code == EINTR { continue }
+            // On a non-blocking listener: nobody is waiting.
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
             throw .systemCall("accept", errno: code)
         }
     }
@@ -77,66 +80,17 @@ struct Socket: Sendable, Hashable {
         }
     }
 
-    /// Per-call timeouts for `recv` and `send`: the backstop that keeps a stalled peer
-    /// from pinning a worker thread even if a deadline check were missed.
-    func setTimeouts(receive: Duration, send: Duration) throws(HTTPServerError) {
-        try setOption(SOL_SOCKET, SO_RCVTIMEO, receive.timeval, name: "setsockopt(SO_RCVTIMEO)")
-        try setOption(SOL_SOCKET, SO_SNDTIMEO, send.timeval, name: "setsockopt(SO_SNDTIMEO)")
+    /// Makes reads, writes and accepts return `EAGAIN` instead of waiting: the event loop
+    /// must never block on one client.
+    func setNonBlocking() throws(HTTPServerError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else { throw .lastError("fcntl(O_NONBLOCK)") }
     }
 
     /// Disables Nagle's algorithm: responses go out in one write and must not wait for the
     /// peer's delayed ACK.
     func setNoDelay() throws(HTTPServerError) {
         try setOption(Int32(IPPROTO_TCP), TCP_NODELAY, Int32(1), name: "setsockopt(TCP_NODELAY)")
-    }
-
-    // MARK: - I/O
-
-    /// Waits until the socket is readable (data, end of stream or error) or `timeout`
-    /// passes. Returns false on timeout.
-    func waitForReadable(timeout: Duration) throws(HTTPServerError) -> Bool {
-        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while true {
-            let result = poll(&entry, 1, timeout.pollMilliseconds)
-            if result > 0 { return true }
-            if result == 0 { return false }
-            let code = errno
-            if code == EINTR { continue }
-            throw .systemCall("poll", errno: code)
-        }
-    }
-
-    /// Reads what is available into `buffer`; returns 0 at end of stream. A receive
-    /// timeout (`SO_RCVTIMEO`) surfaces as ``HTTPServerError/timedOut``.
-    func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) throws(HTTPServerError) -> Int {
-        while true {
-            let count = recv(descriptor, buffer.baseAddress, buffer.count, flags)
-            if count >= 0 { return count }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
-            throw .systemCall("recv", errno: code)
-        }
-    }
-
-    /// Sends every byte, looping over partial writes. `MSG_NOSIGNAL` turns a write to a
-    /// closed peer into `EPIPE` instead of a process-killing SIGPIPE.
-    func sendAll(_ bytes: [UInt8]) throws(HTTPServerError) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { buffer in
-                // Safe because offset < count, so the base address exists and offset is in bounds.
-                send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Platform.sendFlags)
-            }
-            if sent >= 0 {
-                offset += sent
-                continue
-            }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
-            throw .systemCall("send", errno: code)
-        }
     }
 
     // MARK: - Closing

@@ -64,10 +64,11 @@ enum DeviceRegistry {
             .rows(nil) { try device(from: $0) }
     }
 
-    /// Records that the device was seen, and the cursor it has pulled up to.
+    /// Records that the device was seen, and the cursor it has pulled up to; never moves
+    /// either back, since batched sightings may arrive after a later direct one.
     static func touch(_ replica: ReplicaID, cursor: Int64?, at now: Int64, connection: Connection) throws {
         let update = try connection.cachedStatement(
-            "UPDATE devices SET last_seen_at = ?, cursor = max(cursor, coalesce(?, cursor)) WHERE replica_id = ?")
+            "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, ?1), ?1), cursor = max(cursor, coalesce(?2, cursor)) WHERE replica_id = ?3")
         try update.bind(now, at: 1)
         if let cursor { try update.bind(cursor, at: 2) } else { try update.bindNull(at: 2) }
         try update.bind(replica.description, at: 3)

@@ -8,7 +8,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "RehabSync sync API",
     "version": "1",
-    "description": "Regional sync server for digital cancer rehabilitation. Record states merge per field with version vectors (see the README). Errors are {\"error\":{\"code\",\"message\",\"field\"}}."
+    "description": "Regional sync server for digital cancer rehabilitation. Record states merge per field with version vectors (see the README). Errors are {\"error\":{\"code\",\"message\",\"field\"}}. Every GET route also answers HEAD: the same status and headers, Content-Length included, without the body. The server's own 503s (too many connections, request queue full, shutting down) carry Retry-After."
   },
   "paths": {
     "/healthz": {
@@ -61,9 +61,35 @@ enum OpenAPIDocument {
         "security": []
       }
     },
+    "/readyz": {
+      "get": {
+        "summary": "Readiness: 503 while the server sheds load (refused work in the last 5 s, or its request queue is full) or while the database cannot commit (disk full, read-only, locked; probed with a one-page write).",
+        "responses": {
+          "200": {
+            "description": "Ready",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "const": "ready"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "security": []
+      }
+    },
     "/metrics": {
       "get": {
-        "summary": "Prometheus metrics: requests by route and status, latency histogram, records pushed and pulled, open conflicts, devices by last seen.",
+        "summary": "Prometheus metrics: requests by route and status, latency histogram, records pushed and pulled, open conflicts, devices by last seen, connections open, requests queued, refusals and parser rejections by reason, 503s, and whether the database can commit. Needs the administrator's or the metrics token, except on the loopback-only metrics listener (setting metricsListen).",
         "responses": {
           "200": {
             "description": "Prometheus text format",
@@ -100,7 +126,14 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           }
         },
-        "security": []
+        "security": [
+          {
+            "admin": []
+          },
+          {
+            "metrics": []
+          }
+        ]
       }
     },
     "/openapi.json": {
@@ -253,6 +286,7 @@ enum OpenAPIDocument {
           {
             "name": "since",
             "in": "query",
+            "description": "The nextCursor of the previous page. A value beyond the server's newest change is refused with 400 cursor_ahead. A page holds at most limit records and at most maxPageBytes (default 4 MiB) of state.",
             "schema": {
               "type": "integer",
               "minimum": 0,
@@ -1231,6 +1265,11 @@ enum OpenAPIDocument {
         "type": "http",
         "scheme": "bearer",
         "description": "Administrator token from the token file in the data directory"
+      },
+      "metrics": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The metrics token of the server's settings (metricsToken), good for /metrics only"
       }
     },
     "responses": {

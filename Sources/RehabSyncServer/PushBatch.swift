@@ -17,7 +17,7 @@ struct PushBatch: Sendable {
         var sawRecords = false
         do {
             try reader.readObject(path: "") { reader, key throws(CoreError) in
-                guard key == "records" else { throw CoreError(.unexpectedKey, "unknown member", field: key) }
+                guard key == "records" else { throw CoreError.unknownMember(key) }
                 sawRecords = true
                 try reader.readArray(path: "records") { reader, index throws(CoreError) in
                     guard index < maximumRecords else {

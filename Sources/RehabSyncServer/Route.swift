@@ -12,32 +12,44 @@ public struct Route: Sendable {
         /// instance asks to be bound, or to take a token over.
         case deviceGreeting
         case admin
+        /// The administrator, a holder of the metrics token, or anyone on the loopback-only
+        /// metrics listener.
+        case metrics
     }
 
     public let method: String
     public let pattern: String
     public let access: Access
     let handler: @Sendable (RouteContext) throws -> HTTPResponse
+    /// The pattern's segments, split once: matching runs for every route on every request.
+    private let segments: [Segment]
+
+    private enum Segment: Sendable {
+        case literal(Substring)
+        case capture(String)
+    }
 
     init(_ method: String, _ pattern: String, _ access: Access, _ handler: @escaping @Sendable (RouteContext) throws -> HTTPResponse) {
         self.method = method
         self.pattern = pattern
         self.access = access
         self.handler = handler
+        segments = pattern.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? .capture(String(part.dropFirst().dropLast())) : .literal(part)
+        }
     }
 
-    /// The captured segments if `path` matches, nil otherwise.
-    func match(_ path: String) -> [String: String]? {
-        let patternParts = pattern.split(separator: "/", omittingEmptySubsequences: false)
-        let pathParts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard patternParts.count == pathParts.count else { return nil }
+    /// The captured segments if the path, split at `/`, matches; nil otherwise.
+    func match(pathParts: [Substring]) -> [String: String]? {
+        guard segments.count == pathParts.count else { return nil }
         var captures: [String: String] = [:]
-        for (expected, actual) in zip(patternParts, pathParts) {
-            if expected.hasPrefix("{"), expected.hasSuffix("}") {
+        for (expected, actual) in zip(segments, pathParts) {
+            switch expected {
+            case .literal(let literal):
+                guard literal == actual else { return nil }
+            case .capture(let name):
                 guard !actual.isEmpty, let decoded = String(actual).removingPercentEncodingStrict() else { return nil }
-                captures[String(expected.dropFirst().dropLast())] = decoded
-            } else if expected != actual {
-                return nil
+                captures[name] = decoded
             }
         }
         return captures
@@ -47,6 +59,7 @@ public struct Route: Sendable {
 /// What a handler gets: the request, the captured path segments, and the device when the
 /// route is for devices.
 struct RouteContext {
+    let router: SyncRouter
     let request: HTTPRequest
     let parameters: [String: String]
     let device: Device?

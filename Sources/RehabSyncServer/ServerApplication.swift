@@ -13,6 +13,8 @@ public final class ServerApplication: Sendable {
     public let service: SyncService
     public let router: SyncRouter
     public let http: HTTPServer
+    /// The loopback-only listener for `/metrics`, when ``ServerSettings/metricsListen`` is set.
+    public let metricsHTTP: HTTPServer?
     public let logger: Logger
     /// The administrator token, and whether this start created it.
     public let adminToken: String
@@ -60,15 +62,32 @@ public final class ServerApplication: Sendable {
             exporter = nil
             scheduler = nil
         }
+        let statistics = HTTPServerStatistics()
         router = SyncRouter(service: service, admin: AdminCredential(token: adminToken), logger: logger, exporter: exporter,
-                            certificates: settings.clientCertificatePolicy)
+                            certificates: settings.clientCertificatePolicy, metricsToken: settings.metricsToken,
+                            connections: statistics, queueCapacity: settings.queueCapacity)
         var limits = HTTPLimits()
         limits.maxBodyBytes = settings.maxBodyBytes
         let configuration = HTTPServerConfiguration(
             host: settings.host, port: settings.port, workerCount: settings.workers, queueCapacity: settings.queueCapacity,
-            limits: limits, requestTimeout: .seconds(settings.requestTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds))
+            limits: limits, requestTimeout: .seconds(settings.requestTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds),
+            writeTimeout: .seconds(settings.sendTimeoutSeconds), headerTimeout: .seconds(settings.headerTimeoutSeconds),
+            minimumSendBytesPerSecond: settings.minimumSendBytesPerSecond, maxConnections: settings.maxConnections,
+            workersReservedForReads: settings.workersReservedForReads,
+            eventLoopCount: settings.eventLoops)
         let router = router
-        http = HTTPServer(configuration: configuration, logger: logger) { request in router.handle(request) }
+        http = HTTPServer(configuration: configuration, logger: logger, statistics: statistics,
+                          nonBlockingHandler: { request in router.answerWithoutBlocking(request) }) { request in router.handle(request) }
+        if let (host, port) = ServerSettings.splitListen(settings.metricsListen) {
+            // Small: a scraper or two, never a device.
+            let metricsConfiguration = HTTPServerConfiguration(host: host, port: port, workerCount: 1, queueCapacity: 4,
+                                                               maxConnections: 16)
+            metricsHTTP = HTTPServer(configuration: metricsConfiguration, logger: logger) { request in
+                router.handleMetricsListener(request)
+            }
+        } else {
+            metricsHTTP = nil
+        }
         logger.info("reference data loaded", [
             ("kva_list", reference.kvaList?.version ?? "none"),
             ("questionnaires", reference.questionnaires.keys.sorted().joined(separator: ",")),
@@ -81,6 +100,10 @@ public final class ServerApplication: Sendable {
     public func start() throws -> Int {
         try http.start()
         let port = http.boundPort ?? settings.port
+        if let metricsHTTP {
+            try metricsHTTP.start()
+            logger.notice("metrics listening", [("address", "\(metricsHTTP.configuration.host):\(metricsHTTP.boundPort ?? 0)")])
+        }
         logger.notice("listening", [("address", "\(settings.host):\(port)"), ("data", settings.databasePath)])
         if adminTokenCreated {
             logger.notice("created the administrator token; keep it secret", [("file", settings.adminTokenPath)])
@@ -93,12 +116,18 @@ public final class ServerApplication: Sendable {
     /// call from a signal handler's queue; ``finish()`` then completes the shutdown.
     public func stop(gracePeriod: Duration) {
         http.shutdown(gracePeriod: gracePeriod)
+        metricsHTTP?.shutdown(gracePeriod: .seconds(1))
     }
 
     /// After the HTTP server has stopped: checkpoints the WAL so the database file stands
     /// alone, and says so.
     public func finish() {
         scheduler?.stop()
+        do {
+            try service.flushDeviceActivity()
+        } catch {
+            logger.error("could not write the devices' last-seen times", [("error", "\(error)")])
+        }
         do {
             try service.store.database.checkpoint()
             logger.notice("stopped; database checkpointed", [("data", settings.databasePath)])

@@ -1,3 +1,4 @@
+import RehabSyncHTTP
 import Synchronization
 
 /// Counters the server exposes at `/metrics` in Prometheus' text format. Gauges that live
@@ -22,20 +23,24 @@ public final class ServerMetrics: Sendable {
     func recordsPushed(_ count: Int) { state.withLock { $0.pushed += count } }
     func recordsPulled(_ count: Int) { state.withLock { $0.pulled += count } }
 
-    /// Counts one answered request.
+    /// Counts one answered request. Everything but the additions happens outside the lock:
+    /// every worker calls this for every request, and waiting on a contended lock costs a
+    /// context switch.
     public func observe(route: String, status: Int, seconds: Double) {
+        let key = route + "|" + String(status)
+        // The first bucket that holds it; the exposition accumulates them.
+        let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         state.withLock { state in
-            state.requests["\(route)|\(status)", default: 0] += 1
-            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound {
-                state.latencyCounts[index] += 1
-            }
+            state.requests[key, default: 0] += 1
+            if let bucket { state.latencyCounts[bucket] += 1 }
             state.latencySum += seconds
             state.latencyCount += 1
         }
     }
 
     /// The exposition text, with the database gauges supplied by the caller.
-    public func exposition(openConflicts: Int, devicesByLastSeen: [(String, Int)]) -> String {
+    public func exposition(openConflicts: Int, devicesByLastSeen: [(String, Int)],
+                           connections: HTTPServerStatistics.Snapshot? = nil, storageFailing: Bool = false) -> String {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
         lines.append("# HELP rehabsync_http_requests_total HTTP requests answered, by route and status.")
@@ -46,8 +51,10 @@ public final class ServerMetrics: Sendable {
         }
         lines.append("# HELP rehabsync_http_request_duration_seconds Time from request to response.")
         lines.append("# TYPE rehabsync_http_request_duration_seconds histogram")
+        var cumulative = 0
         for (index, bound) in Self.latencyBuckets.enumerated() {
-            lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(snapshot.latencyCounts[index])")
+            cumulative += snapshot.latencyCounts[index]
+            lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)")
         }
         lines.append("rehabsync_http_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)")
         lines.append("rehabsync_http_request_duration_seconds_sum \(snapshot.latencySum)")
@@ -66,6 +73,38 @@ public final class ServerMetrics: Sendable {
         for (bucket, count) in devicesByLastSeen {
             lines.append("rehabsync_devices{last_seen=\"\(bucket)\"} \(count)")
         }
+        lines.append("# HELP rehabsync_storage_commit_failing 1 while the database cannot commit (disk full, read-only).")
+        lines.append("# TYPE rehabsync_storage_commit_failing gauge")
+        lines.append("rehabsync_storage_commit_failing \(storageFailing ? 1 : 0)")
+        if let connections { lines += Self.connectionLines(connections) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The connection layer's counters: what it refused and rejected, and its load now.
+    static func connectionLines(_ snapshot: HTTPServerStatistics.Snapshot) -> [String] {
+        var lines: [String] = []
+        func gauge(_ name: String, _ help: String, _ value: Int) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) gauge", "\(name) \(value)"]
+        }
+        func counter(_ name: String, _ help: String, by label: String, _ values: [String: Int]) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) counter"]
+            for key in values.keys.sorted() { lines.append("\(name){\(label)=\"\(key)\"} \(values[key] ?? 0)") }
+        }
+        gauge("rehabsync_connections_open", "Connections open now.", snapshot.openConnections)
+        gauge("rehabsync_requests_queued", "Complete requests waiting for a worker.", snapshot.queuedRequests)
+        gauge("rehabsync_requests_in_handlers", "Requests a worker is handling.", snapshot.requestsInHandlers)
+        gauge("rehabsync_response_bytes_buffered", "Response bytes not yet taken by clients' sockets.",
+              snapshot.bufferedResponseBytes)
+        counter("rehabsync_connections_refused_total", "Connections or requests refused with 503, by reason.",
+                by: "reason", snapshot.refused)
+        counter("rehabsync_http_rejections_total", "Requests refused by the parser or cut by a deadline, by reason.",
+                by: "reason", snapshot.rejections)
+        lines += ["# HELP rehabsync_http_503_total Responses with status 503, from any source.",
+                  "# TYPE rehabsync_http_503_total counter",
+                  "rehabsync_http_503_total \(snapshot.serviceUnavailableResponses)"]
+        lines += ["# HELP rehabsync_connections_accepted_total Connections accepted.",
+                  "# TYPE rehabsync_connections_accepted_total counter",
+                  "rehabsync_connections_accepted_total \(snapshot.acceptedConnections)"]
+        return lines
     }
 }

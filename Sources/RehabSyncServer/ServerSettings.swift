@@ -38,6 +38,27 @@ public struct ServerSettings: Sendable, Hashable {
     public var trustedProxies: Set<String> = []
     /// Whether device routes require a client certificate verified by a trusted proxy.
     public var requireClientCertificate = false
+    /// Open connections at most; beyond, new ones get `503` at once.
+    public var maxConnections = 10_000
+    /// Event-loop threads for the connections.
+    public var eventLoops = 1
+    /// Workers that only GET and HEAD requests may use, so pushes waiting for the writer
+    /// never hold every worker.
+    public var workersReservedForReads = 2
+    /// Stored state in one pull page at most (the first record always goes).
+    public var maxPageBytes = 4 * 1_048_576
+    /// Longest time for a request's header section to arrive (slow-loris cut-off).
+    public var headerTimeoutSeconds = 10
+    /// Longest time a response may make no progress before the client is cut.
+    public var sendTimeoutSeconds = 10
+    /// The slowest a client may read a response, in bytes per second, before its send
+    /// deadline cuts it.
+    public var minimumSendBytesPerSecond = 16 * 1_024
+    /// A token accepted for `/metrics` besides the administrator's; empty for none.
+    public var metricsToken = ""
+    /// `host:port` of a loopback-only listener serving `/metrics`, `/healthz` and `/readyz`
+    /// without a token; empty for none. Only 127.0.0.0/8, `::1` and `localhost` are accepted.
+    public var metricsListen = ""
 
     /// The default configuration file, relative to the working directory.
     public static let defaultConfigPath = "Config/rehabsync.json"
@@ -117,6 +138,8 @@ public struct ServerSettings: Sendable, Hashable {
         "defaultPageSize", "maxPageSize", "maxClockDriftSeconds", "busyTimeoutMilliseconds",
         "trustedProxies", "requireClientCertificate",
         "reserveNumberFormatsFile", "auditKeyFile",
+        "maxConnections", "eventLoops", "workersReservedForReads", "maxPageBytes",
+        "headerTimeoutSeconds", "sendTimeoutSeconds", "minimumSendBytesPerSecond", "metricsToken", "metricsListen",
     ]
 
     static func snakeCase(_ key: String) -> String {
@@ -137,10 +160,9 @@ public struct ServerSettings: Sendable, Hashable {
         }
         switch key {
         case "listen":
-            guard let separator = value.lastIndex(of: ":"), let port = Int(value[value.index(after: separator)...]),
-                (0...65_535).contains(port), separator != value.startIndex
+            guard let (host, port) = Self.splitListen(value), (0...65_535).contains(port)
             else { throw SettingsError("\(source): listen must be host:port, such as 127.0.0.1:8088") }
-            host = String(value[..<separator]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            self.host = host
             self.port = port
         case "dataDirectory": dataDirectory = value
         case "kvaDirectory": kvaDirectory = value
@@ -173,6 +195,19 @@ public struct ServerSettings: Sendable, Hashable {
         case "requireClientCertificate":
             guard value == "true" || value == "false" else { throw SettingsError("\(source): requireClientCertificate must be true or false") }
             requireClientCertificate = value == "true"
+        case "maxConnections": maxConnections = try number(1...1_000_000)
+        case "workersReservedForReads": workersReservedForReads = try number(0...1_023)
+        case "eventLoops": eventLoops = try number(1...64)
+        case "maxPageBytes": maxPageBytes = try number(65_536...1_073_741_824)
+        case "headerTimeoutSeconds": headerTimeoutSeconds = try number(1...3_600)
+        case "sendTimeoutSeconds": sendTimeoutSeconds = try number(1...3_600)
+        case "minimumSendBytesPerSecond": minimumSendBytesPerSecond = try number(1...1_073_741_824)
+        case "metricsToken": metricsToken = value
+        case "metricsListen":
+            guard value.isEmpty || Self.isLoopbackListen(value) else {
+                throw SettingsError("\(source): metricsListen must be a loopback host:port, such as 127.0.0.1:9464")
+            }
+            metricsListen = value
         default: throw SettingsError("\(source): unknown setting '\(key)'")
         }
     }
@@ -182,10 +217,26 @@ public struct ServerSettings: Sendable, Hashable {
         ClientCertificatePolicy(trustedProxies: trustedProxies, requiredForDevices: requireClientCertificate)
     }
 
+    /// Whether `value` is `host:port` with a loopback host: the metrics listener answers
+    /// without a token, so nothing but local processes may reach it.
+    static func isLoopbackListen(_ value: String) -> Bool {
+        guard let (host, port) = splitListen(value), (0...65_535).contains(port) else { return false }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// `host:port` (the host may be in brackets) split, or nil.
+    static func splitListen(_ value: String) -> (String, Int)? {
+        guard let separator = value.lastIndex(of: ":"), separator != value.startIndex,
+            let port = Int(value[value.index(after: separator)...])
+        else { return nil }
+        return (String(value[..<separator]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+
     /// The sync limits these settings give.
     public var syncConfiguration: SyncServiceConfiguration {
         SyncServiceConfiguration(maximumBatchRecords: maxBatchRecords, defaultPageSize: min(defaultPageSize, maxPageSize),
-                                 maximumPageSize: maxPageSize, maximumClockDriftMilliseconds: Int64(maxClockDriftSeconds) * 1_000)
+                                 maximumPageSize: maxPageSize, maximumClockDriftMilliseconds: Int64(maxClockDriftSeconds) * 1_000,
+                                 maximumPageBytes: maxPageBytes)
     }
 
     /// Loads every KVÅ list and questionnaire definition; the newest KVÅ list is in force.

@@ -15,15 +15,21 @@ extension SyncRouter {
     static func makeRoutes(service: SyncService) -> [Route] {
         [
             Route("GET", "/healthz", .anyone) { _ in
-                _ = try service.store.read { try $0.clockState() }
-                return json(.object(["status": .string("ok")]))
+                try service.checkLiveness()
+                return healthy
             },
-            Route("GET", "/metrics", .anyone) { _ in
+            Route("GET", "/readyz", .anyone) { context in
+                try readiness(service: service, router: context.router)
+            },
+            Route("GET", "/metrics", .metrics) { context in
                 let (conflicts, devices) = try service.store.read { queries in
-                    (try queries.conflicts().count, try DeviceRegistry.all(connection: queries.connection))
+                    (try queries.conflictCount(), try DeviceRegistry.all(connection: queries.connection))
                 }
-                let text = service.metrics.exposition(openConflicts: conflicts,
-                                                      devicesByLastSeen: lastSeenBuckets(devices, now: service.now()))
+                let text = service.metrics.exposition(
+                    openConflicts: conflicts,
+                    devicesByLastSeen: lastSeenBuckets(service.activity.overlay(devices), now: service.now()),
+                    connections: context.router.connections?.snapshot(),
+                    storageFailing: service.store.database.health.commitFailure != nil)
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
             },
             Route("GET", "/openapi.json", .anyone) { _ in
@@ -110,6 +116,28 @@ extension SyncRouter {
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "application/x-ndjson"], body: try service.adminDump(unit: unit))
             },
         ]
+    }
+
+    static let healthy = json(.object(["status": .string("ok")]))
+
+    /// `200` when the server should get traffic; `503` with the reason while it sheds load
+    /// or while the database cannot commit (probed with a tiny write, see
+    /// ``SyncService/storageFailure()``).
+    static func readiness(service: SyncService, router: SyncRouter) throws -> HTTPResponse {
+        if let connections = router.connections, connections.isShedding(queueCapacity: router.queueCapacity) {
+            var response = HTTPResponse.error(status: .serviceUnavailable, code: "shedding_load",
+                                              message: "the server is refusing work because it is overloaded")
+            response.headers.add(name: "Retry-After", value: "5")
+            return response
+        }
+        if service.storageFailure() != nil {
+            // SQLite's text may name files; the log and /metrics have the details.
+            var response = HTTPResponse.error(status: .serviceUnavailable, code: "storage_unavailable",
+                                              message: "the database cannot commit (disk full, read-only or locked)")
+            response.headers.add(name: "Retry-After", value: "5")
+            return response
+        }
+        return json(.object(["status": .string("ready")]))
     }
 
     /// Devices (not revoked) by how long ago they were last seen.

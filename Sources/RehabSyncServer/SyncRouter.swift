@@ -11,35 +11,82 @@ import RehabSyncStorage
 public final class SyncRouter: Sendable {
     public let service: SyncService
     private let admin: AdminCredential
+    /// A token that may read `/metrics` and nothing else, besides the administrator's.
+    private let metricsCredential: AdminCredential?
     private let logger: Logger
     private let certificates: ClientCertificatePolicy
+    /// The connection layer's counters, for `/metrics` and `/readyz`; nil in tests that
+    /// call the router without a server.
+    let connections: HTTPServerStatistics?
+    /// The server's queued-request cap: a full queue means shedding load.
+    let queueCapacity: Int?
     public let routes: [Route]
 
+    /// - Parameters:
+    ///   - metricsToken: a second token accepted for `/metrics` (for a monitoring system
+    ///     that must not hold the administrator's).
+    ///   - connections: the HTTP server's counters and its queue capacity, when there is one.
     public init(service: SyncService, admin: AdminCredential, logger: Logger, exporter: RegisterExporter? = nil,
-                certificates: ClientCertificatePolicy = .init()) {
+                certificates: ClientCertificatePolicy = .init(), metricsToken: String? = nil,
+                connections: HTTPServerStatistics? = nil, queueCapacity: Int? = nil) {
         self.service = service
         self.admin = admin
+        self.metricsCredential = metricsToken.flatMap { $0.isEmpty ? nil : AdminCredential(token: $0) }
         self.logger = logger
         self.certificates = certificates
+        self.connections = connections
+        self.queueCapacity = queueCapacity
         routes = Self.makeRoutes(service: service) + Self.exportRoutes(exporter: exporter, now: service.now)
+    }
+
+    /// The answers that need no blocking call, for the HTTP server's event loop: `/healthz`
+    /// while the database answered a liveness read within the last second. Anything else
+    /// is nil, for the workers.
+    public func answerWithoutBlocking(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.path == "/healthz", request.method == "GET" || request.method == "HEAD",
+            service.answeredRecently()
+        else { return nil }
+        service.metrics.observe(route: "/healthz", status: 200, seconds: 0)
+        return Self.healthy
+    }
+
+    /// Answers a request on the loopback-only metrics listener: `/metrics`, `/healthz` and
+    /// `/readyz` without a token (only local processes can connect), nothing else.
+    public func handleMetricsListener(_ request: HTTPRequest) -> HTTPResponse {
+        guard ["/metrics", "/healthz", "/readyz"].contains(request.path) else {
+            return .error(status: .notFound, code: "not_found", message: "this listener serves /metrics, /healthz and /readyz")
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            var response = HTTPResponse.error(status: .methodNotAllowed, code: "method_not_allowed", message: "this route takes GET and HEAD")
+            response.headers.add(name: "Allow", value: "GET, HEAD")
+            return response
+        }
+        return answer(request, trusted: true).0
     }
 
     /// Answers one request.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
-        let (response, routeName) = answer(request)
+        let (response, routeName) = answer(request, trusted: false)
         service.metrics.observe(route: routeName, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return response
     }
 
-    private func answer(_ request: HTTPRequest) -> (HTTPResponse, String) {
-        let candidates = routes.compactMap { route in route.match(request.path).map { (route, $0) } }
+    /// `trusted`: the request came through the loopback-only metrics listener.
+    private func answer(_ request: HTTPRequest, trusted: Bool) -> (HTTPResponse, String) {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = routes.compactMap { route in route.match(pathParts: parts).map { (route, $0) } }
         guard !candidates.isEmpty else {
             return (.error(status: .notFound, code: "not_found", message: "no such route"), "unmatched")
         }
-        guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
-            var response = HTTPResponse.error(status: .methodNotAllowed, code: "method_not_allowed", message: "this route does not take \(request.method)")
-            response.headers.add(name: "Allow", value: candidates.map(\.0.method).joined(separator: ", "))
+        // HEAD is GET without the body (RFC 9110 §9.3.2); the HTTP server leaves the body out.
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard let (route, parameters) = candidates.first(where: { $0.0.method == method }) else {
+            var response = HTTPResponse.error(status: .methodNotAllowed, code: "method_not_allowed",
+                                              message: "this route does not take \(String(request.method.prefix(16)))")
+            var allowed = candidates.map(\.0.method)
+            if allowed.contains("GET") { allowed.append("HEAD") }
+            response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return (response, candidates[0].0.pattern)
         }
         do {
@@ -49,6 +96,10 @@ public final class SyncRouter: Sendable {
             case .anyone: break
             case .admin:
                 guard admin.accepts(token) else { throw SyncError.unauthorized }
+            case .metrics:
+                guard trusted || admin.accepts(token) || metricsCredential?.accepts(token) == true else {
+                    throw SyncError.unauthorized
+                }
             case .device:
                 try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token, instance: request.headers.values(for: SyncService.instanceHeader).first)
@@ -56,7 +107,7 @@ public final class SyncRouter: Sendable {
                 try certificates.checkDevice(request)
                 device = try service.authenticate(bearer: token)
             }
-            return (try route.handler(RouteContext(request: request, parameters: parameters, device: device)), route.pattern)
+            return (try route.handler(RouteContext(router: self, request: request, parameters: parameters, device: device)), route.pattern)
         } catch let error as SyncError {
             var response = HTTPResponse.error(status: HTTPStatus(code: error.status), code: error.code, message: error.message, field: error.field)
             if error.status == 401 { response.headers.add(name: "WWW-Authenticate", value: "Bearer") }

@@ -48,8 +48,10 @@ extension SyncService {
                              state: record.stateBytes, to: &writer)
     }
 
-    /// Records of the device's units changed after `since`, oldest first. Every record
-    /// delivered is logged with the clinician using the device.
+    /// Records of the device's units changed after `since`, oldest first: at most `limit`
+    /// records and at most ``SyncServiceConfiguration/maximumPageBytes`` of state. Every
+    /// record delivered is logged with the clinician using the device. A `since` beyond the
+    /// server's newest change is refused. An empty page writes nothing to the database.
     public func pull(device: Device, clinician: String, since: Int64, limit requested: Int?) throws -> PullPage {
         let clinician = try checkedClinician(clinician)
         guard since >= 0 else { throw SyncError.badRequest("invalid_cursor", "the cursor is a non-negative integer", field: "since") }
@@ -57,32 +59,54 @@ extension SyncService {
         guard (1...configuration.maximumPageSize).contains(limit) else {
             throw SyncError.badRequest("invalid_limit", "limit is from 1 to \(configuration.maximumPageSize)", field: "limit")
         }
-        let (records, removed, hasMore, nextCursor) = try store.read { queries in
-            var records = try queries.changes(since: since, units: device.units, limit: limit + 1)
-            var removed = try queries.removals(since: since, units: device.units, limit: limit + 1)
-            // Both lists in sequence order, cut together at `limit` entries, so the cursor
-            // never passes an entry the page does not carry.
-            let sequences = (records.map(\.sequence) + removed.map(\.sequence)).sorted()
-            let hasMore = sequences.count > limit
-            let last = hasMore ? sequences[limit - 1] : (sequences.last ?? since)
+        let units = device.units
+        let maximumBytes = configuration.maximumPageBytes
+        let (head, page) = try store.read { queries in
+            let head = try queries.clockState().sequence
+            guard since <= head else { return (head, PullPage(records: [], nextCursor: since, hasMore: false)) }
+            var (records, moreRecords) = try queries.changesPage(since: since, units: units, limit: limit, maxBytes: maximumBytes)
+            let fetched = try queries.removals(since: since, units: units, limit: limit + 1)
+            // Records and removals in sequence order, cut together at `limit` entries and
+            // never past a record page cut short, so the cursor never passes an entry the
+            // page does not carry.
+            let bound = moreRecords ? (records.last?.sequence ?? since) : Int64.max
+            let sequences = (records.map(\.sequence) + fetched.map(\.sequence)).filter { $0 <= bound }.sorted()
+            let over = sequences.count > limit
+            let last = over ? sequences[limit - 1] : (moreRecords ? bound : (sequences.last ?? since))
             records.removeAll { $0.sequence > last }
-            removed.removeAll { $0.sequence > last }
+            moreRecords = moreRecords || over || fetched.count > limit || fetched.contains { $0.sequence > last }
             // A record that left one unit may still be seen through another, or be back.
-            removed = try removed.filter { removal in
+            let removed = try fetched.filter { removal in
+                guard removal.sequence <= last else { return false }
                 guard let record = try queries.record(removal.key) else { return true }
                 return !device.canSee(record.careUnits)
             }
-            return (records, removed, hasMore, last)
+            var page = PullPage(records: records, nextCursor: last, hasMore: moreRecords)
+            page.removed = removed
+            return (head, page)
         }
-        var page = PullPage(records: records, nextCursor: nextCursor, hasMore: hasMore)
-        page.removed = removed
+        // A cursor the server never handed out: the replica was restored from another
+        // server's data, or the server's database from an older backup. Pulling on would
+        // silently skip everything written between the two.
+        guard since <= head else {
+            throw SyncError.badRequest("cursor_ahead", "since is beyond the server's newest change (\(head))", field: "since")
+        }
         let time = now()
-        try store.write { _, connection in
-            try audit.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
-                AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
-                             collection: record.collection, recordID: record.recordID)
-            }, at: time, connection: connection)
-            try DeviceRegistry.touch(device.replicaID, cursor: page.nextCursor, at: time, connection: connection)
+        let records = page.records
+        let flushDue = activity.note(device.replicaID, cursor: page.nextCursor, at: time)
+        if records.isEmpty {
+            // Nothing new: nothing to audit, so this request writes nothing. Sightings that
+            // are due go to the table off the request's path, so an empty pull never waits
+            // for the writer.
+            if flushDue { flushDeviceActivityInBackground() }
+        } else {
+            try store.write { _, connection in
+                try audit.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
+                    AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
+                                 collection: record.collection, recordID: record.recordID)
+                }, at: time, connection: connection)
+                try activity.flush(at: time, connection: connection)
+            }
         }
         metrics.recordsPulled(records.count)
         return page

@@ -3,6 +3,8 @@ import RehabSyncCrypto
 import RehabSyncDomain
 import RehabSyncExport
 import RehabSyncStorage
+import Dispatch
+import Synchronization
 
 /// The sync server's behaviour, without HTTP: push, pull, reads, conflicts, digests, and
 /// the administrative calls. The HTTP routes are a thin layer over this, and tests drive
@@ -15,6 +17,19 @@ public final class SyncService: Sendable {
     public let reference: ReferenceData
     public let configuration: SyncServiceConfiguration
     public let metrics = ServerMetrics()
+    /// Last-seen times and cursors waiting to be written in a batch.
+    let activity = DeviceActivity()
+    /// Where due sightings are written when no request is writing anyway.
+    private let activityFlushQueue = DispatchQueue(label: "rehabsync.device-activity")
+    private let activityFlushPending = Atomic<Bool>(false)
+    /// When the database last answered a liveness read (uptime nanoseconds; 0: never).
+    private let lastAlive = Atomic<UInt64>(0)
+    /// How long a liveness answer stands without asking the database again.
+    static let livenessValidity: UInt64 = 1_000_000_000
+    /// When readiness last probed the database with a write.
+    private let lastProbe = Mutex<ContinuousClock.Instant?>(nil)
+    /// Readiness probes the database at most this often while commits succeed.
+    static let probeInterval: Duration = .seconds(1)
     let now: @Sendable () -> Int64
     /// The access log, sealed with the key from the audit key file.
     let audit: AuditLog
@@ -62,6 +77,57 @@ public final class SyncService: Sendable {
             throw SyncError.unauthorized
         }
         return device
+    }
+
+    /// Liveness: the database answers a read. Records when it did, so that
+    /// ``answeredRecently()`` can vouch for it for a second without asking again.
+    public func checkLiveness() throws {
+        _ = try store.read { try $0.clockState() }
+        lastAlive.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    /// Whether the database answered a liveness read within the last second.
+    public func answeredRecently() -> Bool {
+        let last = lastAlive.load(ordering: .relaxed)
+        return last > 0 && DispatchTime.now().uptimeNanoseconds - last < Self.livenessValidity
+    }
+
+    /// Why the database cannot commit now, or nil when it can. The storage layer flags a
+    /// failed commit (``StorageHealth``); while one is flagged, and at most once per
+    /// ``probeInterval`` otherwise, a tiny write probes whether commits work (again).
+    public func storageFailure() -> String? {
+        let health = store.database.health
+        let now = ContinuousClock.now
+        let due = health.commitFailure != nil || lastProbe.withLock { last in
+            defer { if last.map({ now - $0 >= Self.probeInterval }) ?? true { last = now } }
+            return last.map { now - $0 >= Self.probeInterval } ?? true
+        }
+        if due {
+            do { try store.probeCommit() } catch let error as DatabaseError {
+                // Whatever the cause (corruption too), the probe did not commit.
+                return health.commitFailure?.message ?? error.message
+            } catch {
+                return "the probe write failed"
+            }
+        }
+        return health.commitFailure?.message
+    }
+
+    /// Writes the batched last-seen times and cursors now; at shutdown, so none are lost.
+    public func flushDeviceActivity() throws {
+        let time = now()
+        try store.write { _, connection in try activity.flush(at: time, connection: connection) }
+    }
+
+    /// ``flushDeviceActivity()`` on a serial queue of its own, at most one waiting. A
+    /// failure loses those sightings, which are administrative only; a storage failure is
+    /// recorded in the pool's health as any failed commit is, for `/readyz` and `/metrics`.
+    func flushDeviceActivityInBackground() {
+        guard !activityFlushPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        activityFlushQueue.async { [self] in
+            activityFlushPending.store(false, ordering: .releasing)
+            try? flushDeviceActivity()
+        }
     }
 
     /// Enrols a device for care units; the token is returned once and never stored.
@@ -114,7 +180,7 @@ public final class SyncService: Sendable {
     public func deviceOverview() throws -> JSONValue {
         try store.read { queries in
             let head = try queries.clockState().sequence
-            let devices = try DeviceRegistry.all(connection: queries.connection)
+            let devices = activity.overlay(try DeviceRegistry.all(connection: queries.connection))
             return .array(try devices.map { device in
                 .object([
                     "replicaId": .string(device.replicaID.description), "name": .string(device.name),
@@ -123,7 +189,7 @@ public final class SyncService: Sendable {
                     "revokedAt": device.revokedAtMilliseconds.map(JSONValue.integer) ?? .null,
                     "lastSeenAt": device.lastSeenMilliseconds.map(JSONValue.integer) ?? .null,
                     "cursor": .integer(device.cursor), "cursorLag": .integer(max(0, head - device.cursor)),
-                    "pendingConflicts": .integer(Int64(try queries.conflicts(units: device.units).count)),
+                    "pendingConflicts": .integer(Int64(try queries.conflictCount(units: device.units))),
                 ])
             })
         }

@@ -23,6 +23,9 @@ public final class DatabasePool: Sendable {
     /// The settings the pool was opened with.
     public let configuration: DatabaseConfiguration
 
+    /// Whether the last write committed; every ``write(_:)`` records its outcome here.
+    public let health = StorageHealth()
+
     /// The single writer connection, used only by the thread holding `writerTurn`.
     private let writer: ConnectionBox
 
@@ -143,9 +146,14 @@ public final class DatabasePool: Sendable {
             if let injected = commitHealth.withLock({ $0.injected }) { throw injected }
             let result = try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
             noteCommit(nil)
+            health.recordCommit()
             return result
         } catch let error as DatabaseError where error.storageFault != nil {
             noteCommit(error)
+            health.recordFailure(error)
+            throw error
+        } catch {
+            health.recordFailure(error)
             throw error
         }
     }

@@ -121,6 +121,48 @@ public struct RecordQueries {
         return Array(unique.prefix(limit))
     }
 
+    /// One page of ``changes(since:units:limit:)``: at most `limit` records and, past the
+    /// first, at most `maxBytes` of stored state, so a page of large records stays small
+    /// in memory. Records are loaded one at a time and loading stops at the cap. `hasMore`
+    /// says whether changes remain after the page.
+    public func changesPage(
+        since: Int64, units: [String]?, limit: Int, maxBytes: Int
+    ) throws -> (records: [StoredRecord], hasMore: Bool) {
+        guard limit > 0 else { return ([], false) }
+        var rowIDs: [Int64] = []
+        if let units {
+            let statement = try connection.cachedStatement(
+                "SELECT seq, record FROM record_units WHERE unit = ? AND seq > ? ORDER BY seq LIMIT ?")
+            var entries: [(sequence: Int64, rowID: Int64)] = []
+            var seen = Set<Int64>()
+            for unit in Set(units) {
+                try statement.bind(unit, at: 1)
+                try statement.bind(since, at: 2)
+                try statement.bind(Int64(limit + 1), at: 3)
+                for entry in try statement.rows(nil, { ($0.int64(at: 0), $0.int64(at: 1)) }) where seen.insert(entry.1).inserted {
+                    entries.append((entry.0, entry.1))
+                }
+            }
+            entries.sort { $0.sequence < $1.sequence }
+            rowIDs = entries.prefix(limit + 1).map(\.rowID)
+        } else {
+            let statement = try connection.cachedStatement("SELECT id FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
+            try statement.bind(since, at: 1)
+            try statement.bind(Int64(limit + 1), at: 2)
+            rowIDs = try statement.rows(nil) { $0.int64(at: 0) }
+        }
+        var records: [StoredRecord] = []
+        var bytes = 0
+        for rowID in rowIDs.prefix(limit) {
+            let record = try record(atRow: rowID)
+            let size = record.stateBytes.count + record.collection.utf8.count + record.recordID.utf8.count + 64
+            if !records.isEmpty && bytes + size > maxBytes { return (records, true) }
+            records.append(record)
+            bytes += size
+        }
+        return (records, rowIDs.count > limit)
+    }
+
     /// Every record, sorted by collection and id: the order of a dump.
     public func allRecords(units: [String]? = nil) throws -> [StoredRecord] {
         let statement = try connection.cachedStatement("SELECT id FROM records ORDER BY collection, record_id")
@@ -141,13 +183,37 @@ public struct RecordQueries {
         return try statement.rows { try record(atRow: $0.int64(at: 0)) }
     }
 
-    /// Records with at least one field in conflict, optionally only those in `units`.
+    /// Records with at least one field in conflict, optionally only those in `units`. Only
+    /// the records asked for are loaded: the units are filtered in SQL.
     public func conflicts(units: [String]? = nil) throws -> [StoredRecord] {
-        let statement = try connection.cachedStatement("SELECT id FROM records WHERE in_conflict = 1 ORDER BY seq")
-        let all = try statement.rows { try record(atRow: $0.int64(at: 0)) }
-        guard let units else { return all }
-        let wanted = Set(units)
-        return all.filter { !wanted.isDisjoint(with: $0.careUnits) }
+        try conflictRowIDs(units: units, count: false).map { try record(atRow: $0) }
+    }
+
+    /// How many records have a field in conflict, optionally only in `units`; counted in
+    /// SQL through the partial index, without loading a record.
+    public func conflictCount(units: [String]? = nil) throws -> Int {
+        try conflictRowIDs(units: units, count: true).first.map { Int($0) } ?? 0
+    }
+
+    private func conflictRowIDs(units: [String]?, count: Bool) throws -> [Int64] {
+        guard let units else {
+            let statement = try count
+                ? connection.cachedStatement("SELECT count(*) FROM records WHERE in_conflict = 1")
+                : connection.cachedStatement("SELECT id FROM records WHERE in_conflict = 1 ORDER BY seq")
+            return try statement.rows { $0.int64(at: 0) }
+        }
+        // The units go in as one JSON array, so one cached statement serves any number.
+        let statement = try count
+            ? connection.cachedStatement("""
+                SELECT count(*) FROM records r WHERE r.in_conflict = 1 AND EXISTS (SELECT 1 FROM record_units u
+                WHERE u.record = r.id AND u.unit IN (SELECT value FROM json_each(?)))
+                """)
+            : connection.cachedStatement("""
+                SELECT r.id FROM records r WHERE r.in_conflict = 1 AND EXISTS (SELECT 1 FROM record_units u
+                WHERE u.record = r.id AND u.unit IN (SELECT value FROM json_each(?))) ORDER BY r.seq
+                """)
+        try statement.bind(JSONValue.array(Set(units).sorted().map(JSONValue.string)).canonicalText, at: 1)
+        return try statement.rows(nil) { $0.int64(at: 0) }
     }
 
     /// The number of records stored.

@@ -61,6 +61,15 @@ public final class RecordStore: Sendable {
         }
     }
 
+    /// Commits a write that changes nothing (the replica row rewritten as it is), to learn
+    /// whether the database can commit now; its outcome lands in ``DatabasePool/health``.
+    /// Costs one page in the WAL.
+    public func probeCommit() throws {
+        try database.write { connection in
+            try connection.execute("UPDATE replica SET sequence = sequence WHERE singleton = 1")
+        }
+    }
+
     /// Works out the merge of `incoming` against what `queries` sees (a reader's snapshot,
     /// or a transaction's), for ``RecordTransaction/apply(_:)`` to store later.
     public func prepareMerge(_ incoming: IncomingRecord, queries: RecordQueries) throws -> PreparedMerge {

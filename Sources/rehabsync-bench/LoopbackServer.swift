@@ -35,7 +35,12 @@ struct LoopbackServer {
     }
 
     func enrol(unit: String) throws -> Device {
-        let response = try client.send("POST", base + "/v1/admin/devices", headers: ["Authorization": "Bearer \(application.adminToken)"],
+        try Self.enrol(unit: unit, client: client, base: base, adminToken: application.adminToken)
+    }
+
+    /// Enrols a device for `unit` through the admin API of the server at `base`.
+    static func enrol(unit: String, client: CurlHTTPClient, base: String, adminToken: String) throws -> Device {
+        let response = try client.send("POST", base + "/v1/admin/devices", headers: ["Authorization": "Bearer \(adminToken)"],
                                        body: Array(#"{"name":"bench","units":["\#(unit)"]}"#.utf8))
         guard response.status == 201, let body = try JSONParser.parse(response.body).objectValue,
             let replica = body["replicaId"]?.stringValue.flatMap(ReplicaID.init), let token = body["token"]?.stringValue

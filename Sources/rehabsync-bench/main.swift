@@ -15,9 +15,18 @@ let usage = """
               and peak memory.
       export  the register export computes one month over N stored records (10 per
               patient): median of 3 runs and the computation's peak memory.
+      connections
+              `rehabsync serve` in its own process holding --idle kept-alive connections,
+              --slow-loris clients dripping a header, and --devices that pull and push
+              over keep-alive for --seconds: requests/s, empty-pull p50/p99/max, errors,
+              503s, the server's peak RSS; then wrk -t2 -c32 on /healthz and on nginx
+              serving a static file (if installed) and the ratio; then --slow-readers
+              readers of full pull pages and the server's peak RSS.
 
     Options:
       --records N   how many records (default 1000000)
+      --idle N, --devices N, --slow-loris N, --seconds N, --think-ms N, --slow-readers N
+                    the connections scenario (defaults 10000, 1000, 200, 20, 1000, 8)
       --json        print the figures as one JSON object
       --keep DIR    write the databases to DIR and keep them (default: a temporary
                     directory, removed afterwards)
@@ -35,7 +44,7 @@ guard let scenario = words.first, !["help", "--help", "-h"].contains(scenario) e
 }
 
 do {
-    let arguments = try Arguments(Array(words.dropFirst()), valued: ["records", "keep"], switches: ["json", "help"])
+    let arguments = try Arguments(Array(words.dropFirst()), valued: ["records", "keep", "idle", "devices", "slow-loris", "seconds", "think-ms", "slow-readers"], switches: ["json", "help"])
     if arguments.has("help") {
         print(usage)
         exit(0)
@@ -52,6 +61,15 @@ do {
     case "push": report = try PushScenario(records: records, directory: directory).run()
     case "pull": report = try PullScenario(records: records, directory: directory).run()
     case "export": report = try ExportScenario(records: records, directory: directory).run()
+    case "connections":
+        var connections = ConnectionsScenario(directory: directory)
+        connections.idle = try arguments.integer("idle", default: connections.idle)
+        connections.devices = try arguments.integer("devices", default: connections.devices)
+        connections.slowLoris = try arguments.integer("slow-loris", default: connections.slowLoris)
+        connections.seconds = try arguments.integer("seconds", default: connections.seconds)
+        connections.thinkMilliseconds = try arguments.integer("think-ms", default: connections.thinkMilliseconds)
+        connections.slowReaders = try arguments.integer("slow-readers", default: connections.slowReaders)
+        report = try connections.run()
     default: fail("unknown scenario '\(scenario)'\n\(usage)", code: 2)
     }
     print(arguments.has("json") ? report.json() : report.text())

@@ -105,6 +105,16 @@ struct HTTPRequestParserTests {
         #expect(request.path == "/a%2Fb/c")
     }
 
+    @Test func ignoresAFragmentInTheTargetAsNginxDoes() throws {
+        let request = try #require(requests(in: parseEvents(
+            "GET /v1/sync/pull?since=4#page-2 HTTP/1.1\r\nHost: a\r\n\r\n", mode: .whole)).first)
+        #expect(request.path == "/v1/sync/pull")
+        #expect(request.rawQuery == "since=4")
+        #expect(request.queryParameters == ["since": "4"])
+        let bare = try #require(requests(in: parseEvents("GET /healthz#top HTTP/1.1\r\nHost: a\r\n\r\n", mode: .byteByByte)).first)
+        #expect(bare.path == "/healthz")
+    }
+
     @Test func decidesKeepAliveByVersionAndConnectionHeader() throws {
         let cases: [(String, Bool)] = [
             ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", true),

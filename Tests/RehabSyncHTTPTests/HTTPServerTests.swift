@@ -102,6 +102,7 @@ struct HTTPServerTests {
         #expect(response.text.contains(#""code":"bare_line_ending""#))
         #expect(response.headers["x-request-id"]?.count == 16)
         #expect(client.isClosedByServer())
+        #expect(server.statistics.snapshot().rejections == ["bare_line_ending": 1])
     }
 
     @Test func answersOversizedHeadersWith431() throws {
@@ -218,12 +219,14 @@ struct HTTPServerTests {
         #expect(!failure.text.contains("19121212"))
     }
 
-    @Test func answers503WithRetryAfterWhenTheQueueIsFull() throws {
+    @Test func answers503WithRetryAfterWhenTheRequestQueueIsFull() throws {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let (server, port) = try startServer({
             $0.workerCount = 1
             $0.queueCapacity = 1
+            // The idle connection must outlive the test on a loaded machine.
+            $0.idleTimeout = .seconds(10)
         }) { request in
             entered.signal()
             _ = release.wait(timeout: .now() + .seconds(5))
@@ -234,10 +237,14 @@ struct HTTPServerTests {
             release.signal()
             server.shutdown(gracePeriod: .seconds(1))
         }
+        // Connections cost no worker: an idle one waits without taking the queue's place.
+        let idle = try TestClient(port: port)
         let busy = try TestClient(port: port)
         try busy.send("GET /busy HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(wait(entered))
         let queued = try TestClient(port: port)
+        try queued.send("GET /queued HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(waitUntil { server.statistics.snapshot().queuedRequests == 1 })
         let refused = try TestClient(port: port)
         try refused.send("GET /refused HTTP/1.1\r\nHost: a\r\n\r\n")
         let response = try refused.readResponse()
@@ -245,13 +252,18 @@ struct HTTPServerTests {
         #expect(response.headers["retry-after"] == "1")
         #expect(response.text.contains(#""code":"server_busy""#))
         #expect(refused.isClosedByServer())
+        #expect(server.statistics.snapshot().refused["server_busy"] == 1)
+        #expect(server.statistics.snapshot().serviceUnavailableResponses == 1)
 
         release.signal()
         #expect(try busy.readResponse().text == "done /busy")
-        try queued.send("GET /queued HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(wait(entered))
         release.signal()
         #expect(try queued.readResponse().text == "done /queued")
+        try idle.send("GET /idle HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(wait(entered))
+        release.signal()
+        #expect(try idle.readResponse().text == "done /idle")
     }
 
     @Test func shutsDownGracefullyLettingAnInFlightRequestFinish() throws {

@@ -43,3 +43,15 @@ struct SecretError: Error, CustomStringConvertible {
 struct NotFound: HTTPResponseError {
     var response: HTTPResponse { .error(status: .notFound, code: "not_found", message: "No such record.") }
 }
+
+/// Polls `condition` until it holds or `timeout` passes; true if it held. For state that
+/// only the server can see change (its counters), where there is nothing to wait on.
+func waitUntil(timeout: Duration = .seconds(2), _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if condition() { return true }
+        usleepMilliseconds(2)
+    }
+    return condition()
+}
