@@ -65,7 +65,7 @@ extension Replica {
                     SELECT p.collection, p.record_id, p.seq, r.state FROM pending p
                     JOIN records r ON r.collection = p.collection AND r.record_id = p.record_id
                     ORDER BY p.seq LIMIT ?
-                    """).rows([.integer(Int64(Self.pushBatchSize))]) { row in
+                    """).rows([.integer(Int64(paging.pushBatchRecords))]) { row in
                     PendingRecord(collection: try row.requireText(at: 0), recordID: try row.requireText(at: 1),
                                   sequence: row.int64(at: 2), state: row.blob(at: 3))
                 }
@@ -122,8 +122,10 @@ extension Replica {
     private func pull(_ transport: SyncTransport, from start: Int64) throws -> (Int, Int64) {
         var cursor = start
         var pulled = 0
+        var pageNumber = 0
         while true {
-            let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(Self.pullPageSize)")
+            pageNumber += 1
+            let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(paging.pullPageRecords)")
             let page: PullPage
             do {
                 page = try PullPage(decoding: body, cursor: cursor)
@@ -137,6 +139,7 @@ extension Replica {
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
                 try update.bind(cursorAfter, at: 1)
                 try update.execute()
+                try paging.pageStoring?(pageNumber, cursorAfter)
             }
             pulled += records.count
             cursor = cursorAfter
@@ -147,6 +150,6 @@ extension Replica {
     private func digestMatches(_ transport: SyncTransport) throws -> Bool {
         let answer = try transport.send("GET", "/v1/sync/digest")
         let remote = (try? JSONParser.parse(answer))?.objectValue?["digest"]?.stringValue
-        return remote == SHA256Digest.hex(SHA256Digest.hash(try dump()))
+        return remote == (try dumpDigest())
     }
 }
