@@ -8,13 +8,7 @@ struct KilledClientTests {
 
     /// The built `rehabsync` executable, next to the test bundle in the build folder.
     static func executable() throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("rehabsync")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw POSIXError(.ENOENT)
+        try TestExecutables.rehabsync()
     }
 
     @Test func killingTheSyncingProcessAtRandomMomentsLosesAndDuplicatesNothing() throws {

@@ -14,10 +14,9 @@ final class LaunchedServer: Sendable {
     /// Starts the server on `dataDirectory` and waits (at most 20 s) until it says where
     /// it listens.
     init(dataDirectory: String) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
-        process.executableURL = try ShutdownTests.executable()
-        process.arguments = ["serve", "--config", root.appendingPathComponent("Config/rehabsync.json").path]
+        process.executableURL = try TestExecutables.rehabsync()
+        process.arguments = ["serve", "--config", TestExecutables.repositoryRoot.appendingPathComponent("Config/rehabsync.json").path]
         process.environment = ["REHABSYNC_LISTEN": "127.0.0.1:0", "REHABSYNC_DATA_DIR": dataDirectory,
                                "REHABSYNC_LOG_LEVEL": "notice", "REHABSYNC_MAX_CLOCK_DRIFT_SECONDS": "31536000"]
         let exited = DispatchSemaphore(value: 0)

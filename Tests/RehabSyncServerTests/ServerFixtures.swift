@@ -4,20 +4,6 @@ import RehabSyncDomain
 import RehabSyncServer
 import RehabSyncStorage
 
-/// A fresh directory per test, removed when the test ends.
-final class ServerScratch {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("rehabsync-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 enum ServerFixtures {
     static let unitA = "SE2321000016-A001"
     static let unitB = "SE2321000016-B002"
@@ -40,9 +26,7 @@ enum ServerFixtures {
     /// A replica's state of a record after one write.
     static func state(_ values: [String: JSONValue], replica: ReplicaID, counter: Int64 = 1,
                       base: RecordState = RecordState(), author: String = nurse) throws -> RecordState {
-        try base.applying(values, stamp: WriteStamp(dot: Dot(replica: replica, counter: counter),
-                                                    hlc: HLCTimestamp(milliseconds: wall - 1_000 + counter, logical: 0),
-                                                    author: author, wallMilliseconds: wall - 1_000 + counter))
+        try base.applying(values, stamp: stamp(replica, counter, author: author, wall: wall - 1_000))
     }
 
     static func plan(units: [String] = [unitA], title: String = "Plan") -> [String: JSONValue] {
