@@ -126,7 +126,7 @@ struct ReplicaEndToEndTests {
         }
     }
 
-    @Test func aSyncInterruptedByStoppingTheServerCompletesLaterWithNothingLostOrDuplicated() throws {
+    @Test func aSyncWhileTheServerIsDownFailsAsUnreachableAndTheNextCompletesWithNothingLostOrDuplicated() throws {
         let world = try World(replicaCount: 2)
         let (a, b) = (world.replicas[0], world.replicas[1])
         for number in 0..<30 { try a.write(collection: "carePlans", id: "p\(number)", values: Self.plan("Plan \(number)")) }
@@ -158,7 +158,7 @@ struct ReplicaEndToEndTests {
         #expect(try replica.pendingCount() == 1)
     }
 
-    @Test func aLocalWriteIsDurableAndRefusedWritesStoreNothing() throws {
+    @Test func aLocalWriteIsReadBackThroughTheFileByANewReplicaAndRefusedWritesStoreNothing() throws {
         let world = try World(replicaCount: 1)
         let path = world.directory.appendingPathComponent("replica-0.sqlite").path
         try world.replicas[0].write(collection: "carePlans", id: "p1", values: Self.plan("Plan"))
