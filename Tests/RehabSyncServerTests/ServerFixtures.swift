@@ -19,8 +19,11 @@ enum ServerFixtures {
     /// Wall time in the tests' world: 2026-11-23, near the reference data's "today".
     static let wall: Int64 = 1_795_430_000_000
 
-    static func service(_ scratch: ServerScratch) throws -> SyncService {
-        try SyncService(databasePath: scratch.path("server.sqlite"), reference: reference(), now: { wall })
+    /// A service on a fresh file. Its clock stands at `wall` unless `now` says otherwise:
+    /// states built with ``state(_:replica:counter:base:author:)`` are stamped just before
+    /// `wall`, so the clock-drift check passes unless a test moves the clock back.
+    static func service(_ scratch: ServerScratch, now: @escaping @Sendable () -> Int64 = { wall }) throws -> SyncService {
+        try SyncService(databasePath: scratch.path("server.sqlite"), reference: reference(), now: now)
     }
 
     /// A replica's state of a record after one write.

@@ -89,4 +89,14 @@ struct UntouchedStoreTests {
         #expect(try server.device("POST", "/v1/sync/push", token: token, body: full).status == 200)
         #expect(try Self.snapshot(server) != before)
     }
+
+    @Test func aServerWhoseClockIsAnHourBehindRefusesTheFixturesStatesAsTooFarAheadAndStoresNothing() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch, now: { F.wall - 3_600_000 })
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        #expect(throws: SyncError.self) {
+            try service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
+        }
+        #expect(try service.store.read { try $0.count() } == 0)
+    }
 }
