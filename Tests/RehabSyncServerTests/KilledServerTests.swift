@@ -98,8 +98,8 @@ struct KilledServerTests {
     struct DeviceLog: Sendable {
         var acknowledged: [(id: String, state: [UInt8])] = []
         var lostAcknowledgements = 0
-        /// Batches resent after the server had answered 200 (dropped), and whose resend
-        /// the server answered `changed: 0`.
+        /// Batches sent again whose resend the server answered `changed: 0`: it had
+        /// committed them before their acknowledgement was lost.
         var resentAfterCommitUnchanged = 0
         var failure: String?
     }
@@ -161,6 +161,9 @@ struct KilledServerTests {
 
         let device = logs.withLock { $0 }
         let acknowledged = device.flatMap(\.acknowledged)
+        print("KilledServerTests: \(kills.count) kills (\(kills.map { "\($0.point), \($0.unacknowledgedBatches) batch(es) in flight" }.joined(separator: "; "))); "
+            + "\(device.reduce(0) { $0 + $1.lostAcknowledgements }) acknowledgements lost and resent, "
+            + "\(device.reduce(0) { $0 + $1.resentAfterCommitUnchanged }) committed batches resent and unchanged")
         #expect(acknowledged.count == Self.devices * Self.batchesPerDevice * Self.recordsPerBatch)
         #expect(device.reduce(0) { $0 + $1.lostAcknowledgements } >= kills.count)
         #expect(device.reduce(0) { $0 + $1.resentAfterCommitUnchanged } >= 1,
@@ -213,7 +216,7 @@ struct KilledServerTests {
             let body = F.body(records)
             let head = Array(("POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
                 + "Content-Type: application/json\r\nConnection: close\r\nContent-Length: \(body.count)\r\n\r\n").utf8)
-            var committedBefore = false
+            var resent = false
             while true {
                 guard Date() < deadline else {
                     log.failure = "device \(device) gave up on batch \(batch) at the deadline"
@@ -238,7 +241,7 @@ struct KilledServerTests {
                 let ok = text.hasPrefix("HTTP/1.1 200")
                 if ok, crasher.reached(.answerReceived, attempt: attempt) {
                     // The answer is dropped: the device must send the batch again.
-                    committedBefore = true
+                    resent = true
                     log.lostAcknowledgements += 1
                     continue
                 }
@@ -248,10 +251,11 @@ struct KilledServerTests {
                         return log
                     }
                     log.lostAcknowledgements += 1
+                    resent = true
                     continue
                 }
                 crasher.sent(0, by: device)
-                if committedBefore, text.contains(#""changed":0"#) { log.resentAfterCommitUnchanged += 1 }
+                if resent, text.contains(#""changed":0"#) { log.resentAfterCommitUnchanged += 1 }
                 log.acknowledged += records.map { ($0.1, $0.2.canonicalBytes) }
                 break
             }
