@@ -42,7 +42,7 @@ public final class TestClient {
     public let fd: Int32
     private var buffer: [UInt8] = []
 
-    public init(port: Int, timeout: Duration = .seconds(3)) throws {
+    public init(port: Int, timeout: Duration = .seconds(10)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect(errno) }
         // No close on failure: deinit runs for a class whose init throws after initialising
@@ -151,7 +151,7 @@ public final class RawSocket {
 
     public init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard connectToLoopback(descriptor, port: port, timeout: .seconds(3)) == 0 else { throw POSIXError(.ECONNREFUSED) }
+        guard connectToLoopback(descriptor, port: port, timeout: .seconds(10)) == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
     public func send(_ bytes: [UInt8]) throws {
@@ -165,7 +165,7 @@ public final class RawSocket {
     }
 
     /// Everything received, and whether the peer closed the connection (end of stream or
-    /// reset) rather than the deadline or the 3 s receive timeout ending the wait.
+    /// reset) rather than the deadline or the 10 s receive timeout ending the wait.
     public func receiveUntilClosed(timeout: Double) -> (bytes: [UInt8], closed: Bool) {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4_096)
