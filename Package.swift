@@ -73,23 +73,25 @@ let package = Package(
         ),
         .executableTarget(name: "rehabsync-fuzz", dependencies: ["RehabSyncFuzzing"]),
         .testTarget(name: "RehabSyncFuzzingTests", dependencies: ["RehabSyncFuzzing", "RehabSyncCore"], exclude: ["Corpus"]),
-        .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore"]),
-        .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore"]),
-        .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore"]),
-        .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto"]),
-        .testTarget(name: "RehabSyncHTTPTests", dependencies: ["RehabSyncHTTP"]),
+        // Helpers every test target shares; a plain target kept under Tests/.
+        .target(name: "RehabSyncTestSupport", dependencies: ["RehabSyncCore"], path: "Tests/RehabSyncTestSupport"),
+        .testTarget(name: "RehabSyncCoreTests", dependencies: ["RehabSyncCore", "RehabSyncTestSupport"]),
+        .testTarget(name: "RehabSyncStorageTests", dependencies: ["RehabSyncStorage", "RehabSyncCore", "RehabSyncTestSupport"]),
+        .testTarget(name: "RehabSyncDomainTests", dependencies: ["RehabSyncDomain", "RehabSyncCore", "RehabSyncTestSupport"]),
+        .testTarget(name: "RehabSyncCryptoTests", dependencies: ["RehabSyncCrypto", "RehabSyncTestSupport"]),
+        .testTarget(name: "RehabSyncHTTPTests", dependencies: ["RehabSyncHTTP", "RehabSyncTestSupport"]),
         .testTarget(
             name: "RehabSyncReplicaTests",
             dependencies: [
                 "RehabSyncReplica", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
-                "RehabSyncClient", "RehabSyncReferenceFiles",
+                "RehabSyncClient", "RehabSyncReferenceFiles", "RehabSyncTestSupport",
             ]
         ),
         .testTarget(
             name: "RehabSyncServerTests",
             dependencies: [
                 "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncCrypto", "RehabSyncHTTP",
-                "RehabSyncClient",
+                "RehabSyncClient", "RehabSyncTestSupport",
             ]
         ),
         .testTarget(

@@ -190,7 +190,7 @@ extension Replica {
                     SELECT p.collection, p.record_id, p.seq, r.state FROM pending p
                     JOIN records r ON r.collection = p.collection AND r.record_id = p.record_id
                     ORDER BY p.seq LIMIT ?
-                    """).rows([.integer(Int64(Self.pushBatchSize))]) { row in
+                    """).rows([.integer(Int64(paging.pushBatchRecords))]) { row in
                     PendingRecord(collection: try row.requireText(at: 0), recordID: try row.requireText(at: 1),
                                   sequence: row.int64(at: 2), state: row.blob(at: 3))
                 }
@@ -305,8 +305,10 @@ extension Replica {
         var cursor = start
         var pulled = 0
         var removed = 0
+        var pageNumber = 0
         while true {
-            let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(Self.pullPageSize)")
+            pageNumber += 1
+            let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(paging.pullPageRecords)")
             let page: PullPage
             do {
                 page = try PullPage(decoding: body, cursor: cursor)
@@ -322,6 +324,7 @@ extension Replica {
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
                 try update.bind(next, at: 1)
                 try update.execute()
+                try paging.pageStoring?(pageNumber, next)
                 return count
             }
             pulled += records.count
@@ -363,6 +366,6 @@ extension Replica {
         let answer = try transport.send("GET", "/v1/sync/digest")
         let object = (try? JSONParser.parse(answer))?.objectValue
         try remember(serverTime: object?["serverTime"]?.integerValue, drift: object?["maximumClockDriftMilliseconds"]?.integerValue)
-        return object?["digest"]?.stringValue == SHA256Digest.hex(SHA256Digest.hash(try dump()))
+        return object?["digest"]?.stringValue == (try dumpDigest())
     }
 }

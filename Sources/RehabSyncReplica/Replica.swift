@@ -15,6 +15,8 @@ public final class Replica: Sendable {
     let clientOptions: HTTPClientOptions
     let retry: RetryPolicy
     let now: @Sendable () -> Int64
+    /// Batch and page sizes of ``sync()``.
+    public let paging: SyncPaging
 
     /// Records pushed per request.
     public static let pushBatchSize = 500
@@ -29,7 +31,8 @@ public final class Replica: Sendable {
     /// Opens an initialised replica.
     public init(path: String, reference: ReferenceData, clientOptions: HTTPClientOptions = HTTPClientOptions(),
                 retry: RetryPolicy = RetryPolicy(), pushBatchBytes: Int = Replica.defaultPushBatchBytes,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) },
+                paging: SyncPaging = SyncPaging()) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ReplicaError.notInitialised("\(path) does not exist; run 'rehabsync replica init' first")
         }
@@ -39,6 +42,7 @@ public final class Replica: Sendable {
         self.retry = retry
         self.pushBatchBytes = pushBatchBytes
         self.now = now
+        self.paging = paging
         _ = try settings()
     }
 
@@ -97,8 +101,14 @@ public final class Replica: Sendable {
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
+        }, configuration: storeConfiguration, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
     }
+
+    /// A device's database settings: the server's, with smaller caches and no memory map
+    /// for readers. A device runs one sync at a time beside the clinic's other programs;
+    /// a map of the file would count every page a digest reads into the process's memory.
+    static let storeConfiguration = DatabaseConfiguration(writerCacheKibibytes: 16_384, readerCacheKibibytes: 4_096,
+                                                          readerMmapBytes: 0)
 
     /// What `sync_settings` holds.
     public struct Settings: Sendable {

@@ -14,6 +14,7 @@ public final class ServerMetrics: Sendable {
         var latencyCount = 0
         var pushed = 0
         var pulled = 0
+        var rechecked = 0
     }
 
     private let state = Mutex(State())
@@ -22,6 +23,12 @@ public final class ServerMetrics: Sendable {
 
     func recordsPushed(_ count: Int) { state.withLock { $0.pushed += count } }
     func recordsPulled(_ count: Int) { state.withLock { $0.pulled += count } }
+    func recordRechecked() { state.withLock { $0.rechecked += 1 } }
+
+    /// Pushed records whose merge, prepared on a reader, was out of date by the time the
+    /// writer stored it (another push had changed the record) and was worked out and
+    /// checked again inside the writer. Tests read it to know the path ran.
+    public var recordsRechecked: Int { state.withLock { $0.rechecked } }
 
     /// Counts one answered request. Everything but the additions happens outside the lock:
     /// every worker calls this for every request, and waiting on a contended lock costs a
@@ -65,6 +72,9 @@ public final class ServerMetrics: Sendable {
         lines.append("# HELP rehabsync_records_pulled_total Records delivered by pulls.")
         lines.append("# TYPE rehabsync_records_pulled_total counter")
         lines.append("rehabsync_records_pulled_total \(snapshot.pulled)")
+        lines.append("# HELP rehabsync_push_records_rechecked_total Pushed records merged again inside the writer: another push had changed them.")
+        lines.append("# TYPE rehabsync_push_records_rechecked_total counter")
+        lines.append("rehabsync_push_records_rechecked_total \(snapshot.rechecked)")
         lines.append("# HELP rehabsync_open_conflicts Records with at least one field in conflict.")
         lines.append("# TYPE rehabsync_open_conflicts gauge")
         lines.append("rehabsync_open_conflicts \(openConflicts)")

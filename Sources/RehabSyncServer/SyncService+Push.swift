@@ -60,6 +60,7 @@ extension SyncService {
                 var clinicians = checked.clinicians
                 var applied = try transaction.apply(checked.merge)
                 if applied == nil {
+                    metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
                     clinicians = try check(merge, at: index, device: device, time: time,
                                            validator: validator, queries: transaction.queries)

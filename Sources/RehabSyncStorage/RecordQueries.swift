@@ -172,6 +172,18 @@ public struct RecordQueries {
         return all.filter { !wanted.isDisjoint(with: $0.careUnits) }
     }
 
+    /// Calls `body` with every record in dump order, one at a time, so that a digest or
+    /// an export over a large store holds one record in memory rather than all of them.
+    public func forEachRecord(units: [String]? = nil, _ body: (StoredRecord) throws -> Void) throws {
+        let rowIDs = try connection.cachedStatement("SELECT id FROM records ORDER BY collection, record_id").rows { $0.int64(at: 0) }
+        let wanted = units.map(Set.init)
+        for rowID in rowIDs {
+            let record = try record(atRow: rowID)
+            if let wanted, wanted.isDisjoint(with: record.careUnits) { continue }
+            try body(record)
+        }
+    }
+
     /// The records of one patient, optionally of one collection, sorted by collection and id.
     /// Scans the table: an index on a random key such as the patient would dirty pages all
     /// over the file on every push batch, and this is an occasional, administrative query.

@@ -35,17 +35,44 @@ struct LoopbackServer {
     }
 
     func enrol(unit: String) throws -> Device {
-        try Self.enrol(unit: unit, client: client, base: base, adminToken: application.adminToken)
+        try enrol(units: [unit])
+    }
+
+    /// A device enrolled for every unit of `units`; it writes into the first.
+    func enrol(units: [String]) throws -> Device {
+        try Self.enrol(units: units, client: client, base: base, adminToken: application.adminToken)
     }
 
     /// Enrols a device for `unit` through the admin API of the server at `base`.
     static func enrol(unit: String, client: CurlHTTPClient, base: String, adminToken: String) throws -> Device {
+        try enrol(units: [unit], client: client, base: base, adminToken: adminToken)
+    }
+
+    /// Enrols a device for every unit of `units` (it writes into the first) through the
+    /// admin API of the server at `base`.
+    static func enrol(units: [String], client: CurlHTTPClient, base: String, adminToken: String) throws -> Device {
+        let unit = units[0]
+        let list = units.map { #""\#($0)""# }.joined(separator: ",")
         let response = try client.send("POST", base + "/v1/admin/devices", headers: ["Authorization": "Bearer \(adminToken)"],
-                                       body: Array(#"{"name":"bench","units":["\#(unit)"]}"#.utf8))
+                                       body: Array(#"{"name":"bench","units":[\#(list)]}"#.utf8))
         guard response.status == 201, let body = try JSONParser.parse(response.body).objectValue,
             let replica = body["replicaId"]?.stringValue.flatMap(ReplicaID.init), let token = body["token"]?.stringValue
         else { throw BenchFailure("enrolment failed: \(response.status) \(response.bodyText)") }
         return Device(replica: replica, token: token, unit: unit)
+    }
+
+    /// Pushes `count` new care plans written by `device`, in batches of 1,000: the data a
+    /// scenario then measures something on.
+    func load(_ count: Int, by device: Device) throws {
+        let wall = Int64(Date().timeIntervalSince1970 * 1_000)
+        var start = 0
+        while start < count {
+            let size = min(1_000, count - start)
+            let response = try client.send("POST", base + "/v1/sync/push", headers: ["Authorization": "Bearer \(device.token)"],
+                                           body: try Self.batch(device: device, start: start, count: size, wall: wall))
+            guard response.status == 200 else { throw BenchFailure("loading failed: \(response.status) \(response.bodyText)") }
+            start += size
+        }
     }
 
     /// A valid personnummer for patient number `index` (Luhn over the 10-digit form).

@@ -17,15 +17,7 @@ struct PullScenario {
         defer { server.stop() }
         let unit = "SE2321000016-U0"
         let writer = try server.enrol(unit: unit)
-        let wall = Int64(Date().timeIntervalSince1970 * 1_000)
-        var start = 0
-        while start < records {
-            let count = min(1_000, records - start)
-            let response = try server.client.send("POST", server.base + "/v1/sync/push", headers: ["Authorization": "Bearer \(writer.token)"],
-                                                  body: try LoopbackServer.batch(device: writer, start: start, count: count, wall: wall))
-            guard response.status == 200 else { throw BenchFailure("loading failed: \(response.status) \(response.bodyText)") }
-            start += count
-        }
+        try server.load(records, by: writer)
         let reader = try server.enrol(unit: unit)
         progress("loaded \(records) records; pulling")
         let pages = PageHandoff(capacity: 2)

@@ -5,9 +5,9 @@ import RehabSyncStorage
 /// plainest prepared-statement loop, in batches of the same size, under the same pragmas
 /// (a `DatabasePool` sets them as for the record store).
 ///
-/// By default the loop keeps SQLite's own automatic checkpoint, as a plain program would;
-/// `checkpointsInBackground` gives it the server's background checkpointer too, which lets
-/// the one-threaded loop use a second core.
+/// `checkpointsInBackground` gives the loop the server's background checkpointer, which
+/// lets it use a second core as the server does; without it the loop keeps SQLite's own
+/// automatic checkpoint, as a plain program would.
 enum RawInsert {
     /// Seconds taken to insert `rows` (collection, record id, state bytes) into a new file.
     static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int, path: String,
@@ -36,21 +36,25 @@ enum RawInsert {
         }
     }
 
-    /// The yardstick both ways, in new files in `directory`: seconds with SQLite's own
-    /// checkpoint, and seconds with the background checkpointer the server uses.
+    /// The yardstick both ways, in new files in `directory`, after whatever was measured
+    /// before has stopped (its server and checkpointer too, so neither competes for a core):
+    /// first with the background checkpointer the server uses (the fair yardstick, which
+    /// the headline ratio compares with), then with SQLite's own checkpoint inside the
+    /// commit, as a plain program would have it.
     static func bothWays(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
-                         directory: URL) throws -> (seconds: Double, backgroundSeconds: Double) {
-        let seconds = try Self.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
+                         directory: URL) throws -> (backgroundSeconds: Double, sqliteSeconds: Double) {
         let backgroundSeconds = try Self.seconds(rows: rows, batchSize: batchSize,
                                                  path: directory.appendingPathComponent("raw-background.sqlite").path,
                                                  checkpointsInBackground: true)
-        return (seconds, backgroundSeconds)
+        let sqliteSeconds = try Self.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
+        return (backgroundSeconds, sqliteSeconds)
     }
 
-    /// The report's figures for the comparison with the background-checkpointed loop.
-    static func backgroundFigures(records: Int, seconds: Double, backgroundSeconds: Double) -> [(String, Double)] {
-        let rawPerSecond = Double(records) / backgroundSeconds
-        return [("raw_background_checkpoint_records_per_second", rawPerSecond),
-                ("ratio_to_raw_background_checkpoint", Double(records) / seconds / rawPerSecond)]
+    /// The report's figures for the comparison with the loop that checkpoints inside its
+    /// commits, which is not the headline: it has one core where the server has two.
+    static func sqliteCheckpointFigures(records: Int, seconds: Double, sqliteSeconds: Double) -> [(String, Double)] {
+        let rawPerSecond = Double(records) / sqliteSeconds
+        return [("raw_sqlite_checkpoint_records_per_s", rawPerSecond),
+                ("ratio_to_raw_sqlite_checkpoint", Double(records) / seconds / rawPerSecond)]
     }
 }

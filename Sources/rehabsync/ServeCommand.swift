@@ -48,14 +48,20 @@ enum ServeCommand {
         let application: ServerApplication
         do {
             application = try ServerApplication(settings: settings, logger: logger, export: export)
-            try application.start()
         } catch {
             throw CommandFailure.failed("cannot start: \(error)")
         }
         let grace = Duration.seconds(settings.shutdownGraceSeconds)
+        // Watch before listening: a supervisor that sends SIGTERM as soon as the server
+        // says it listens must not find the signal ignored and unobserved.
         let watcher = SignalWatcher { signal in
             logger.notice("shutting down", [("signal", "\(signal)")])
             application.stop(gracePeriod: grace)
+        }
+        do {
+            try application.start()
+        } catch {
+            throw CommandFailure.failed("cannot start: \(error)")
         }
         application.http.waitUntilStopped()
         watcher.cancel()

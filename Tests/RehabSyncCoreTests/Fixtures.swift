@@ -7,13 +7,6 @@ enum Replicas {
     static let c = ReplicaID("00000000-0000-4000-8000-00000000000c")!
 }
 
-/// A stamp for examples: the clock follows the counter so tests read naturally.
-func stamp(_ replica: ReplicaID, _ counter: Int64, hlc: Int64? = nil, author: String = "SE2321000016-1000") -> WriteStamp {
-    WriteStamp(dot: Dot(replica: replica, counter: counter),
-               hlc: HLCTimestamp(milliseconds: hlc ?? 1_700_000_000_000 + counter, logical: 0),
-               author: author, wallMilliseconds: 1_700_000_000_000 + counter)
-}
-
 /// The seeds a property test runs with: `REHABSYNC_SEED` replays one, otherwise a fixed
 /// list keeps CI reproducible.
 func propertySeeds(default seeds: [UInt64]) -> [UInt64] {

@@ -44,15 +44,52 @@ struct RecordedWrite {
     let record: String
     let dot: Dot
     let fields: [String]
-    /// What the writer had seen, this write included.
+    /// What the writer had seen, this write included, by the code under test.
     let context: VersionVector
 }
 
+/// The cases worth generating, counted from the simulation's own model of who saw what
+/// (plain sets of dots, not the code under test), so that a test can require them.
+struct InterestingCases: CustomStringConvertible {
+    /// Writes to a field that another write, not seen by this one, had written already.
+    var sameFieldConcurrent = 0
+    /// Joins that left a field with three or more siblings.
+    var threeOrMoreSiblings = 0
+    /// Writes that replaced a conflict they saw while another write to the field was
+    /// still unseen by them: a resolution made on a partial view.
+    var resolutionAfterPartialView = 0
+    /// Writes that void the record.
+    var voiding = 0
+
+    var description: String {
+        "\(sameFieldConcurrent) same-field concurrent writes, \(threeOrMoreSiblings) joins with 3+ siblings, "
+            + "\(resolutionAfterPartialView) resolutions after a partial view, \(voiding) voidings"
+    }
+
+    static func + (left: Self, right: Self) -> Self {
+        Self(sameFieldConcurrent: left.sameFieldConcurrent + right.sameFieldConcurrent,
+             threeOrMoreSiblings: left.threeOrMoreSiblings + right.threeOrMoreSiblings,
+             resolutionAfterPartialView: left.resolutionAfterPartialView + right.resolutionAfterPartialView,
+             voiding: left.voiding + right.voiding)
+    }
+}
+
 /// Random replicas making random writes and random pairwise syncs of a few records.
+///
+/// Beside the replicas' states it keeps an independent model: for each replica and record
+/// the set of dots it has received, and for each write the set its writer had seen. The
+/// no-lost-update check and the case counts use the model, never the states' contexts.
 struct Simulation {
     var replicas: [SimulatedReplica]
     var writes: [RecordedWrite] = []
     var writeContexts: [Dot: VersionVector] = [:]
+    /// The model: dots each replica has received, per record.
+    private(set) var known: [[String: Set<Dot>]]
+    /// The model: what the writer of each dot had seen when writing it, itself included.
+    private(set) var seen: [Dot: Set<Dot>] = [:]
+    /// The model: every write to "record.field", in the order made.
+    private var fieldWrites: [String: [Dot]] = [:]
+    private(set) var cases = InterestingCases()
     var generator: SplitMix64
     var wall: Int64 = 1_700_000_000_000
     let recordIDs = ["plan-1", "plan-2"]
@@ -63,6 +100,7 @@ struct Simulation {
         var ids = Set<ReplicaID>()
         while ids.count < replicaCount { ids.insert(ReplicaID.random(using: &generator)) }
         replicas = ids.sorted().map { SimulatedReplica(id: $0) }
+        known = Array(repeating: [:], count: replicaCount)
     }
 
     mutating func randomStep() throws {
@@ -82,9 +120,13 @@ struct Simulation {
         let record = record ?? recordIDs[Generators.int(0..<recordIDs.count, using: &generator)]
         var values = chosen ?? [:]
         if chosen == nil {
-            for _ in 0..<Generators.int(1..<3, using: &generator) {
-                let name = Generators.fieldNames[Generators.int(0..<Generators.fieldNames.count, using: &generator)]
-                values[name] = Generators.jsonValue(using: &generator, depth: 1)
+            if Generators.int(0..<12, using: &generator) == 0 {
+                values["voided"] = .object(["reason": .string("entered in error"), "by": .string("SE2321000016-\(index)")])
+            } else {
+                for _ in 0..<Generators.int(1..<3, using: &generator) {
+                    let name = Generators.fieldNames[Generators.int(0..<Generators.fieldNames.count, using: &generator)]
+                    values[name] = Generators.jsonValue(using: &generator, depth: 1)
+                }
             }
         }
         replicas[index].counter += 1
@@ -95,18 +137,40 @@ struct Simulation {
         replicas[index].records[record] = after
         writes.append(RecordedWrite(record: record, dot: dot, fields: Array(values.keys), context: after.context))
         writeContexts[dot] = after.context
+        observeWrite(dot, at: index, record: record, fields: Array(values.keys))
+    }
+
+    /// Updates the model for a write and counts what kind of write it was.
+    private mutating func observeWrite(_ dot: Dot, at index: Int, record: String, fields: [String]) {
+        let view = known[index][record, default: []]
+        for field in fields {
+            let prior = fieldWrites["\(record).\(field)", default: []]
+            let visible = prior.filter(view.contains)
+            // The siblings the writer's own state shows: visible writes no visible write saw.
+            let shown = visible.filter { candidate in !visible.contains { $0 != candidate && seen[$0]?.contains(candidate) == true } }
+            let unseen = prior.contains { !view.contains($0) }
+            if unseen { cases.sameFieldConcurrent += 1 }
+            if shown.count >= 2, unseen { cases.resolutionAfterPartialView += 1 }
+            if field == "voided" { cases.voiding += 1 }
+            fieldWrites["\(record).\(field)", default: []].append(dot)
+        }
+        known[index][record, default: []].insert(dot)
+        seen[dot] = known[index][record]
     }
 
     /// One-way sync: `to` joins everything `from` holds.
     mutating func sync(from: Int, to: Int) {
         for (record, state) in replicas[from].records {
             let existing = replicas[to].records[record] ?? RecordState()
-            replicas[to].records[record] = existing.joined(with: state)
+            let joined = existing.joined(with: state)
+            replicas[to].records[record] = joined
+            if joined.fields.contains(where: { $0.siblings.count >= 3 }) && joined != existing { cases.threeOrMoreSiblings += 1 }
             for field in state.fields {
                 for sibling in field.siblings {
                     _ = replicas[to].clock.observe(sibling.hlc, wallMilliseconds: wall)
                 }
             }
+            known[to][record, default: []].formUnion(known[from][record, default: []])
         }
     }
 

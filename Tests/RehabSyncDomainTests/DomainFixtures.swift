@@ -42,9 +42,7 @@ enum DomainFixtures {
         var state = base
         var counter = counter
         for values in writes {
-            state = try state.applying(values, stamp: WriteStamp(dot: Dot(replica: replica, counter: counter),
-                                                                 hlc: HLCTimestamp(milliseconds: 1_790_000_000_000 + counter, logical: 0),
-                                                                 author: nurse, wallMilliseconds: 1_790_000_000_000 + counter))
+            state = try state.applying(values, stamp: stamp(replica, counter, author: nurse, wall: 1_790_000_000_000))
             counter += 1
         }
         return state

@@ -29,8 +29,9 @@ let echoHandler: HTTPServer.Handler = { request in
                  body: Array("\(request.method) \(request.path) ".utf8) + request.body)
 }
 
-/// Waits on a semaphore for at most `timeout`; true if it was signalled.
-func wait(_ semaphore: DispatchSemaphore, timeout: Duration = .seconds(2)) -> Bool {
+/// Waits on a semaphore for at most `timeout`; true if it was signalled. The default is
+/// long: it ends only a failing test, and a busy machine must not make a passing one fail.
+func wait(_ semaphore: DispatchSemaphore, timeout: Duration = .seconds(30)) -> Bool {
     semaphore.wait(timeout: .now() + timeout.dispatchInterval) == .success
 }
 

@@ -4,20 +4,6 @@ import RehabSyncDomain
 import RehabSyncServer
 import RehabSyncStorage
 
-/// A fresh directory per test, removed when the test ends.
-final class ServerScratch {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("rehabsync-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 enum ServerFixtures {
     static let unitA = "SE2321000016-A001"
     static let unitB = "SE2321000016-B002"
@@ -33,16 +19,17 @@ enum ServerFixtures {
     /// Wall time in the tests' world: 2026-11-23, near the reference data's "today".
     static let wall: Int64 = 1_795_430_000_000
 
-    static func service(_ scratch: ServerScratch) throws -> SyncService {
-        try SyncService(databasePath: scratch.path("server.sqlite"), reference: reference(), now: { wall })
+    /// A service on a fresh file. Its clock stands at `wall` unless `now` says otherwise:
+    /// states built with ``state(_:replica:counter:base:author:)`` are stamped just before
+    /// `wall`, so the clock-drift check passes unless a test moves the clock back.
+    static func service(_ scratch: ServerScratch, now: @escaping @Sendable () -> Int64 = { wall }) throws -> SyncService {
+        try SyncService(databasePath: scratch.path("server.sqlite"), reference: reference(), now: now)
     }
 
     /// A replica's state of a record after one write.
     static func state(_ values: [String: JSONValue], replica: ReplicaID, counter: Int64 = 1,
                       base: RecordState = RecordState(), author: String = nurse) throws -> RecordState {
-        try base.applying(values, stamp: WriteStamp(dot: Dot(replica: replica, counter: counter),
-                                                    hlc: HLCTimestamp(milliseconds: wall - 1_000 + counter, logical: 0),
-                                                    author: author, wallMilliseconds: wall - 1_000 + counter))
+        try base.applying(values, stamp: stamp(replica, counter, author: author, wall: wall - 1_000))
     }
 
     static func plan(units: [String] = [unitA], title: String = "Plan") -> [String: JSONValue] {

@@ -12,13 +12,7 @@ struct ShutdownTests {
 
     /// The built `rehabsync` executable, next to the test bundle in the build folder.
     static func executable() throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("rehabsync")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw POSIXError(.ENOENT)
+        try TestExecutables.rehabsync()
     }
 
     @Test func sigtermDuringPushesLosesNothingThatWasAcknowledged() throws {
@@ -55,7 +49,10 @@ struct ShutdownTests {
 
         // Pushes of 20 records each, until the server stops answering.
         let acknowledged = Mutex<[String]>([])
+        let hundredAcknowledged = DispatchSemaphore(value: 0)
+        let pusherDone = DispatchSemaphore(value: 0)
         let pusher = Thread {
+            defer { pusherDone.signal() }
             var counter: Int64 = 0
             for batch in 0..<1_000 {
                 let records = (0..<20).compactMap { index -> (String, String, RecordState)? in
@@ -65,14 +62,19 @@ struct ShutdownTests {
                 guard let response = try? client.send("POST", base + "/v1/sync/push", headers: ["Authorization": "Bearer \(token)"],
                                                       body: F.body(records)), response.status == 200
                 else { return }
-                acknowledged.withLock { $0 += records.map(\.1) }
+                let count = acknowledged.withLock { list in
+                    list += records.map(\.1)
+                    return list.count
+                }
+                if count >= 100, count - records.count < 100 { hundredAcknowledged.signal() }
             }
         }
         pusher.start()
-        while acknowledged.withLock({ $0.count }) < 100 { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(hundredAcknowledged.wait(timeout: .now() + 60) == .success, "100 records were not acknowledged within 60 s")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.3)
+        // The pusher's last answer (or failure) is in before the acknowledgements are read.
+        #expect(pusherDone.wait(timeout: .now() + 30) == .success)
         #expect(process.terminationStatus == 0)
 
         let database = try Connection(path: scratch.path("data/rehabsync.sqlite"), readOnly: true, busyTimeoutMilliseconds: 1_000)

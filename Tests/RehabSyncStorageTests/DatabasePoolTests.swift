@@ -102,17 +102,23 @@ struct DatabasePoolTests {
                 migrator: counterMigrator)
             try pool.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 42)") }
             let failures = CallCounter()
+            // Each read waits inside its body until a second read is in too (or a deadline
+            // passes), so the pool is full while more reads ask for a connection.
+            let inside = ReadersInside()
             DispatchQueue.concurrentPerform(iterations: 16) { _ in
                 do {
-                    guard try pool.read({ try counterValue($0) }) == 42 else {
-                        failures.increment()
-                        return
+                    let value = try pool.read { connection in
+                        inside.enterAndWaitForCompany(deadline: Date().addingTimeInterval(5))
+                        defer { inside.leave() }
+                        return try counterValue(connection)
                     }
+                    if value != 42 { failures.increment() }
                 } catch {
                     failures.increment()
                 }
             }
             #expect(failures.value == 0)
+            #expect(inside.most == 2, "at most \(inside.most) reads were inside at once; the bound is 2")
         }
     }
 
@@ -163,5 +169,30 @@ struct DatabasePoolTests {
             #expect((walSize as? NSNumber)?.intValue == 0)
             #expect(try pool.read { try counterValue($0) } == 1)
         }
+    }
+}
+
+/// Counts reads inside a pool's read body at once and remembers the most.
+final class ReadersInside: @unchecked Sendable {
+    // @unchecked: every stored var is touched only under `condition`.
+    private let condition = NSCondition()
+    private var current = 0
+    private var mostSeen = 0
+
+    var most: Int { condition.withLock { mostSeen } }
+
+    /// Enters, then, until two reads have been inside at once, waits for another to come
+    /// in or for `deadline`.
+    func enterAndWaitForCompany(deadline: Date) {
+        condition.lock()
+        defer { condition.unlock() }
+        current += 1
+        mostSeen = max(mostSeen, current)
+        condition.broadcast()
+        while mostSeen < 2, condition.wait(until: deadline) {}
+    }
+
+    func leave() {
+        condition.withLock { current -= 1 }
     }
 }

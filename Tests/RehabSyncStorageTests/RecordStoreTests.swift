@@ -3,20 +3,6 @@ import RehabSyncCore
 import RehabSyncStorage
 import Testing
 
-/// A fresh directory per test, removed when the test ends.
-final class ScratchDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("rehabsync-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 private let author = "SE2321000016-1000"
 
 private func plan(_ id: String) -> RecordKey { RecordKey(collection: "carePlans", recordID: id) }

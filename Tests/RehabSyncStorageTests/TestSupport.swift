@@ -3,16 +3,6 @@ import Foundation
 import Synchronization
 import RehabSyncStorage
 
-/// Runs `body` with a fresh, empty directory under the system temporary directory, and
-/// removes it afterwards, so every database test has its own files.
-func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("rehabsync-storage-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    return try body(directory)
-}
-
 /// The database file inside a test's temporary directory.
 func databasePath(in directory: URL) -> String {
     directory.appendingPathComponent("test.sqlite").path

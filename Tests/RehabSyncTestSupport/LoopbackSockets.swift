@@ -5,17 +5,33 @@ import Darwin
 #endif
 import Foundation
 
+/// Connects `descriptor` to 127.0.0.1:`port` with send and receive timeouts; 0 or errno.
+func connectToLoopback(_ descriptor: Int32, port: Int, timeout: Duration) -> Int32 {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let (seconds, attoseconds) = timeout.components
+    var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return result == 0 ? 0 : errno
+}
+
 /// A raw TCP client for live tests: blocking socket with a receive timeout, so no test
 /// can hang on a server that never answers.
-final class TestClient {
-    struct Response {
-        var status: Int
-        var headers: [String: String]  // names lowercased
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+public final class TestClient {
+    public struct Response {
+        public var status: Int
+        public var headers: [String: String]  // names lowercased
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    enum Failure: Error {
+    public enum Failure: Error {
         case connect(Int32)
         case send(Int32)
         case timedOut
@@ -23,42 +39,32 @@ final class TestClient {
         case malformed(String)
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
     /// Connects; `receiveBufferBytes` shrinks the socket's receive buffer (before
     /// connecting, so the advertised window is small too) for tests of slow readers.
-    init(port: Int, timeout: Duration = .seconds(3), receiveBufferBytes: Int32? = nil) throws {
+    public init(port: Int, timeout: Duration = .seconds(10), receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect(errno) }
         if var size = receiveBufferBytes {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        // No close here: deinit runs for a class whose init throws after initialising
+        // No close on failure: deinit runs for a class whose init throws after initialising
         // every property, and a second close could hit a descriptor another test reused.
-        guard result == 0 else { throw Failure.connect(errno) }
-        let (seconds, attoseconds) = timeout.components
-        var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        let result = connectToLoopback(fd, port: port, timeout: timeout)
+        guard result == 0 else { throw Failure.connect(result) }
     }
 
     deinit {
         Glibc.close(fd)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -83,7 +89,7 @@ final class TestClient {
 
     /// Reads the next response (an interim 100 counts as one), framed by Content-Length
     /// unless `bodyless` (an answer to HEAD).
-    func readResponse(bodyless: Bool = false) throws -> Response {
+    public func readResponse(bodyless: Bool = false) throws -> Response {
         let terminator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while true {
@@ -118,7 +124,7 @@ final class TestClient {
 
     /// Whether the server closes the connection (end of stream, or a reset) before the
     /// receive timeout, with no further bytes.
-    func isClosedByServer() -> Bool {
+    public func isClosedByServer() -> Bool {
         do {
             while try fill() {}
             return buffer.isEmpty
@@ -129,7 +135,7 @@ final class TestClient {
 }
 
 /// Connects to a port expecting refusal; true if the connection was refused.
-func connectionIsRefused(port: Int) -> Bool {
+public func connectionIsRefused(port: Int) -> Bool {
     do {
         _ = try TestClient(port: port, timeout: .milliseconds(500))
         return false
@@ -140,6 +146,51 @@ func connectionIsRefused(port: Int) -> Bool {
     }
 }
 
-func usleepMilliseconds(_ milliseconds: UInt32) {
+public func usleepMilliseconds(_ milliseconds: UInt32) {
     usleep(milliseconds * 1000)
+}
+
+/// A minimal blocking TCP client for sending what a well-behaved client never would.
+public final class RawSocket {
+    private var descriptor: Int32
+
+    public init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard connectToLoopback(descriptor, port: port, timeout: .seconds(10)) == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    public func send(_ bytes: [UInt8]) throws {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    /// Everything received until the peer closes, a receive fails, or `timeout` seconds pass.
+    public func receiveAll(timeout: Double) -> [UInt8] {
+        receiveUntilClosed(timeout: timeout).bytes
+    }
+
+    /// Everything received, and whether the peer closed the connection (end of stream or
+    /// reset) rather than the deadline or the 10 s receive timeout ending the wait.
+    public func receiveUntilClosed(timeout: Double) -> (bytes: [UInt8], closed: Bool) {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                result.append(contentsOf: buffer[0..<count])
+                continue
+            }
+            let closed = count == 0 || errno == ECONNRESET
+            return (result, closed)
+        }
+        return (result, false)
+    }
+
+    public func close() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { close() }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import RehabSyncCore
+import RehabSyncDomain
+import RehabSyncReplica
+
+/// `device-pull`: the product's path for a clinic's device. A real server on loopback
+/// holds N records of 8 care units; a fresh replica, the library the device runs, syncs
+/// them into its own SQLite file (fetch, decode, join and commit page by page, cursor
+/// with each page, then the digest check). The replica runs in a process of its own so
+/// that its peak memory is reported apart from the server's.
+struct DevicePullScenario {
+    let records: Int
+    let directory: URL
+    static let units = (0..<8).map { "SE2321000016-U\($0)" }
+    /// The issue's goals for a device's first sync.
+    static let goalRecordsPerSecond = 100_000.0
+    static let goalClientPeakBytes = 300.0 * 1_048_576
+    /// The hidden scenario name the child process runs under.
+    static let clientScenario = "device-pull-client"
+
+    func run() throws -> BenchmarkReport {
+        let server = try LoopbackServer(directory: directory)
+        defer { server.stop() }
+        let writers = try Self.units.map { try server.enrol(unit: $0) }
+        let perUnit = (records + writers.count - 1) / writers.count
+        for writer in writers { try server.load(perUnit, by: writer) }
+        let total = perUnit * writers.count
+        let device = try server.enrol(units: Self.units)
+        progress("loaded \(total) records in \(Self.units.count) units; a replica process syncs them")
+        let answer = try Self.runClientProcess(arguments: [
+            "--server", server.base, "--token", device.token, "--db", directory.appendingPathComponent("device.sqlite").path,
+        ])
+        guard let object = try JSONParser.parse(Array(answer.utf8)).objectValue,
+            let seconds = Self.number(object["seconds"]), let pulled = object["pulled"]?.integerValue,
+            let peak = Self.number(object["peak_rss_bytes"]), object["digest_matches"] == .bool(true)
+        else { throw BenchFailure("the replica process answered \(answer)") }
+        guard pulled == total else { throw BenchFailure("the replica pulled \(pulled) of \(total) records") }
+        var report = BenchmarkReport(scenario: "device-pull", records: total, seconds: seconds,
+                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: nil)
+        report.extra = [("goal_records_per_s", Self.goalRecordsPerSecond), ("client_peak_rss_bytes", peak),
+                        ("goal_client_peak_rss_bytes", Self.goalClientPeakBytes),
+                        ("client_cpu_microseconds_per_record", (Self.number(object["cpu_seconds"]) ?? 0) * 1e6 / Double(max(total, 1)))]
+        return report
+    }
+
+    private static func number(_ value: JSONValue?) -> Double? {
+        switch value {
+        case .integer(let integer): Double(integer)
+        case .double(let double): double
+        default: nil
+        }
+    }
+
+    /// Starts this executable again as the replica and returns what it prints.
+    private static func runClientProcess(arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = [clientScenario] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let bytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchFailure("the replica process exited with \(process.terminationStatus)") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The child's side: creates the replica, times one sync, prints its figures as JSON.
+    static func runClient(_ words: [String]) throws -> String {
+        var options: [String: String] = [:]
+        var index = 0
+        while index + 1 < words.count {
+            options[String(words[index].dropFirst(2))] = words[index + 1]
+            index += 2
+        }
+        guard let server = options["server"], let token = options["token"], let path = options["db"] else {
+            throw BenchFailure("\(clientScenario) needs --server, --token and --db")
+        }
+        try Replica.create(path: path, server: server, token: token, clinician: "SE2321000016-N001")
+        let replica = try Replica(path: path, reference: ReferenceData(kvaList: nil, questionnaires: [],
+                                                                       today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000))))
+        var report: Replica.SyncReport?
+        let cpuBefore = processCPUSeconds()
+        let seconds = try measure { report = try replica.sync() }
+        let cpuSeconds = processCPUSeconds() - cpuBefore
+        guard let report else { throw BenchFailure("no sync report") }
+        return #"{"seconds":\#(seconds),"pulled":\#(report.pulled),"digest_matches":\#(report.digestMatches),"#
+            + #""cpu_seconds":\#(cpuSeconds),"peak_rss_bytes":\#(BenchmarkReport.peakResidentBytes())}"#
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import RehabSyncClient
+import RehabSyncCore
+import RehabSyncReplica
+import RehabSyncStorage
+import Synchronization
+import Testing
+
+/// The replica's multi-batch push and multi-page pull, with sizes of three records so that
+/// twenty records cross many batches and pages, and syncs interrupted between pages.
+struct ReplicaPagingTests {
+    typealias E2E = ReplicaEndToEndTests
+
+    static let records = 20
+    static let size = 3
+
+    struct Interrupted: Error {}
+
+    static func replica(_ world: E2E.World, _ index: Int,
+                        pageStoring: (@Sendable (Int, Int64) throws -> Void)? = nil) throws -> Replica {
+        try Replica(path: world.directory.appendingPathComponent("replica-\(index).sqlite").path, reference: world.reference,
+                    clientOptions: HTTPClientOptions(connectTimeoutSeconds: 2, totalTimeoutSeconds: 20),
+                    retry: RetryPolicy(maximumAttempts: 2, initialDelaySeconds: 0.05, maximumDelaySeconds: 0.1),
+                    paging: SyncPaging(pushBatchRecords: size, pullPageRecords: size, pageStoring: pageStoring))
+    }
+
+    @Test func twentyRecordsPushedInBatchesOfThreeReachTheServerOnceInSevenRequests() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let writer = try Self.replica(world, 0)
+        for number in 0..<Self.records { try writer.write(collection: "carePlans", id: "p\(number)", values: E2E.plan("Plan \(number)")) }
+        let report = try writer.sync()
+        #expect(report.pushed == Self.records)
+        #expect(try writer.pendingCount() == 0)
+        #expect(try world.server.service.store.read { try $0.count() } == Self.records)
+        let metrics = world.server.service.metrics.exposition(openConflicts: 0, devicesByLastSeen: [])
+        let pushes = metrics.split(separator: "\n").first { $0.hasPrefix("rehabsync_http_requests_total{") && $0.contains("push") && $0.contains("status=\"200\"") }
+        #expect(pushes?.hasSuffix(" \((Self.records + Self.size - 1) / Self.size)") == true, "push requests: \(pushes ?? "none")")
+        #expect(try writer.dump() == world.serverDump())
+    }
+
+    @Test func aPullInterruptedInsideAPageStoresNeitherItsRecordsNorItsCursorAndTheNextSyncBringsTheRestOnce() throws {
+        let world = try E2E.World(replicaCount: 2)
+        let writer = world.replicas[0]
+        for number in 0..<Self.records { try writer.write(collection: "carePlans", id: "p\(number)", values: E2E.plan("Plan \(number)")) }
+        _ = try writer.sync()
+        // The server's order of delivery, to name the records of each page.
+        let delivered = try world.server.service.store.read { try $0.changes(since: 0, units: nil, limit: Self.records) }.map(\.recordID)
+        #expect(delivered.count == Self.records)
+
+        // First sync: pages 1 and 2 commit; the third is interrupted before its commit.
+        let cursors = Mutex<[Int64]>([])
+        let first = try Self.replica(world, 1) { page, cursor in
+            if page == 3 { throw Interrupted() }
+            cursors.withLock { $0.append(cursor) }
+        }
+        #expect(throws: Interrupted.self) { try first.sync() }
+        #expect(try first.settings().cursor == cursors.withLock { $0.last })
+        #expect(Set(try first.list().map(\.recordID)) == Set(delivered.prefix(2 * Self.size)))
+
+        // Second sync: resumes at the stored cursor; its first page commits, its second does not.
+        let second = try Self.replica(world, 1) { page, cursor in
+            if page == 2 { throw Interrupted() }
+            cursors.withLock { $0.append(cursor) }
+        }
+        #expect(throws: Interrupted.self) { try second.sync() }
+        #expect(try second.settings().cursor == cursors.withLock { $0.last })
+        #expect(Set(try second.list().map(\.recordID)) == Set(delivered.prefix(3 * Self.size)))
+
+        // Third sync: the rest, in pages of three, nothing lost or twice.
+        let third = try Self.replica(world, 1) { _, cursor in cursors.withLock { $0.append(cursor) } }
+        let report = try third.sync()
+        #expect(report.pulled == Self.records - 3 * Self.size)
+        #expect(report.digestMatches)
+        #expect(try third.list().map(\.recordID).sorted() == delivered.sorted())
+        #expect(try third.dump() == world.serverDump())
+        let all = cursors.withLock { $0 }
+        #expect(all == all.sorted() && Set(all).count == all.count, "cursors went back or repeated: \(all)")
+    }
+}
