@@ -88,7 +88,8 @@ struct CollectionRules {
         guard touched("answers", "questionnaire", "questionnaireVersion", "status") else { return }
         guard let id = values["questionnaire"]?.stringValue, let version = values["questionnaireVersion"]?.stringValue else { return }
         guard let definition = reference.questionnaires["\(id)@\(version)"] else {
-            throw refuse("questionnaireVersion", "questionnaire.unknown", "no questionnaire definition with this id and version is loaded")
+            throw refuse("questionnaireVersion", "questionnaire.unknown",
+                         "questionnaire \(id) version \(version) is not loaded here; load the same questionnaire definitions on the server and every device")
         }
         // The dictionary found it by canonical equivalence; the record must name it in the
         // definition's own bytes.

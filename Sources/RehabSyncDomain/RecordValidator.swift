@@ -122,7 +122,8 @@ public struct RecordValidator: Sendable {
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a KVÅ code string") }
             do { _ = try KVACode(text) } catch { throw refuse(field, error.rule, error.message) }
             if let list = reference.kvaList, !list.contains(text) {
-                throw refuse(field, "kva.unknown", "not in the loaded KVÅ list (version \(list.version))")
+                throw refuse(field, "kva.unknown",
+                             "\(text) is not in the KVÅ list loaded here (version \(list.version)); if another side loaded a newer list, load it here too")
             }
         case .boolean:
             guard value.boolValue != nil else { throw refuse(field, "type", "expected true or false") }

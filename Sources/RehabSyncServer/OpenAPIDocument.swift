@@ -1486,13 +1486,28 @@ enum OpenAPIDocument {
         "required": [
           "records",
           "nextCursor",
-          "hasMore"
+          "hasMore",
+          "removed"
         ],
         "properties": {
           "records": {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/Record"
+            }
+          },
+          "removed": {
+            "description": "Records the device held that it may no longer see (moved out of its units, or a handover's grant lapsed), in sequence order with the records: the replica removes them and keeps what they held on record.",
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": ["collection", "id", "reason", "sequence"],
+              "properties": {
+                "collection": {"type": "string"},
+                "id": {"type": "string"},
+                "reason": {"type": "string", "enum": ["no_longer_visible"]},
+                "sequence": {"type": "integer"}
+              }
             }
           },
           "nextCursor": {
