@@ -108,12 +108,17 @@ public struct RecordTransaction {
     /// Returns false when the unit could already see it through this grant.
     @discardableResult
     public mutating func grant(_ key: RecordKey, to unit: String) throws -> Bool {
-        let insert = try queries.connection.cachedStatement(
-            "INSERT INTO record_grants (collection, record_id, unit) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        try insert.bind(key.collection, at: 1)
-        try insert.bind(key.recordID, at: 2)
-        try insert.bind(unit, at: 3)
-        try insert.execute()
+        try changeGrant(key, unit, try queries.connection.cachedStatement(
+            "INSERT INTO record_grants (collection, record_id, unit) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"))
+    }
+
+    /// Runs a grant statement bound to (collection, record id, unit); if it changed a
+    /// grant, stores the record again, so that its units and sequence number follow.
+    private mutating func changeGrant(_ key: RecordKey, _ unit: String, _ statement: Statement) throws -> Bool {
+        try statement.bind(key.collection, at: 1)
+        try statement.bind(key.recordID, at: 2)
+        try statement.bind(unit, at: 3)
+        try statement.execute()
         guard queries.connection.changes > 0 else { return false }
         if let existing = try queries.row(for: key) {
             _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
@@ -154,17 +159,8 @@ public struct RecordTransaction {
     /// so its devices hear at their next pull that it is no longer visible.
     @discardableResult
     public mutating func revokeGrant(_ key: RecordKey, from unit: String) throws -> Bool {
-        let delete = try queries.connection.cachedStatement(
-            "DELETE FROM record_grants WHERE collection = ? AND record_id = ? AND unit = ?")
-        try delete.bind(key.collection, at: 1)
-        try delete.bind(key.recordID, at: 2)
-        try delete.bind(unit, at: 3)
-        try delete.execute()
-        guard queries.connection.changes > 0 else { return false }
-        if let existing = try queries.row(for: key) {
-            _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
-        }
-        return true
+        try changeGrant(key, unit, try queries.connection.cachedStatement(
+            "DELETE FROM record_grants WHERE collection = ? AND record_id = ? AND unit = ?"))
     }
 
     /// Writes the clock row if anything used it; called once before COMMIT.
