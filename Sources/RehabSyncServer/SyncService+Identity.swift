@@ -17,9 +17,14 @@ extension SyncService {
             guard bound == instance else { throw SyncError.tokenInUse }
             return device
         }
-        try store.write { _, connection in
-            try DeviceRegistry.bind(device.replicaID, instance: instance, writer: nil, connection: connection)
+        // Bound under the writer, after reading the binding again: of two instances that
+        // present a fresh token at once, exactly one gets it.
+        let bound = try store.write { _, connection -> String? in
+            let current = try DeviceRegistry.device(device.replicaID, connection: connection)?.instance
+            if current == nil { try DeviceRegistry.bind(device.replicaID, instance: instance, writer: nil, connection: connection) }
+            return current ?? instance
         }
+        guard bound == instance else { throw SyncError.tokenInUse }
         device.instance = instance
         return device
     }
