@@ -78,10 +78,19 @@ struct CollectionRules {
     }
 
     private func checkAssessment() throws(DomainError) {
-        // A completed assessment is a signed clinical record: only voiding may follow.
-        if before?.provisional["status"]?.stringValue == "completed" {
-            if let field = changed.first(where: { $0 != "voided" }) {
-                throw refuse(field, "assessment.completed", "a completed assessment is immutable; record an amendment as a new assessment that refers to it with 'amends'")
+        // A completed assessment is a signed clinical record: only voiding may follow, and
+        // the resolution of a conflict that a concurrent edit left (keeping one of the
+        // values it holds). Completed by any of its status values: a concurrent edit whose
+        // clock happens to read later must not un-complete it.
+        let completed = before?["status"]?.siblings.contains { $0.value == .string("completed") } ?? false
+        if completed {
+            for field in changed where field != "voided" {
+                let held = before?[field]?.siblings ?? []
+                let chosen = after[field]?.siblings ?? []
+                let resolves = held.count > 1 && chosen.count == 1 && held.contains { $0.value == chosen[0].value }
+                if !resolves {
+                    throw refuse(field, "assessment.completed", "a completed assessment is immutable; record an amendment as a new assessment that refers to it with 'amends'")
+                }
             }
             return
         }

@@ -33,10 +33,22 @@ extension Replica {
     /// server's reason (``setAsideWrites()``), the record goes back to the server's copy,
     /// and everything else is pushed and pulled.
     public func sync() throws -> SyncReport {
-        let transport = try makeTransport()
-        try greet(transport)
         var setAside: [SetAsideWrite] = []
-        let pushed = try push(transport, setAside: &setAside)
+        var pushed = 0
+        var transport = try makeTransport()
+        // A change of identity (this file turned out to be an old copy) gives it a new
+        // instance id, so the exchange starts again with it; twice at most.
+        var restarts = 0
+        while true {
+            do {
+                try greet(transport)
+                pushed += try push(transport, setAside: &setAside)
+                break
+            } catch is IdentityChanged where restarts < 2 {
+                restarts += 1
+                transport = try makeTransport()
+            }
+        }
         try pushAccessLog(transport)
         let (pulled, removed, cursor) = try pull(transport, from: try settings().cursor)
         let matches = try digestMatches(transport)
@@ -52,6 +64,9 @@ extension Replica {
         report.removed = removed
         return report
     }
+
+    /// Thrown inside a sync when the replica took a new identity and instance.
+    private struct IdentityChanged: Error {}
 
     func makeTransport() throws -> SyncTransport {
         let settings = try settings()
@@ -100,32 +115,58 @@ extension Replica {
     /// counters the server already holds, so they move to a fresh replica id first.
     private func greet(_ transport: SyncTransport) throws {
         let settings = try settings()
-        let identity = try Self.hello(transport, instance: try instance(), replace: false)
+        let identity: ServerIdentity
+        do {
+            identity = try Self.hello(transport, instance: try instance(), replace: false)
+        } catch let error as ReplicaError where error.code == "token_in_use" {
+            // A rotation asked for a new instance and the server took it, but the local
+            // half did not commit: finish it with that instance.
+            guard let pending = settings.pendingInstance else { throw error }
+            let retried = SyncTransport(server: settings.server, token: settings.token, clinician: transport.clinician,
+                                        instance: pending, client: transport.client, retry: transport.retry)
+            let moved = try Self.hello(retried, instance: pending, replace: false)
+            try reidentify(as: moved, after: settings.ackMark, instance: pending)
+            throw IdentityChanged()
+        }
         try remember(serverTime: identity.serverTime, drift: identity.maximumDrift)
         let local = try store.read { try $0.clockState() }
         if identity.replicaID != local.replicaID {
             // The server moved this device to another id (a rotation whose local half did
             // not commit): move the unsent writes there.
-            try reidentify(as: identity, after: settings.sentMark)
+            try reidentify(as: identity, after: settings.ackMark, instance: nil)
         } else if identity.counter > settings.sentMark {
-            if local.counter > settings.sentMark {
-                try reidentify(as: try rotate(transport), after: settings.sentMark)
+            if local.counter > settings.ackMark {
+                try rotate(transport)
             } else {
                 try store.write { transaction, connection in
                     transaction.reidentify(as: local.replicaID, counter: max(local.counter, identity.counter))
-                    try Self.setSentMark(identity.counter, connection: connection)
+                    try Self.setMarks(sent: identity.counter, acknowledged: identity.counter, connection: connection)
                 }
             }
         }
     }
 
-    private func rotate(_ transport: SyncTransport) throws -> ServerIdentity {
-        try Self.identity(from: transport.send("POST", "/v1/sync/rotate", body: Array("{}".utf8)))
+    /// Takes a fresh replica id and a fresh instance id from the server and moves the
+    /// writes the server has not acknowledged to them. The new instance makes any other
+    /// copy of this file a stranger to the token, so it cannot go on writing as the old
+    /// id beside this one.
+    private func rotate(_ transport: SyncTransport) throws -> Never {
+        let fresh = ReplicaID.random().description
+        try store.database.write { connection in
+            let update = try connection.cachedStatement("UPDATE sync_settings SET pending_instance = ? WHERE singleton = 1")
+            try update.bind(fresh, at: 1)
+            try update.execute()
+        }
+        let body = JSONValue.object(["instance": .string(fresh)]).canonicalBytes
+        let identity = try Self.identity(from: transport.send("POST", "/v1/sync/rotate", body: body))
+        try reidentify(as: identity, after: try settings().ackMark, instance: fresh)
+        throw IdentityChanged()
     }
 
-    /// Moves the writes this file has not sent (counters after `mark`) to `identity`'s
-    /// replica id, in one transaction with the new identity, and marks them pending.
-    private func reidentify(as identity: ServerIdentity, after mark: Int64) throws {
+    /// Moves the writes of this file the server has not acknowledged (counters after
+    /// `mark`) to `identity`'s replica id, in one transaction with the new identity (and
+    /// instance), and marks them pending.
+    private func reidentify(as identity: ServerIdentity, after mark: Int64, instance: String?) throws {
         try store.write { transaction, connection in
             let old = transaction.replicaID
             let pending = try connection.cachedStatement("SELECT collection, record_id FROM pending ORDER BY seq").rows(nil) { row in
@@ -140,15 +181,22 @@ extension Replica {
                 if let stored = try transaction.queries.record(key) { try Self.markPending(stored, connection: connection) }
             }
             transaction.reidentify(as: identity.replicaID, counter: counter)
-            try Self.setSentMark(identity.counter, connection: connection)
+            try Self.setMarks(sent: identity.counter, acknowledged: identity.counter, connection: connection)
+            if let instance {
+                let update = try connection.cachedStatement("UPDATE sync_settings SET instance = ?, pending_instance = NULL WHERE singleton = 1")
+                try update.bind(instance, at: 1)
+                try update.execute()
+            }
         }
     }
 
-    private static func setSentMark(_ mark: Int64, connection: Connection) throws {
-        let update = try connection.cachedStatement("UPDATE sync_settings SET sent_mark = ? WHERE singleton = 1")
-        try update.bind(mark, at: 1)
+    private static func setMarks(sent: Int64, acknowledged: Int64, connection: Connection) throws {
+        let update = try connection.cachedStatement("UPDATE sync_settings SET sent_mark = ?, ack_mark = ? WHERE singleton = 1")
+        try update.bind(sent, at: 1)
+        try update.bind(acknowledged, at: 2)
         try update.execute()
     }
+
 
     static func markPending(_ record: StoredRecord, connection: Connection) throws {
         let mark = try connection.cachedStatement(
@@ -183,7 +231,6 @@ extension Replica {
     private func push(_ transport: SyncTransport, setAside: inout [SetAsideWrite]) throws -> Int {
         var pushed = 0
         var attempted = Set<String>()
-        var rotations = 0
         while true {
             let batch = try store.read { queries in
                 try queries.connection.cachedStatement("""
@@ -216,16 +263,10 @@ extension Replica {
                     pushed += part.count
                 } catch let error as ReplicaError {
                     switch (error.status, error.code) {
-                    case (409, "replica_behind") where rotations < 2:
-                        rotations += 1
-                        try reidentify(as: try rotate(transport), after: try settings().sentMark)
-                        attempted.removeAll()
-                        queue.removeAll()
-                    case (409, "writer_changed") where rotations < 2:
-                        rotations += 1
-                        try greet(transport)
-                        attempted.removeAll()
-                        queue.removeAll()
+                    case (409, "replica_behind"):
+                        try rotate(transport)
+                    case (409, "writer_changed"):
+                        throw IdentityChanged()
                     case (413, _) where part.count > 1:
                         let half = part.count / 2
                         queue.insert(contentsOf: [Array(part[..<half]), Array(part[half...])], at: 0)
@@ -278,16 +319,22 @@ extension Replica {
             RecordEnvelope.write(collection: record.collection, id: record.recordID, state: record.state, to: &writer)
         }
         writer.append("]}")
-        // Every counter this file has handed out may be in the batch: say so durably
-        // before sending, so that the server can tell this file from an older copy of it.
-        let sentMark = try store.write { transaction, connection -> Int64 in
+        // Every counter this file has handed out may be in the batch: record that durably
+        // before sending. The header says how far this file had sent before this batch:
+        // the server holds nothing of this file beyond that, so if it holds more of this
+        // replica id, this file is an old copy.
+        let (before, raised) = try store.write { transaction, connection -> (Int64, Int64) in
             let counter = try transaction.queries.clockState().counter
             let current = try connection.cachedStatement("SELECT sent_mark FROM sync_settings WHERE singleton = 1")
                 .firstRow(nil) { $0.int64(at: 0) } ?? 0
-            if counter > current { try Self.setSentMark(counter, connection: connection) }
-            return max(counter, current)
+            if counter > current {
+                let update = try connection.cachedStatement("UPDATE sync_settings SET sent_mark = ? WHERE singleton = 1")
+                try update.bind(counter, at: 1)
+                try update.execute()
+            }
+            return (current, max(counter, current))
         }
-        _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes, headers: ["X-RehabSync-Sent-Mark": "\(sentMark)"])
+        _ = try transport.send("POST", "/v1/sync/push", body: writer.bytes, headers: ["X-RehabSync-Sent-Mark": "\(before)"])
         try store.database.write { connection in
             let clear = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ? AND seq = ?")
             for record in fresh {
@@ -296,6 +343,11 @@ extension Replica {
                 try clear.bind(record.sequence, at: 3)
                 try clear.execute()
             }
+            // Everything this file had handed out when it sent the batch is now either
+            // held by the server or still pending under a counter the server saw.
+            let acknowledge = try connection.cachedStatement("UPDATE sync_settings SET ack_mark = max(ack_mark, ?) WHERE singleton = 1")
+            try acknowledge.bind(raised, at: 1)
+            try acknowledge.execute()
         }
     }
 

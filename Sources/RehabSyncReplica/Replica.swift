@@ -83,8 +83,8 @@ public final class Replica: Sendable {
         try store.write { transaction, connection in
             transaction.reidentify(as: identity.replicaID, counter: identity.counter)
             let insert = try connection.prepare("""
-                INSERT INTO sync_settings (singleton, server, token, clinician, instance, sent_mark, server_time, clock_drift)
-                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sync_settings (singleton, server, token, clinician, instance, sent_mark, server_time, clock_drift, ack_mark)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?5)
                 """)
             try insert.bind(base, at: 1)
             try insert.bind(token, at: 2)
@@ -122,6 +122,11 @@ public final class Replica: Sendable {
         public let instance: String?
         /// The highest counter this file has ever sent to the server.
         public let sentMark: Int64
+        /// The counter this file had handed out when it last sent a batch the server
+        /// acknowledged.
+        public let ackMark: Int64
+        /// An instance id asked for in a rotation that has not committed here yet.
+        public let pendingInstance: String?
         /// The last server time seen, and the clock drift the server allows.
         public let serverTime: Int64?
         public let maximumClockDrift: Int64?
@@ -138,14 +143,16 @@ public final class Replica: Sendable {
         let settings = try store.read { queries in
             try queries.connection.cachedStatement(
                 """
-                SELECT server, token, clinician, cursor, last_sync_at, last_digest_match, instance, sent_mark, server_time, clock_drift
+                SELECT server, token, clinician, cursor, last_sync_at, last_digest_match, instance, sent_mark, server_time, clock_drift,
+                    ack_mark, pending_instance
                 FROM sync_settings WHERE singleton = 1
                 """)
                 .firstRow(nil) { row in
                     Settings(server: try row.requireText(at: 0), token: try row.requireText(at: 1), clinician: row.text(at: 2),
                              cursor: row.int64(at: 3), lastSyncAt: row.isNull(at: 4) ? nil : row.int64(at: 4),
                              lastDigestMatch: row.isNull(at: 5) ? nil : row.int64(at: 5) == 1,
-                             instance: row.text(at: 6), sentMark: row.int64(at: 7),
+                             instance: row.text(at: 6), sentMark: row.int64(at: 7), ackMark: row.int64(at: 10),
+                             pendingInstance: row.text(at: 11),
                              serverTime: row.isNull(at: 8) ? nil : row.int64(at: 8), maximumClockDrift: row.isNull(at: 9) ? nil : row.int64(at: 9))
                 }
         }

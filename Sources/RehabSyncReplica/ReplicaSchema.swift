@@ -80,5 +80,15 @@ enum ReplicaSchema {
                 ALTER TABLE sync_settings ADD COLUMN clock_drift INTEGER;
                 """)
         },
+        Migration(version: 206, name: "acknowledged mark and pending instance") { connection in
+            // `ack_mark`: the counter this file had handed out when it last sent a batch the
+            // server acknowledged; a file that must take a new replica id moves its writes
+            // after it. `pending_instance`: the instance id asked for in a rotation, kept
+            // until the rotation has committed here too.
+            try connection.execute("""
+                ALTER TABLE sync_settings ADD COLUMN ack_mark INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sync_settings ADD COLUMN pending_instance TEXT;
+                """)
+        },
     ]
 }

@@ -36,8 +36,14 @@ extension SyncRouter {
                 .json(status: .ok, bytes: Array(OpenAPIDocument.text.utf8))
             },
             Route("POST", "/v1/sync/push", .device) { context in
-                json(try service.push(device: try context.requireDevice(), body: context.request.body,
-                                      sentMark: try sentMark(context.request)).json)
+                let device = try context.requireDevice()
+                let mark = try sentMark(context.request)
+                // A replica bound to an instance is one that says how far it has sent.
+                if device.instance != nil, mark == nil {
+                    throw SyncError.badRequest("missing_sent_mark", "a replica's push says how far it has sent in \(SyncService.sentMarkHeader)",
+                                               field: SyncService.sentMarkHeader)
+                }
+                return json(try service.push(device: device, body: context.request.body, sentMark: mark).json)
             },
             Route("POST", "/v1/sync/hello", .deviceGreeting) { context in
                 let body = try parseJSONBody(context.request)
@@ -51,7 +57,11 @@ extension SyncRouter {
                                               replace: body["replace"]?.boolValue ?? false))
             },
             Route("POST", "/v1/sync/rotate", .device) { context in
-                json(try service.rotateWriter(device: try context.requireDevice()))
+                let body = context.request.body.isEmpty ? [:] : try parseJSONBody(context.request)
+                guard body["instance"] == nil || body["instance"]?.stringValue != nil else {
+                    throw SyncError.badRequest("invalid_instance", "instance is the replica instance's new id", field: "instance")
+                }
+                return json(try service.rotateWriter(device: try context.requireDevice(), newInstance: body["instance"]?.stringValue))
             },
             Route("GET", "/v1/sync/pull", .device) { context in
                 let page = try service.pull(device: try context.requireDevice(), clinician: try clinician(context.request),

@@ -58,10 +58,14 @@ extension SyncService {
     /// Gives the device a fresh replica id to write as. A replica whose file turned out to
     /// be an old copy (``push(device:body:sentMark:)`` answered `replica_behind`) moves its
     /// unacknowledged writes to it.
-    public func rotateWriter(device: Device) throws -> JSONValue {
+    ///
+    /// - Parameter newInstance: The instance id the replica takes with the new replica id:
+    ///   any other copy of its file then no longer matches the token.
+    public func rotateWriter(device: Device, newInstance: String? = nil) throws -> JSONValue {
+        if let newInstance { try Self.checkInstanceFormat(newInstance) }
         let time = now()
         let current = try store.write { _, connection -> Device in
-            guard let instance = device.instance else { throw SyncError.instanceRequired }
+            guard let instance = newInstance ?? device.instance else { throw SyncError.instanceRequired }
             try DeviceRegistry.bind(device.replicaID, instance: instance, writer: ReplicaID.random(), connection: connection)
             try audit.append(.rebindDevice, device: device.replicaID.description, subjects: [
                 AuditSubject(clinician: nil, units: device.units, patient: nil, collection: nil, recordID: device.replicaID.description),

@@ -145,6 +145,9 @@ extension SyncService {
         let seen = before.map { $0.seen(by: incoming.context) }
         let written = seen.map { $0.joined(with: incoming) } ?? incoming
         try checkPlacement(of: key, seen: seen, written: written, at: path, device: device)
+        // And what the join does to the record's placement: a state that understates its
+        // context could otherwise move a shared record out of a unit through the join.
+        if before != nil { try checkPlacement(of: key, seen: before, written: after, at: path, device: device) }
         do {
             try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written)
         } catch {

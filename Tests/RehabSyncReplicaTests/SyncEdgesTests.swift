@@ -44,6 +44,42 @@ struct SyncEdgesTests {
         #expect(state.provisionalValues["status"] == .string("completed"))
         #expect(try a.dump() == world.serverDump())
         #expect(try b.dump() == world.serverDump())
+        // A clinician resolves the conflict by keeping one of its values: allowed on a
+        // completed assessment, which stays completed.
+        let shown = try #require(state["answers"]).siblings
+        try b.resolve(collection: "assessments", id: "as-1", field: "answers", value: shown[0].value, seen: shown.map(\.dot))
+        let resolved = try b.sync()
+        #expect(resolved.setAside.isEmpty && resolved.pushed == 1)
+        let after = try #require(try b.record(collection: "assessments", id: "as-1")).state()
+        #expect(after["answers"]?.siblings.count == 1)
+        #expect(after.provisionalValues["status"] == .string("completed"))
+        #expect(try b.dump() == world.serverDump())
+    }
+
+    @Test func aCopyOfAReplicaFileThatRotatedAwayIsAStrangerToTheToken() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let path = world.directory.appendingPathComponent("replica-0.sqlite").path
+        let original = world.replicas[0]
+        try original.write(collection: "carePlans", id: "p1", values: E2E.plan("Before the copy"))
+        _ = try original.sync()
+        let copyPath = world.directory.appendingPathComponent("copy.sqlite").path
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.copyItem(atPath: path + suffix, toPath: copyPath + suffix)
+        }
+        let copy = try Replica(path: copyPath, reference: world.reference, retry: RetryPolicy(maximumAttempts: 1))
+        // Both hand out the same next counter for different writes.
+        try original.write(collection: "carePlans", id: "p2", values: E2E.plan("On the original"))
+        try copy.write(collection: "carePlans", id: "p3", values: E2E.plan("On the copy"))
+        _ = try original.sync()
+        let report = try copy.sync()
+        #expect(report.setAside.isEmpty)
+        // The copy took a new replica id and a new instance; the original is now refused
+        // with a clear error rather than writing beside it under the same id.
+        #expect { try original.sync() } throws: { ($0 as? ReplicaError)?.description.contains("token_in_use") == true }
+        let titles = try world.server.service.store.read { queries in
+            try ["p1", "p2", "p3"].map { try queries.record(RecordKey(collection: "carePlans", recordID: $0))?.state().provisionalValues["title"] }
+        }
+        #expect(titles == [.string("Before the copy"), .string("On the original"), .string("On the copy")])
     }
 
     @Test func anEditMadeAfterSeeingTheCompletionIsSetAsideAndTheDeviceKeepsSyncing() throws {

@@ -196,4 +196,38 @@ struct PushIntegrityTests {
             (error as? SyncError)?.status == 403 && (error as? SyncError)?.field == "records[0].state.fields.receivingUnit"
         }
     }
+
+    @Test func aPushFromAnOlderCopyOfAReplicaFileIsRefusedNotAcknowledgedAndDropped() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        _ = try service.push(device: a, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: a.replicaID, counter: 5))]),
+                             sentMark: 0)
+        // Another copy of the file, which had sent nothing beyond 3, reuses counter 5.
+        let reused = try F.state(F.plan(title: "Other"), replica: a.replicaID, counter: 5)
+        #expect { try service.push(device: a, body: F.body([("carePlans", "p2", reused)]), sentMark: 3) } throws: { error in
+            (error as? SyncError)?.code == "replica_behind" && (error as? SyncError)?.status == 409
+        }
+        #expect(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p2")) } == nil)
+        // The file that sent 5 goes on.
+        _ = try service.push(device: a, body: F.body([("carePlans", "p3", try F.state(F.plan(), replica: a.replicaID, counter: 6))]),
+                             sentMark: 5)
+    }
+
+    @Test func aStateThatUnderstatesItsContextCannotMoveASharedRecordOutOfAUnit() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (shared, _) = try service.enrol(name: "A and C", units: [F.unitA, F.unitC])
+        let (a, _) = try service.enrol(name: "A", units: [F.unitA])
+        _ = try service.push(device: shared, body: F.body([("carePlans", "p1", try F.state(F.plan(units: [F.unitA, F.unitC]), replica: shared.replicaID))]))
+        // A rewrites every field as if it had never seen the record, with a later clock.
+        var rewrite = F.plan(units: [F.unitA])
+        rewrite["title"] = .string("Rewritten")
+        let understated = try F.state(rewrite, replica: a.replicaID, counter: 900)
+        #expect { try service.push(device: a, body: F.body([("carePlans", "p1", understated)])) } throws: { error in
+            (error as? SyncError)?.status == 403
+        }
+        let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) })
+        #expect(Set(stored.careUnits) == [F.unitA, F.unitC])
+    }
 }
