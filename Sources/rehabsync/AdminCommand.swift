@@ -80,7 +80,7 @@ enum AdminCommand {
                     "Authorization": "Bearer \(token)", "Content-Type": "application/json",
                 ], body: body?.canonicalBytes)
                 guard (200..<300).contains(response.status) else {
-                    throw CommandFailure.failed("server answered \(response.status): \(response.bodyText)")
+                    throw CommandFailure.failed(refusal(response))
                 }
                 return response
             } catch let error as HTTPClientError {
@@ -122,6 +122,20 @@ enum AdminCommand {
         default:
             throw CommandFailure.usage("unknown admin command '\(command)'\n\n\(usage)")
         }
+    }
+
+    /// A server's refusal as a person reads it: the status, the error's code, field and
+    /// message from its `{"error":{…}}` body, and the raw body only when it has none.
+    static func refusal(_ response: HTTPClientResponse) -> String {
+        guard let error = (try? JSONParser.parse(response.body))?.objectValue?["error"]?.objectValue,
+              case .string(let message)? = error["message"] else {
+            let body = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "server answered \(response.status)" + (body.isEmpty ? "" : ": \(body)")
+        }
+        var text = "server answered \(response.status)"
+        if case .string(let code)? = error["code"] { text += " \(code)" }
+        if case .string(let field)? = error["field"] { text += " at \(field)" }
+        return text + ": \(message)"
     }
 
     private static func adminToken(arguments: Arguments, environment: [String: String]) throws -> String {

@@ -88,6 +88,7 @@ enum ReplicaCommand {
             return
         }
         guard let db = arguments.value("db") else { throw CommandFailure.usage("--db FILE is required") }
+        if let collection = arguments.value("collection") { try knownCollection(collection) }
         func required(_ name: String) throws -> String {
             guard let value = arguments.value(name) else { throw CommandFailure.usage("\(command) needs --\(name)") }
             return value
@@ -180,6 +181,15 @@ enum ReplicaCommand {
         } catch let error as DatabaseError {
             throw CommandFailure.failed("local database: \(error)")
         }
+    }
+
+    /// Refuses a collection name this build does not sync: a misspelt one would otherwise
+    /// list nothing and look like an empty replica.
+    private static func knownCollection(_ name: String) throws {
+        guard CollectionName(rawValue: name) == nil else { return }
+        let known = CollectionName.allCases.map(\.rawValue)
+        let near = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+        throw CommandFailure.usage("unknown collection '\(name)'\(near); the collections are \(known.joined(separator: ", "))")
     }
 
     /// Dots as `conflicts` prints them, given back to `resolve --seen`: `REPLICA:COUNTER,…`.

@@ -49,4 +49,13 @@ struct ConventionTests {
         #expect(unknown.status == 2)
         #expect(unknown.errors.contains("unknown replica command 'statuss'"))
     }
+
+    @Test func anUnknownCollectionIsAUsageErrorNamingTheKnownOnes() throws {
+        for command in [["list"], ["get", "--id", "x"], ["write", "--json", "{}"]] {
+            let result = try Self.run(["replica"] + command + ["--db", "/nonexistent/replica.sqlite", "--collection", "careplans"])
+            #expect(result.status == 2, "\(command): \(result.errors)")
+            #expect(result.errors.contains("unknown collection 'careplans' (did you mean 'carePlans'?)"), "\(command)")
+            #expect(result.errors.contains("patients, carePlans, planGoals"), "\(command)")
+        }
+    }
 }

@@ -129,4 +129,18 @@ struct FileSafetyTests {
             }
         }
     }
+
+    @Test func aReplicaWrittenByANewerRehabSyncIsRefusedUntouched() throws {
+        let scratch = try TemporaryDirectory(prefix: "rehabsync-file-safety")
+        let path = try #require(try Self.files(in: scratch)["replica"])
+        do {
+            let connection = try Connection(path: path, readOnly: false, busyTimeoutMilliseconds: 1_000)
+            try connection.execute("PRAGMA user_version = \(Replica.schemaVersion + 1)")
+        }
+        let before = Snapshot(path)
+        let result = try Self.run(["replica", "status", "--db", path], environment: ["REHABSYNC_CONFIG_DIR": Self.config])
+        #expect(result.status == 1)
+        #expect(result.errors.contains("written by a newer RehabSync"), "\(result.errors)")
+        #expect(Snapshot(path) == before)
+    }
 }
