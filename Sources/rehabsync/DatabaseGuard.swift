@@ -17,14 +17,19 @@ enum DatabaseGuard {
         case currentServer
     }
 
+    /// Refuses any file at `path`, saying what it is: `replica init` creates a replica and
+    /// never opens an existing file.
+    static func requireAbsent(_ path: String) throws {
+        let kind = try inspect(path)
+        guard kind == .missing else {
+            throw CommandFailure.failed("\(path) exists and is \(kind.description); init creates a new replica and never "
+                + "opens an existing file (nothing was changed)")
+        }
+    }
+
     /// Refuses `path` with a message saying what it is, unless it is what `need` names.
     static func require(_ need: Need, at path: String) throws {
-        let kind: DatabaseKind
-        do {
-            kind = try DatabaseInspection.inspect(path: path)
-        } catch {
-            throw CommandFailure.failed("\(path) is not a readable SQLite database (\(error)); nothing was changed")
-        }
+        let kind = try inspect(path)
         switch (need, kind) {
         case (.replica, .replica(let version)):
             try refuseNewer(path, version: version, known: Replica.schemaVersion, what: "replica")
@@ -45,6 +50,14 @@ enum DatabaseGuard {
             throw CommandFailure.failed("\(path) is \(kind.description), not a replica; nothing was changed")
         case (_, _):
             throw CommandFailure.failed("\(path) is \(kind.description), not a RehabSync server database; nothing was changed")
+        }
+    }
+
+    private static func inspect(_ path: String) throws -> DatabaseKind {
+        do {
+            return try DatabaseInspection.inspect(path: path)
+        } catch {
+            throw CommandFailure.failed("\(path) is not a readable SQLite database (\(error)); nothing was changed")
         }
     }
 

@@ -102,6 +102,7 @@ enum ReplicaCommand {
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             if command == "init" {
+                try DatabaseGuard.requireAbsent(db)
                 let token = try DeviceTokenSource.token(arguments, environment: environment)
                 let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"), offline: arguments.has("offline"),

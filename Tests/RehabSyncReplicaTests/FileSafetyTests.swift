@@ -81,7 +81,9 @@ struct FileSafetyTests {
         #expect(foreign.errors.contains("a SQLite database that is not RehabSync's"))
         let text = try Self.run(["replica", "dump", "--db", files["text"]!], environment: ["REHABSYNC_CONFIG_DIR": Self.config])
         #expect(text.errors.contains("not a SQLite database"))
-        #expect(!FileManager.default.fileExists(atPath: files["missing"]!))
+        #expect(!FileManager.default.fileExists(atPath: files["missing"]!))  // safe because set above
+        let initServer = try Self.run(["replica"] + Self.replicaCommands[0] + ["--db", files["server"]!])  // safe because set above
+        #expect(initServer.errors.contains("exists and is a RehabSync server database"), "\(initServer.errors)")
     }
 
     @Test func theServerSideCommandsRefuseAReplicaAForeignFileAndAMissingFileUntouched() throws {
