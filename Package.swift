@@ -98,9 +98,10 @@ let package = Package(
             name: "RehabSyncExportTests",
             dependencies: [
                 "RehabSyncExport", "RehabSyncServer", "RehabSyncCore", "RehabSyncDomain", "RehabSyncStorage", "RehabSyncHTTP",
-                "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles",
+                "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles", "RehabSyncTestSupport",
             ]
         ),
+        .testTarget(name: "RehabSyncCommandLineTests", dependencies: ["RehabSyncCommandLine", "RehabSyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

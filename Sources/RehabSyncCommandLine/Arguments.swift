@@ -1,6 +1,7 @@
-/// The command line after the subcommand words: `--name value` options (repeatable),
+/// The command line after the subcommand words: `--name value` or `--name=value` options,
 /// `--flag` switches and nothing else. Parsing is strict so that a typo in an operator's
-/// script fails loudly instead of being ignored.
+/// script fails loudly instead of being ignored: an unknown option, a missing value and a
+/// single-valued option given twice are all usage errors.
 public struct Arguments {
     /// A usage error: exit code 2, message on stderr.
     public struct UsageError: Error, CustomStringConvertible {
@@ -14,28 +15,48 @@ public struct Arguments {
     private var options: [String: [String]] = [:]
     private var flags: Set<String> = []
 
-    /// Parses `words`, where `valued` names the options that take a value and `switches`
-    /// the ones that do not.
-    public init(_ words: [String], valued: Set<String>, switches: Set<String>) throws {
+    /// Parses `words`, where `valued` names the options that take a value, `switches` the
+    /// ones that do not, and `repeatable` the valued ones that may be given more than once.
+    public init(_ words: [String], valued: Set<String>, switches: Set<String>, repeatable: Set<String> = []) throws {
         var index = 0
         while index < words.count {
             let word = words[index]
-            guard word.hasPrefix("--") else { throw UsageError(description: "unexpected argument '\(word)'") }
-            let name = String(word.dropFirst(2))
+            guard word.hasPrefix("--"), word.count > 2 else { throw UsageError(description: "unexpected argument '\(word)'") }
+            let body = word.dropFirst(2)
+            let name: String
+            var inline: String?
+            if let equals = body.firstIndex(of: "=") {
+                name = String(body[..<equals])
+                inline = String(body[body.index(after: equals)...])
+            } else {
+                name = String(body)
+            }
             if switches.contains(name) {
+                guard inline == nil else { throw UsageError(description: "--\(name) is a switch and takes no value") }
+                guard !flags.contains(name) else { throw UsageError(description: "--\(name) is given more than once") }
                 flags.insert(name)
                 index += 1
             } else if valued.contains(name) {
-                guard index + 1 < words.count else { throw UsageError(description: "option --\(name) needs a value") }
-                options[name, default: []].append(words[index + 1])
-                index += 2
+                let value: String
+                if let inline {
+                    value = inline
+                    index += 1
+                } else {
+                    guard index + 1 < words.count else { throw UsageError(description: "option --\(name) needs a value") }
+                    value = words[index + 1]
+                    index += 2
+                }
+                guard repeatable.contains(name) || options[name] == nil else {
+                    throw UsageError(description: "--\(name) is given more than once; it takes one value")
+                }
+                options[name, default: []].append(value)
             } else {
                 throw UsageError(description: "unknown option --\(name)")
             }
         }
     }
 
-    /// The last value given for `name`, if any.
+    /// The value given for `name`, if any (a single-valued option has at most one).
     public func value(_ name: String) -> String? { options[name]?.last }
 
     /// Every value given for a repeatable option.

@@ -98,6 +98,12 @@ public final class Replica: Sendable {
         return store.replicaID
     }
 
+    /// The newest replica schema version this build knows; a file at a newer one was written
+    /// by a newer RehabSync and is refused before it is opened.
+    public static var schemaVersion: Int32 {
+        max(RecordStore.migrator.newestVersion, (ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations).map(\.version).max() ?? 0)
+    }
+
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))

@@ -52,6 +52,12 @@ public final class SyncService: Sendable {
         self.now = now
     }
 
+    /// The newest server schema version this build knows: the version the server migrates
+    /// its database to, and the one the commands that open it beside the server require.
+    public static var schemaVersion: Int32 {
+        max(RecordStore.migrator.newestVersion, (ServerSchema.migrations + ExportSchema.migrations).map(\.version).max() ?? 0)
+    }
+
     /// `audit-key` in the directory of the database file.
     public static func defaultAuditKeyPath(databasePath: String) -> String {
         let directory = databasePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")

@@ -16,9 +16,7 @@ enum AdminBackupCommand {
     static func backup(_ arguments: Arguments, environment: [String: String]) throws {
         guard let destination = arguments.value("to") else { throw CommandFailure.usage("backup needs --to FILE") }
         let database = databasePath(arguments, environment: environment)
-        guard FileManager.default.fileExists(atPath: database) else {
-            throw CommandFailure.failed("no database at \(database); point --data-dir at the server's data directory")
-        }
+        try DatabaseGuard.require(.server, at: database)
         do {
             let summary = try DatabaseBackup.copy(from: database, to: destination)
             print(JSONValue.object([
@@ -34,6 +32,7 @@ enum AdminBackupCommand {
     /// is kept beside it, renamed, never deleted.
     static func restore(_ arguments: Arguments, environment: [String: String]) throws {
         guard let source = arguments.value("from") else { throw CommandFailure.usage("restore needs --from FILE") }
+        try DatabaseGuard.require(.server, at: source)
         let directory = dataDirectory(arguments, environment: environment)
         let database = databasePath(arguments, environment: environment)
         let lock: DataDirectoryLock

@@ -7,30 +7,34 @@ import RehabSyncServer
 /// `rehabsync admin …`: the administrator's calls to a running server, over HTTP. The token
 /// comes from `REHABSYNC_ADMIN_TOKEN`, or else from the token file in the data directory.
 enum AdminCommand {
-    static let usage = """
-        Usage: rehabsync admin <command> [--server URL] [--data-dir DIR]
-
-        Commands:
-          enrol --unit HSA-ID [--unit HSA-ID ...] --name NAME
-                              Enrol a device; prints {"replicaId","token",...}. The token is shown once.
-          revoke --replica ID Revoke a device; its token stops working on the next request.
-          devices             List devices: last seen, cursor lag, pending conflicts.
-          audit verify [--head H]
-                              Check the audit log's sealed chain; exit 1 if it is broken, or if
-                              it no longer reaches a head H printed earlier by 'audit head'.
-          audit head          Print the chain's head ({"head":"<id>:<seal>"}) for an external log.
-          audit extract --patient ID
-                              Every logged access to one patient's records.
-          dump --unit HSA-ID  Every record state of a unit, one canonical line per record.
-          backup --to FILE    Copy the database while the server runs (reads the data directory;
-                              run as the server's user on its machine).
-          restore --from FILE Put a backup in place; the server must be stopped. Then every
-                              device runs 'rehabsync replica resync' (see the README).
-
+    static let help = CommandHelp(group: "admin", synopsis: "<command> [--server URL] [--data-dir DIR]", subcommands: [
+        .init("enrol", "--unit HSA-ID [--unit HSA-ID ...] --name NAME",
+              "Enrol a device; prints {\"replicaId\",\"token\",...}. The token is shown once."),
+        .init("revoke", "--replica ID", "Revoke a device; its token stops working on the next request."),
+        .init("devices", "", "List devices: last seen, cursor lag, pending conflicts."),
+        .init("audit verify", "[--head H]", """
+            Check the audit log's sealed chain; exit 1 if it is broken, or if
+            it no longer reaches a head H printed earlier by 'audit head'.
+            """),
+        .init("audit head", "", "Print the chain's head ({\"head\":\"<id>:<seal>\"}) for an external log."),
+        .init("audit extract", "--patient ID", "Every logged access to one patient's records."),
+        .init("dump", "--unit HSA-ID", "Every record state of a unit, one canonical line per record."),
+        .init("backup", "--to FILE", """
+            Copy the database while the server runs (reads the data directory;
+            run as the server's user on its machine).
+            """),
+        .init("restore", "--from FILE", """
+            Put a backup in place; the server must be stopped. Then every
+            device runs 'rehabsync replica resync' (see the README).
+            """),
+    ], footer: """
         Options:
           --server URL    the server (default http://127.0.0.1:8088)
-          --data-dir DIR  where to find the admin token file (default $REHABSYNC_DATA_DIR or ./data)
-        """
+          --data-dir DIR  where to find the admin token file and, for backup and restore, the
+                          database (default $REHABSYNC_DATA_DIR or ./data)
+        """)
+
+    static var usage: String { help.usage }
 
     static func run(_ words: [String], environment: [String: String]) throws {
         guard let command = words.first, command != "--help", command != "help" else {
@@ -48,15 +52,16 @@ enum AdminCommand {
             name = "audit \(sub)"
             rest.removeFirst()
         }
+        guard help.help(name) != nil else { throw CommandFailure.usage("unknown admin command '\(command)'\n\n\(usage)") }
         let arguments: Arguments
         do {
             arguments = try Arguments(rest, valued: ["server", "data-dir", "unit", "name", "replica", "patient", "to", "from", "head"],
-                                      switches: ["help"])
+                                      switches: ["help"], repeatable: ["unit"])
         } catch {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
         if arguments.has("help") {
-            print(usage)
+            print(help.help(name) ?? usage)
             return
         }
         switch name {
@@ -75,7 +80,7 @@ enum AdminCommand {
                     "Authorization": "Bearer \(token)", "Content-Type": "application/json",
                 ], body: body?.canonicalBytes)
                 guard (200..<300).contains(response.status) else {
-                    throw CommandFailure.failed("server answered \(response.status): \(response.bodyText)")
+                    throw CommandFailure.failed(refusal(response))
                 }
                 return response
             } catch let error as HTTPClientError {
@@ -117,6 +122,20 @@ enum AdminCommand {
         default:
             throw CommandFailure.usage("unknown admin command '\(command)'\n\n\(usage)")
         }
+    }
+
+    /// A server's refusal as a person reads it: the status, the error's code, field and
+    /// message from its `{"error":{…}}` body, and the raw body only when it has none.
+    static func refusal(_ response: HTTPClientResponse) -> String {
+        guard let error = (try? JSONParser.parse(response.body))?.objectValue?["error"]?.objectValue,
+              case .string(let message)? = error["message"] else {
+            let body = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "server answered \(response.status)" + (body.isEmpty ? "" : ": \(body)")
+        }
+        var text = "server answered \(response.status)"
+        if case .string(let code)? = error["code"] { text += " \(code)" }
+        if case .string(let field)? = error["field"] { text += " at \(field)" }
+        return text + ": \(message)"
     }
 
     private static func adminToken(arguments: Arguments, environment: [String: String]) throws -> String {

@@ -11,22 +11,24 @@ import RehabSyncStorage
 /// from cron or a systemd timer. Works on the server's database directly (WAL lets it run
 /// beside `rehabsync serve`; the lease keeps two runs of one period apart).
 enum ExportCommand {
-    static let usage = """
-        Usage: rehabsync export <command> [options]
-
-        Commands:
-          validate                      Check every job in Jobs/ and the register targets; exit 1 naming the file and field.
-          run --job J --period YYYY-MM [--as-of TIMESTAMP] [--dry-run]
-                                        Compute the month; --dry-run prints the FHIR Bundles and sends nothing,
-                                        otherwise new and corrected reports are sent and the ledger updated.
-                                        --as-of runs as if at that moment (RFC 3339).
-          status [--job J]              The ledger: revision the register holds per unit and month, failures with reasons.
-          next                          Upcoming runs of every enabled job.
-
+    static let help = CommandHelp(group: "export", synopsis: "<command> [options]", subcommands: [
+        .init("validate", "", "Check every job in Jobs/ and the register targets; exit 1 naming the file and field."),
+        .init("run", "--job J --period YYYY-MM [--as-of TIMESTAMP] [--dry-run]", """
+            Compute the month; --dry-run prints the FHIR Bundles and sends nothing,
+            otherwise new and corrected reports are sent and the ledger updated.
+            --as-of runs as if at that moment (RFC 3339).
+            """),
+        .init("status", "[--job J]", "The ledger: revision the register holds per unit and month, failures with reasons."),
+        .init("next", "", "Upcoming runs of every enabled job."),
+    ], footer: """
         Options:
           --config FILE   the server configuration (default Config/rehabsync.json); register.json is read beside it
         Environment: REHABSYNC_DATA_DIR, REHABSYNC_JOBS_DIR (default ./Jobs), REHABSYNC_REGISTER_URL.
-        """
+        run, status and next need the server's database as the server left it: they refuse any
+        other file, and an older one, untouched.
+        """)
+
+    static var usage: String { help.usage }
 
     static func run(_ words: [String], environment: [String: String]) throws {
         guard let command = words.first, !["--help", "help"].contains(command) else {
@@ -34,6 +36,7 @@ enum ExportCommand {
             if words.isEmpty { throw CommandFailure.usage("export needs a command") }
             return
         }
+        guard help.help(command) != nil else { throw CommandFailure.usage("unknown export command '\(command)'\n\n\(usage)") }
         let arguments: Arguments
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: ["config", "job", "period", "as-of"], switches: ["help", "dry-run"])
@@ -41,7 +44,7 @@ enum ExportCommand {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
         if arguments.has("help") {
-            print(usage)
+            print(help.help(command) ?? usage)
             return
         }
         let configuration: ExportConfiguration
@@ -93,8 +96,14 @@ enum ExportCommand {
     }
 
     static func openExporter(arguments: Arguments, environment: [String: String], configuration: ExportConfiguration) throws -> RegisterExporter {
+        let settings: ServerSettings
         do {
-            let settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
+            settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
+        } catch {
+            throw CommandFailure.failed("configuration: \(error)")
+        }
+        try DatabaseGuard.require(.currentServer, at: settings.databasePath)
+        do {
             // The server's database, opened as the server opens it: owner-only data directory,
             // the same lock wait, and the access log's key from the same file (another key
             // is refused, and a default one would be created beside the data).

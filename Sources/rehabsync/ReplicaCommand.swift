@@ -10,53 +10,62 @@ import RehabSyncStorage
 /// `rehabsync replica …`: drives a device replica from the shell, for IT departments,
 /// tests and anyone evaluating RehabSync. JSON on stdout; errors on stderr.
 enum ReplicaCommand {
-    static let usage = """
-        Usage: rehabsync replica <command> --db FILE [options]
-
-        Commands:
-          init --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
-               [--offline] [--replace] [--ca FILE] [--cert FILE --key FILE]
-                               Create a replica for an enrolled device. The token may also come
-                               from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
-                               init first asks the server which replica id and counter to
-                               continue from (checking server and token before anything is
-                               written), unless --offline. A token already used by another
-                               replica file is refused; --replace takes it over (the old
-                               laptop is gone, or the file is created again).
-          write --db FILE --collection C [--id ID] --json '{"field": value, ...}' [--author HSA-ID]
-                               Set the fields given, leave the others; prints the record id.
-          get --db FILE --collection C --id ID [--author HSA-ID]
-                               Provisional values, conflicting fields with every sibling, context.
-          list --db FILE [--collection C] [--patient P [--author HSA-ID]]
-                               P may be typed as 19121212-1212; an invalid identifier is an error.
-          conflicts --db FILE [--author HSA-ID]
-                               Records in conflict, with every sibling's value, author and time.
-          resolve --db FILE --collection C --id ID --field F --json VALUE [--seen DOTS] [--author HSA-ID]
-                               Replace the siblings of a field in conflict. --seen names the
-                               values that were shown, as the dots 'conflicts' prints
-                               (REPLICA:COUNTER, comma-separated); if more have arrived since,
-                               the resolution is refused. A field not in conflict is refused:
-                               use write.
-          set-aside --db FILE  Writes the server refused, with its reason (also in status and
-                               conflicts). They never block a sync.
-          discard --db FILE --set-aside N
-                               Drop a set-aside write for good.
-          reapply --db FILE --set-aside N [--author HSA-ID]
-                               Apply a set-aside write again on the record as it now stands;
-                               it is validated and goes with the next sync.
-          sync --db FILE [--ca FILE] [--cert FILE --key FILE]
-                               Push pending records, pull until none remains; prints the counts.
-          status --db FILE     Pending records, last sync, cursor, whether the digest matched.
-          resync --db FILE     After the server was restored from a backup: mark every record
-                               pending, so the next sync gives the server back what it lost.
-          dump --db FILE       Every record state, one canonical line each, sorted.
-
+    static let help = CommandHelp(group: "replica", synopsis: "<command> --db FILE [options]", subcommands: [
+        .init("init", """
+            --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+                 [--offline] [--replace] [--ca FILE] [--cert FILE --key FILE]
+            """, """
+            Create a replica for an enrolled device. The token may also come
+            from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
+            init first asks the server which replica id and counter to
+            continue from (checking server and token before anything is
+            written), unless --offline. A token already used by another
+            replica file is refused; --replace takes it over (the old
+            laptop is gone, or the file is created again). init never opens
+            an existing file.
+            """),
+        .init("write", "--db FILE --collection C [--id ID] --json '{\"field\": value, ...}' [--author HSA-ID]",
+              "Set the fields given, leave the others; prints the record id."),
+        .init("get", "--db FILE --collection C --id ID [--author HSA-ID]",
+              "Provisional values, conflicting fields with every sibling, context."),
+        .init("list", "--db FILE [--collection C] [--patient P [--author HSA-ID]]",
+              "P may be typed as 19121212-1212; an invalid identifier is an error."),
+        .init("conflicts", "--db FILE [--author HSA-ID]", "Records in conflict, with every sibling's value, author and time."),
+        .init("resolve", "--db FILE --collection C --id ID --field F --json VALUE [--seen DOTS] [--author HSA-ID]", """
+            Replace the siblings of a field in conflict. --seen names the
+            values that were shown, as the dots 'conflicts' prints
+            (REPLICA:COUNTER, comma-separated); if more have arrived since,
+            the resolution is refused. A field not in conflict is refused:
+            use write.
+            """),
+        .init("set-aside", "--db FILE", """
+            Writes the server refused, with its reason (also in status and
+            conflicts). They never block a sync.
+            """),
+        .init("discard", "--db FILE --set-aside N", "Drop a set-aside write for good."),
+        .init("reapply", "--db FILE --set-aside N [--author HSA-ID]", """
+            Apply a set-aside write again on the record as it now stands;
+            it is validated and goes with the next sync.
+            """),
+        .init("sync", "--db FILE [--ca FILE] [--cert FILE --key FILE]", "Push pending records, pull until none remains; prints the counts."),
+        .init("status", "--db FILE", "Pending records, last sync, cursor, whether the digest matched."),
+        .init("resync", "--db FILE", """
+            After the server was restored from a backup: mark every record
+            pending, so the next sync gives the server back what it lost.
+            """),
+        .init("dump", "--db FILE", "Every record state, one canonical line each, sorted."),
+    ], footer: """
         Options:
+          --db FILE            the replica; every command but init refuses a file that is not one,
+                               untouched
           --config-dir DIR     reference data (kva/, questionnaires/, reserve-numbers.json); default $REHABSYNC_CONFIG_DIR or ./Config
           --author HSA-ID      the clinician making a write or a read; default the one given at init.
                                get, list --patient and conflicts are logged as access and sent
                                to the server's access log at the next sync.
-        """
+          --opt=value works as well as --opt value; each option is given at most once.
+        """)
+
+    static var usage: String { help.usage }
 
     static func run(_ words: [String], environment: [String: String]) throws {
         guard let command = words.first, !["--help", "help"].contains(command) else {
@@ -64,6 +73,7 @@ enum ReplicaCommand {
             if words.isEmpty { throw CommandFailure.usage("replica needs a command") }
             return
         }
+        guard help.help(command) != nil else { throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)") }
         let arguments: Arguments
         do {
             arguments = try Arguments(Array(words.dropFirst()), valued: [
@@ -74,10 +84,11 @@ enum ReplicaCommand {
             throw CommandFailure.usage("\(error)\n\n\(usage)")
         }
         if arguments.has("help") {
-            print(usage)
+            print(help.help(command) ?? usage)
             return
         }
         guard let db = arguments.value("db") else { throw CommandFailure.usage("--db FILE is required") }
+        if let collection = arguments.value("collection") { try knownCollection(collection) }
         func required(_ name: String) throws -> String {
             guard let value = arguments.value(name) else { throw CommandFailure.usage("\(command) needs --\(name)") }
             return value
@@ -91,6 +102,7 @@ enum ReplicaCommand {
             let options = HTTPClientOptions(caBundlePath: arguments.value("ca"), clientCertificatePath: arguments.value("cert"),
                                             clientKeyPath: arguments.value("key"))
             if command == "init" {
+                try DatabaseGuard.requireAbsent(db)
                 let token = try DeviceTokenSource.token(arguments, environment: environment)
                 let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"), offline: arguments.has("offline"),
@@ -98,6 +110,7 @@ enum ReplicaCommand {
                 output(.object(["db": .string(db), "replicaId": .string(replica.description), "server": .string(try required("server"))]))
                 return
             }
+            try DatabaseGuard.require(.replica, at: db)
             let directory = arguments.value("config-dir") ?? environment["REHABSYNC_CONFIG_DIR"] ?? "Config"
             let reference = try ReferenceDataFiles.load(
                 kvaDirectory: (directory as NSString).appendingPathComponent("kva"),
@@ -169,6 +182,15 @@ enum ReplicaCommand {
         } catch let error as DatabaseError {
             throw CommandFailure.failed("local database: \(error)")
         }
+    }
+
+    /// Refuses a collection name this build does not sync: a misspelt one would otherwise
+    /// list nothing and look like an empty replica.
+    private static func knownCollection(_ name: String) throws {
+        guard CollectionName(rawValue: name) == nil else { return }
+        let known = CollectionName.allCases.map(\.rawValue)
+        let near = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+        throw CommandFailure.usage("unknown collection '\(name)'\(near); the collections are \(known.joined(separator: ", "))")
     }
 
     /// Dots as `conflicts` prints them, given back to `resolve --seen`: `REPLICA:COUNTER,…`.

@@ -15,33 +15,40 @@ let usage = """
       register    The reference national-register receiver (register serve --port P --data DIR).
       healthcheck Exit 0 when a server's /healthz answers 200 (for container health checks).
       version     Print the version.
-      help        Print this help.
+      help        Print this help; 'help <command> [<subcommand>]' prints that command's own help.
 
-    Every command takes --help.
+    Every command and subcommand takes --help. Options are written --opt value or --opt=value,
+    each at most once unless its help says it repeats.
     """
 
 let version = "0.2.0"
 let words = Array(CommandLine.arguments.dropFirst())
 let environment = ProcessInfo.processInfo.environment
 
+/// `rehabsync help <command> [<subcommand>]` is `rehabsync <command> [<subcommand>] --help`.
+let arguments = words.first == "help" && words.count > 1 ? Array(words.dropFirst()) + ["--help"] : words
+
 do {
-    switch words.first {
-    case nil, "help", "--help", "-h":
+    switch arguments.first {
+    case nil:
+        printError(usage)
+        exit(2)
+    case "help", "--help", "-h":
         print(usage)
     case "version", "--version":
-        print(words.dropFirst().contains("--help") ? "Usage: rehabsync version\n\nPrints the version of this build." : version)
+        print(arguments.dropFirst().contains("--help") ? "Usage: rehabsync version\n\nPrints the version of this build." : version)
     case "serve":
-        try ServeCommand.run(Array(words.dropFirst()), environment: environment)
+        try ServeCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "admin":
-        try AdminCommand.run(Array(words.dropFirst()), environment: environment)
+        try AdminCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "replica":
-        try ReplicaCommand.run(Array(words.dropFirst()), environment: environment)
+        try ReplicaCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "export":
-        try ExportCommand.run(Array(words.dropFirst()), environment: environment)
+        try ExportCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "register":
-        try RegisterCommand.run(Array(words.dropFirst()), environment: environment)
+        try RegisterCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "healthcheck":
-        try HealthcheckCommand.run(Array(words.dropFirst()))
+        try HealthcheckCommand.run(Array(arguments.dropFirst()))
     case let command?:
         throw CommandFailure.usage("unknown command '\(command)'; see 'rehabsync --help'")
     }

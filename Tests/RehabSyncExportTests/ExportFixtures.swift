@@ -5,6 +5,7 @@ import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncServer
 import RehabSyncStorage
+import RehabSyncTestSupport
 import Synchronization
 
 /// A fresh directory per test, removed when the test ends.
@@ -77,29 +78,7 @@ enum ExportFixtures {
     /// Runs a program to completion: its exit status, standard output and standard error.
     static func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil,
                            environment: [String: String]? = nil) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Standard error is read on another thread, so neither pipe can fill and block the child.
-        let errorText = Mutex("")
-        let done = DispatchSemaphore(value: 0)
-        let reader = Thread {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            errorText.withLock { $0 = text }
-            done.signal()
-        }
-        reader.start()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        done.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, text, errorText.withLock { $0 })
+        try TestExecutables.runProcess(executable, arguments, directory: directory, environment: environment)
     }
 
     /// The built `rehabsync` executable, next to the test bundle in the build folder.

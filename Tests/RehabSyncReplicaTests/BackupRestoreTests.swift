@@ -14,17 +14,8 @@ struct BackupRestoreTests {
 
     /// Runs the built `rehabsync` and returns its exit status and standard error.
     static func rehabsync(_ arguments: [String]) throws -> (status: Int32, errors: String) {
-        let process = Process()
-        process.executableURL = try KilledClientTests.executable()
-        process.arguments = arguments
-        process.environment = [:]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let result = try TestExecutables.runRehabsync(arguments)
+        return (result.status, result.errors)
     }
 
     static func lines(_ dump: [UInt8]) -> Int { dump.filter { $0 == 0x0A }.count }

@@ -30,11 +30,13 @@ struct AuditCommandLineTests {
         return (process.terminationStatus, text)
     }
 
-    @Test func verifyWithTheHeadWrittenDownFailsAfterTheLastEntriesAreRemovedAndLookupsTakeAnySpelling() throws {
-        // The audit and replica commands run as separate processes, as an operator runs them.
+    static let root = TestExecutables.repositoryRoot
+
+    /// Runs `body` with a live server on loopback (its port and scratch directory), and
+    /// stops the server however `body` ends.
+    private func withServer(_ body: (ServerApplication, Int, ServerScratch) throws -> Void) throws {
         let scratch = try ServerScratch()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var settings = try ServerSettings.load(path: root.appendingPathComponent("Config/rehabsync.json").path, environment: [:])
+        var settings = try ServerSettings.load(path: Self.root.appendingPathComponent("Config/rehabsync.json").path, environment: [:])
         settings.port = 0
         settings.dataDirectory = scratch.path("data")
         let server = try ServerApplication(settings: settings, logger: Logger(label: "cli", minimumLevel: .critical))
@@ -44,43 +46,61 @@ struct AuditCommandLineTests {
             server.http.waitUntilStopped()
             server.finish()
         }
-        let (device, token) = try server.service.enrol(name: "Laptop", units: [F.unitA])
-        _ = try server.service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
-        let admin = ["--server", "http://127.0.0.1:\(port)", "--data-dir", scratch.path("data")]
+        try body(server, port, scratch)
+    }
 
-        let head = try run(["admin", "audit", "head"] + admin)
-        #expect(head.status == 0)
-        let anchor = try #require(try JSONParser.parse(Array(head.output.utf8)).objectValue?["head"]?.stringValue)
-        #expect(try run(["admin", "audit", "verify", "--head", anchor] + admin).status == 0)
+    @Test func verifyWithTheHeadWrittenDownFailsAfterTheLastEntriesAreRemovedAndLookupsTakeAnySpelling() throws {
+        // The audit and replica commands run as separate processes, as an operator runs them.
+        try withServer { server, port, scratch in
+            let (device, token) = try server.service.enrol(name: "Laptop", units: [F.unitA])
+            _ = try server.service.push(device: device, body: F.body([("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID))]))
+            let admin = ["--server", "http://127.0.0.1:\(port)", "--data-dir", scratch.path("data")]
 
-        let extract = try run(["admin", "audit", "extract", "--patient", "19121212-1212"] + admin)
-        #expect(extract.status == 0)
-        #expect(extract.output.contains(#""record":"p1""#))
-        #expect(try run(["admin", "audit", "extract", "--patient", "1212121213"] + admin).status != 0)
+            let head = try run(["admin", "audit", "head"] + admin)
+            #expect(head.status == 0)
+            let anchor = try #require(try JSONParser.parse(Array(head.output.utf8)).objectValue?["head"]?.stringValue)
+            #expect(try run(["admin", "audit", "verify", "--head", anchor] + admin).status == 0)
 
-        // The device's lookups normalise the same way.
-        let db = scratch.path("clinic.db")
-        let replica = ["--db", db, "--config-dir", root.appendingPathComponent("Config").path]
-        #expect(try run(["replica", "init", "--db", db, "--server", "http://127.0.0.1:\(port)", "--token", token,
-                         "--clinician", F.nurse]).status == 0)
-        #expect(try run(["replica", "write", "--collection", "carePlans", "--id", "local-1", "--json",
-                         #"{"patient":"19121212-1212","careUnits":["\#(F.unitA)"],"title":"Plan","status":"draft"}"#] + replica).status == 0)
-        let listed = try run(["replica", "list", "--patient", "19121212-1212"] + replica)
-        #expect(listed.status == 0)
-        #expect(listed.output.contains(#""id":"local-1""#))
-        #expect(try run(["replica", "list", "--patient", "19121212ABCD"] + replica).status != 0)
+            let extract = try run(["admin", "audit", "extract", "--patient", "19121212-1212"] + admin)
+            #expect(extract.status == 0)
+            #expect(extract.output.contains(#""record":"p1""#))
+            #expect(try run(["admin", "audit", "extract", "--patient", "1212121213"] + admin).status != 0)
 
-        // The last entries cut off with raw SQL and the head moved back to match.
-        let keep = try #require(AuditHead(anchor)).entry - 1
-        let raw = try Connection(path: scratch.path("data/rehabsync.sqlite"), readOnly: false, busyTimeoutMilliseconds: 1_000)
-        try raw.execute("DROP TRIGGER audit_no_delete")
-        try raw.execute("DROP TRIGGER audit_patients_no_delete")
-        try raw.execute("DELETE FROM audit WHERE id > \(keep)")
-        try raw.execute("DELETE FROM audit_patients WHERE entry > \(keep)")
-        try raw.execute("UPDATE audit_head SET last_id = \(keep), last_hash = (SELECT hash FROM audit WHERE id = \(keep))")
-        #expect(try run(["admin", "audit", "verify"] + admin).status == 0)
-        let anchored = try run(["admin", "audit", "verify", "--head", anchor] + admin)
-        #expect(anchored.status != 0)
-        #expect(anchored.output.contains("anchored head"))
+            // The device's lookups normalise the same way.
+            let db = scratch.path("clinic.db")
+            let replica = ["--db", db, "--config-dir", Self.root.appendingPathComponent("Config").path]
+            #expect(try run(["replica", "init", "--db", db, "--server", "http://127.0.0.1:\(port)", "--token", token,
+                             "--clinician", F.nurse]).status == 0)
+            #expect(try run(["replica", "write", "--collection", "carePlans", "--id", "local-1", "--json",
+                             #"{"patient":"19121212-1212","careUnits":["\#(F.unitA)"],"title":"Plan","status":"draft"}"#] + replica).status == 0)
+            let listed = try run(["replica", "list", "--patient", "19121212-1212"] + replica)
+            #expect(listed.status == 0)
+            #expect(listed.output.contains(#""id":"local-1""#))
+            #expect(try run(["replica", "list", "--patient", "19121212ABCD"] + replica).status != 0)
+
+            // The last entries cut off with raw SQL and the head moved back to match.
+            let keep = try #require(AuditHead(anchor)).entry - 1
+            let raw = try Connection(path: scratch.path("data/rehabsync.sqlite"), readOnly: false, busyTimeoutMilliseconds: 1_000)
+            try raw.execute("DROP TRIGGER audit_no_delete")
+            try raw.execute("DROP TRIGGER audit_patients_no_delete")
+            try raw.execute("DELETE FROM audit WHERE id > \(keep)")
+            try raw.execute("DELETE FROM audit_patients WHERE entry > \(keep)")
+            try raw.execute("UPDATE audit_head SET last_id = \(keep), last_hash = (SELECT hash FROM audit WHERE id = \(keep))")
+            #expect(try run(["admin", "audit", "verify"] + admin).status == 0)
+            let anchored = try run(["admin", "audit", "verify", "--head", anchor] + admin)
+            #expect(anchored.status != 0)
+            #expect(anchored.output.contains("anchored head"))
+        }
+    }
+
+    @Test func aServersRefusalIsPrintedAsItsCodeAndMessageNotAsRawJSON() throws {
+        try withServer { _, port, scratch in
+            let result = try TestExecutables.runRehabsync(["admin", "revoke", "--replica", "no-such-device", "--server",
+                                                           "http://127.0.0.1:\(port)", "--data-dir", scratch.path("data")])
+            #expect(result.status == 1)
+            #expect(result.errors.hasPrefix("rehabsync: server answered 400 invalid_replica_id at replicaId: replica ids are"), "\(result.errors)")
+            #expect(!result.errors.contains("{"), "\(result.errors)")
+            #expect(result.errors.split(separator: ":").count >= 3, "\(result.errors)")
+        }
     }
 }

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Paths the tests need outside their own code: built executables and the repository.
 public enum TestExecutables {
@@ -15,5 +17,40 @@ public enum TestExecutables {
             directory = directory.deletingLastPathComponent()
         }
         throw POSIXError(.ENOENT)
+    }
+
+    /// Runs the built `rehabsync` with `arguments` and only `environment`: its exit status
+    /// and both outputs.
+    public static func runRehabsync(_ arguments: [String], environment: [String: String] = [:]) throws
+        -> (status: Int32, output: String, errors: String) {
+        try runProcess(try rehabsync(), arguments, environment: environment)
+    }
+
+    /// Runs a program to completion: its exit status, standard output and standard error.
+    public static func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil,
+                                  environment: [String: String]? = nil) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Standard error is read on another thread, so neither pipe can fill and block the child.
+        let errorText = Mutex("")
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            errorText.withLock { $0 = text }
+            done.signal()
+        }
+        reader.start()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        done.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, text, errorText.withLock { $0 })
     }
 }
