@@ -78,18 +78,34 @@ struct KilledServerTests {
                 plan.removeFirst()
                 let inFlight = unacknowledgedBytes.filter { $0 > 0 }
                 killed.append((point, inFlight.count, inFlight.reduce(0, +)))
-                server.kill()
-                do {
-                    server = try launch()
-                } catch {
-                    failure = "restart after kill \(killed.count) failed: \(error)"
-                }
+                restartHoldingLock()
                 return true
             }
         }
 
         func finish() {
             lock.withLock { server.kill() }
+        }
+
+        /// Kills the server with SIGKILL now, out of any push, and starts it again; `meanwhile`
+        /// runs once the kill has been reaped and before the restart. False if the restart failed.
+        @discardableResult
+        func killAndRestart(meanwhile: () -> Void = {}) -> Bool {
+            lock.withLock { restartHoldingLock(meanwhile: meanwhile) }
+        }
+
+        /// SIGKILL, reap, then a new server on the same data directory; the caller holds `lock`.
+        @discardableResult
+        private func restartHoldingLock(meanwhile: () -> Void = {}) -> Bool {
+            server.kill()
+            meanwhile()
+            do {
+                server = try launch()
+                return true
+            } catch {
+                failure = "restart after a kill failed: \(error)"
+                return false
+            }
         }
     }
 
@@ -104,9 +120,15 @@ struct KilledServerTests {
         var failure: String?
     }
 
-    @Test func killingTheServerMidSyncLosesNoAcknowledgedRecordAndAResentBatchIsStoredOnce() throws {
+    /// The run's seed, `REHABSYNC_SEED` or else the clock, printed with how to replay it.
+    static func announcedSeed(_ suite: String, _ detail: String) -> UInt64 {
         let seed = ProcessInfo.processInfo.environment["REHABSYNC_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1_000)
-        print("KilledServerTests seed \(seed) (replay with REHABSYNC_SEED=\(seed)), kills \(Self.kills)")
+        print("\(suite) seed \(seed) (replay with REHABSYNC_SEED=\(seed)), \(detail)")
+        return seed
+    }
+
+    @Test func killingTheServerMidSyncLosesNoAcknowledgedRecordAndAResentBatchIsStoredOnce() throws {
+        let seed = Self.announcedSeed("KilledServerTests", "kills \(Self.kills)")
         var generator = SplitMix64(seed: seed)
         let scratch = try ServerScratch()
         let data = scratch.path("data")
@@ -169,6 +191,13 @@ struct KilledServerTests {
         #expect(device.reduce(0) { $0 + $1.resentAfterCommitUnchanged } >= 1,
                 "no batch the server had committed was sent again")
 
+        try Self.expectStoredOnce(acknowledged, dataDirectory: data, seed: seed)
+    }
+
+    /// Every acknowledged record is in the server's file with the state the device sent, and
+    /// the audit log records exactly one write of it: a batch resent after its answer was
+    /// lost was not applied twice.
+    static func expectStoredOnce(_ acknowledged: [(id: String, state: [UInt8])], dataDirectory data: String, seed: UInt64) throws {
         let database = try Connection(path: data + "/rehabsync.sqlite", readOnly: true, busyTimeoutMilliseconds: 1_000)
         let stored = Dictionary(uniqueKeysWithValues: try database.prepare("SELECT record_id, state FROM records").rows(nil) {
             (try $0.requireText(at: 0), $0.blob(at: 1))
@@ -199,19 +228,25 @@ struct KilledServerTests {
     /// One device: pushes its batches, each over a raw connection sent in two parts with a
     /// kill point after each part and after the answer; a batch is sent again until its
     /// acknowledgement arrives.
-    static func pushAll(device: Int, replica: ReplicaID, token: String, crasher: Crasher, splits: [Double]) -> DeviceLog {
+    ///
+    /// - Parameters:
+    ///   - prefix: Put before every record id, so several calls push different records.
+    ///   - values: The fields of the record named by its title.
+    static func pushAll(device: Int, replica: ReplicaID, token: String, crasher: Crasher, splits: [Double],
+                        batches: Int = batchesPerDevice, prefix: String = "", firstCounter: Int64 = 0,
+                        values: (String) -> [String: JSONValue] = { F.plan(title: $0) }) -> DeviceLog {
         var log = DeviceLog()
-        var counter: Int64 = 0
+        var counter = firstCounter
         let deadline = Date().addingTimeInterval(100)
-        for batch in 0..<batchesPerDevice {
+        for batch in 0..<batches {
             var records: [(String, String, RecordState)] = []
             for index in 0..<recordsPerBatch {
                 counter += 1
-                guard let state = try? F.state(F.plan(title: "d\(device) b\(batch) r\(index)"), replica: replica, counter: counter) else {
+                guard let state = try? F.state(values("\(prefix)d\(device) b\(batch) r\(index)"), replica: replica, counter: counter) else {
                     log.failure = "could not build a state"
                     return log
                 }
-                records.append(("carePlans", "d\(device)-b\(batch)-r\(index)", state))
+                records.append(("carePlans", "\(prefix)d\(device)-b\(batch)-r\(index)", state))
             }
             let body = F.body(records)
             let head = Array(("POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"

@@ -12,12 +12,13 @@ final class LaunchedServer: Sendable {
     private let exited: DispatchSemaphore
 
     /// Starts the server on `dataDirectory` and waits (at most 20 s) until it says where
-    /// it listens.
-    init(dataDirectory: String) throws {
+    /// it listens. `port` 0 lets the system choose; a restart may ask again for the port
+    /// the first start got, so that clients configured with its address find it again.
+    init(dataDirectory: String, port requested: Int = 0) throws {
         let process = Process()
         process.executableURL = try TestExecutables.rehabsync()
         process.arguments = ["serve", "--config", TestExecutables.repositoryRoot.appendingPathComponent("Config/rehabsync.json").path]
-        process.environment = ["REHABSYNC_LISTEN": "127.0.0.1:0", "REHABSYNC_DATA_DIR": dataDirectory,
+        process.environment = ["REHABSYNC_LISTEN": "127.0.0.1:\(requested)", "REHABSYNC_DATA_DIR": dataDirectory,
                                "REHABSYNC_LOG_LEVEL": "notice", "REHABSYNC_MAX_CLOCK_DRIFT_SECONDS": "31536000"]
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
@@ -27,15 +28,7 @@ final class LaunchedServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let output = OutputBuffer()
-        let reading = errors.fileHandleForReading
-        Thread {
-            while true {
-                let chunk = reading.availableData
-                output.append(chunk)
-                if chunk.isEmpty { return }
-            }
-        }.start()
+        let output = OutputBuffer.collecting(errors.fileHandleForReading)
         guard let found = output.firstMatch(of: #"address=127\.0\.0\.1:(\d+)"#, deadline: Date().addingTimeInterval(20),
                                             while: { process.isRunning })
         else {
@@ -57,12 +50,35 @@ final class LaunchedServer: Sendable {
 
         var text: String { condition.withLock { buffer } }
 
+        /// A buffer filled from `handle` by a thread of its own until the end of the output.
+        static func collecting(_ handle: FileHandle) -> OutputBuffer {
+            let output = OutputBuffer()
+            Thread {
+                while true {
+                    let chunk = handle.availableData
+                    output.append(chunk)
+                    if chunk.isEmpty { return }
+                }
+            }.start()
+            return output
+        }
+
         func append(_ chunk: Data) {
             condition.withLock {
                 buffer += String(decoding: chunk, as: UTF8.self)
                 if chunk.isEmpty { closed = true }
                 condition.broadcast()
             }
+        }
+
+        /// Waits until the output has ended (the writer closed it); false at `deadline`.
+        func waitForEnd(deadline: Date) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while !closed {
+                guard condition.wait(until: deadline) else { return closed }
+            }
+            return true
         }
 
         /// The first match of `pattern`, waiting for more output until `deadline`, the
