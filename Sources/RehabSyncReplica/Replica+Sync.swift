@@ -33,6 +33,8 @@ extension Replica {
     /// server's reason (``setAsideWrites()``), the record goes back to the server's copy,
     /// and everything else is pushed and pulled.
     public func sync() throws -> SyncReport {
+        let lock = try ReplicaSyncLock(databasePath: path)
+        defer { withExtendedLifetime(lock) {} }
         var setAside: [SetAsideWrite] = []
         var pushed = 0
         var transport = try makeTransport()

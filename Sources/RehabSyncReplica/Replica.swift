@@ -11,6 +11,8 @@ import RehabSyncStorage
 /// Every write is validated against the domain and durable before the call returns.
 public final class Replica: Sendable {
     public let store: RecordStore
+    /// The replica's SQLite file.
+    public let path: String
     public let reference: ReferenceData
     let clientOptions: HTTPClientOptions
     let retry: RetryPolicy
@@ -37,6 +39,7 @@ public final class Replica: Sendable {
             throw ReplicaError.notInitialised("\(path) does not exist; run 'rehabsync replica init' first")
         }
         store = try Self.openStore(path: path, replicaID: nil)
+        self.path = path
         self.reference = reference
         self.clientOptions = clientOptions
         self.retry = retry

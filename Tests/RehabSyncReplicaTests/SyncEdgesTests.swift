@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RehabSyncClient
 import RehabSyncCore
@@ -257,5 +258,30 @@ struct SyncEdgesTests {
         #expect(report.setAside.first?.values["summary"] != nil)
         #expect(try device.pendingCount() == 0)
         #expect(report.digestMatches)
+    }
+
+    @Test func twoSyncsOfOneReplicaFileAtOnceTakeTurns() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let path = world.directory.appendingPathComponent("replica-0.sqlite").path
+        let first = world.replicas[0]
+        let second = try Replica(path: path, reference: world.reference, retry: RetryPolicy(maximumAttempts: 1))
+        for index in 0..<50 { try first.write(collection: "carePlans", id: "p\(index)", values: E2E.plan("Plan \(index)")) }
+        let results = Mutex<[Result<Replica.SyncReport, any Error>]>([])
+        let done = DispatchGroup()
+        for replica in [first, second] {
+            done.enter()
+            Thread.detachNewThread {
+                let result = Result { try replica.sync() }
+                results.withLock { $0.append(result) }
+                done.leave()
+            }
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let reports = try results.withLock { try $0.map { try $0.get() } }
+        // One of them pushed everything; the other, after it, had nothing left to push.
+        #expect(reports.map(\.pushed).sorted() == [0, 50])
+        #expect(reports.allSatisfy { $0.digestMatches })
+        #expect(try first.pendingCount() == 0)
+        #expect(try first.dump() == world.serverDump())
     }
 }
