@@ -18,6 +18,12 @@ public struct SetAsideWrite: Sendable, Hashable {
     public let field: String?
     public let atMilliseconds: Int64
 
+    /// This entry as stored under `id`.
+    func numbered(_ id: Int64) -> SetAsideWrite {
+        SetAsideWrite(id: id, collection: collection, recordID: recordID, patient: patient, values: values, status: status,
+                      code: code, message: message, field: field, atMilliseconds: atMilliseconds)
+    }
+
     public var json: JSONValue {
         .object([
             "setAsideId": .integer(id), "collection": .string(collection), "id": .string(recordID),
@@ -35,30 +41,28 @@ extension Replica {
     func setAsideWrite(_ key: RecordKey, _ transport: SyncTransport, refusal: ReplicaError) throws -> SetAsideWrite {
         let serverState = try serverCopy(of: key, transport)
         let time = now()
-        let me = store.replicaID
-        guard let local = try record(collection: key.collection, id: key.recordID) else {
-            throw ReplicaError.notInitialised("record \(key.collection)/\(key.recordID) vanished while it was being set aside")
-        }
-        let values = Self.refusedValues(in: try local.state(), writtenBy: me, notIn: serverState)
-        let entry = SetAsideWrite(id: 0, collection: key.collection, recordID: key.recordID, patient: local.patient, values: values,
-                                  status: refusal.status, code: refusal.code, message: refusal.message, field: refusal.field,
-                                  atMilliseconds: time)
-        let id = try store.write { transaction, connection -> Int64 in
+        // Read, kept and replaced in one transaction: a write the clinician makes while
+        // the server's copy is fetched is set aside with the rest, never overwritten.
+        return try store.write { transaction, connection -> SetAsideWrite in
+            guard let local = try transaction.queries.record(key) else {
+                throw ReplicaError.notInitialised("record \(key.collection)/\(key.recordID) vanished while it was being set aside")
+            }
+            let values = Self.refusedValues(in: try local.state(), writtenBy: transaction.replicaID, notIn: serverState)
+            let entry = SetAsideWrite(id: 0, collection: key.collection, recordID: key.recordID, patient: local.patient, values: values,
+                                      status: refusal.status, code: refusal.code, message: refusal.message, field: refusal.field,
+                                      atMilliseconds: time)
             let id = try Self.insert(entry, state: local.stateBytes, connection: connection)
             try transaction.replace(key, with: serverState)
             let clear = try connection.cachedStatement("DELETE FROM pending WHERE collection = ? AND record_id = ?")
             try clear.bind(key.collection, at: 1)
             try clear.bind(key.recordID, at: 2)
             try clear.execute()
-            return id
+            return entry.numbered(id)
         }
-        return SetAsideWrite(id: id, collection: entry.collection, recordID: entry.recordID, patient: entry.patient,
-                             values: entry.values, status: entry.status, code: entry.code, message: entry.message,
-                             field: entry.field, atMilliseconds: entry.atMilliseconds)
     }
 
     /// The device's own writes that the server does not hold: what was refused.
-    private static func refusedValues(in state: RecordState, writtenBy me: ReplicaID, notIn server: RecordState?) -> [String: JSONValue] {
+    static func refusedValues(in state: RecordState, writtenBy me: ReplicaID, notIn server: RecordState?) -> [String: JSONValue] {
         var values: [String: JSONValue] = [:]
         for field in state.fields {
             var newest: FieldSibling?
@@ -71,7 +75,7 @@ extension Replica {
         return values
     }
 
-    private static func insert(_ entry: SetAsideWrite, state: [UInt8], connection: Connection) throws -> Int64 {
+    static func insert(_ entry: SetAsideWrite, state: [UInt8], connection: Connection) throws -> Int64 {
         let insert = try connection.cachedStatement("""
             INSERT INTO set_aside (collection, record_id, patient, write_values, state, status, code, message, field, at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

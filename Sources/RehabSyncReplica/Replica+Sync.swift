@@ -275,7 +275,9 @@ extension Replica {
                     case (400..<500, _) where ![401, 408, 409, 429].contains(error.status):
                         // A batch is refused whole, naming the record; set that one aside
                         // and send the rest.
-                        let index = Self.recordIndex(in: error.field) ?? (part.count == 1 ? 0 : nil)
+                        // Only a refusal that names its record, or a lone record too large for
+                        // the body limit; a proxy's 403 or 404 names none and sets nothing aside.
+                        let index = Self.recordIndex(in: error.field) ?? (part.count == 1 && error.status == 413 ? 0 : nil)
                         guard let index, part.indices.contains(index) else { throw error }
                         setAside.append(try setAsideWrite(part[index].key, transport, refusal: error))
                         part.remove(at: index)
@@ -410,6 +412,15 @@ extension Replica {
             try note.bind(Int64(hadPending ? 1 : 0), at: 5)
             try note.bind(time, at: 6)
             try note.execute()
+            if hadPending {
+                // An edit the server never got: shown with the set-aside writes, so that
+                // the clinician sees it went nowhere.
+                let values = refusedValues(in: try record.state(), writtenBy: transaction.replicaID, notIn: nil)
+                _ = try insert(SetAsideWrite(id: 0, collection: key.collection, recordID: key.recordID, patient: record.patient,
+                                             values: values, status: 403, code: "no_longer_visible",
+                                             message: "the record left this device's care units before this edit reached the server",
+                                             field: nil, atMilliseconds: time), state: record.stateBytes, connection: connection)
+            }
             try transaction.replace(key, with: nil)
             count += 1
         }

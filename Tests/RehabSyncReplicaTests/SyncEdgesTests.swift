@@ -185,8 +185,9 @@ struct SyncEdgesTests {
         #expect(try world.server.service.store.read { try $0.record(RecordKey(collection: "carePlans", recordID: "x")) } == nil)
     }
 
-    @Test func aVoidedHandoverTakesThePlanAwayFromTheReceivingUnitsDevice() throws {
-        let world = try E2E.World(replicaCount: 1)
+    /// A handover from the world's unit to unit B, synced to a device of B; returns the
+    /// sending and the receiving replica.
+    static func handedOver(_ world: E2E.World) throws -> (sender: Replica, receiver: Replica) {
         let unitB = "SE2321000016-B002"
         let (_, tokenB) = try world.server.service.enrol(name: "Unit B", units: [unitB])
         let pathB = world.directory.appendingPathComponent("unit-b.sqlite").path
@@ -200,18 +201,41 @@ struct SyncEdgesTests {
         ])
         _ = try sender.sync()
         _ = try receiver.sync()
+        return (sender, receiver)
+    }
+
+    static let voided: [String: JSONValue] = ["voided": .object(["reason": .string("Fel mottagare"), "by": .string("SE2321000016-N000")])]
+
+    @Test func aVoidedHandoverTakesThePlanAwayFromTheReceivingUnitsDevice() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let (sender, receiver) = try Self.handedOver(world)
         #expect(try receiver.record(collection: "carePlans", id: "plan-1") != nil)
         // The sender stays responsible until the receiver confirms: it cannot confirm itself.
         try sender.write(collection: "handovers", id: "h1", values: ["status": .string("contactConfirmed")])
         let refused = try sender.sync()
         #expect(refused.setAside.first?.status == 403)
-        // The handover is voided: the plan's grant lapses.
-        try sender.write(collection: "handovers", id: "h1", values: ["voided": .object(["reason": .string("Fel mottagare"), "by": .string("SE2321000016-N000")])])
+        // The handover is voided: the plan's grant lapses, and the next pull says so.
+        try sender.write(collection: "handovers", id: "h1", values: Self.voided)
         _ = try sender.sync()
         let report = try receiver.sync()
         #expect(report.removed == 1)
         #expect(try receiver.record(collection: "carePlans", id: "plan-1") == nil)
         #expect(report.digestMatches)
+    }
+
+    @Test func anEditOfAPlanWhoseHandoverWasVoidedMeanwhileIsKeptWithTheReason() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let (sender, receiver) = try Self.handedOver(world)
+        try sender.write(collection: "handovers", id: "h1", values: Self.voided)
+        _ = try sender.sync()
+        // Meanwhile the receiving unit, offline, had edited the plan.
+        try receiver.write(collection: "carePlans", id: "plan-1", values: ["summary": .string("Edited by the receiving unit")])
+        let report = try receiver.sync()
+        #expect(try receiver.record(collection: "carePlans", id: "plan-1") == nil)
+        #expect(report.digestMatches)
+        #expect(report.setAside.map(\.code) == ["out_of_scope"])
+        #expect(report.setAside.first?.values["summary"] == .string("Edited by the receiving unit"))
+        #expect(try receiver.pendingCount() == 0)
     }
 
     @Test func resolveReplacesOnlyTheValuesThatWereShown() throws {
