@@ -256,6 +256,21 @@ extension SyncService {
         }
     }
 
+    /// The records that the patient's other handovers to `unit`, not voided, bring along.
+    private static func targetsOfOtherActiveHandovers(of patient: String, to unit: String, except key: RecordKey,
+                                                     queries: RecordQueries) throws -> Set<RecordKey> {
+        var targets = Set<RecordKey>()
+        for record in try queries.records(patient: patient, collection: CollectionName.handovers.rawValue) where record.recordID != key.recordID {
+            let values = try record.state().provisionalValues
+            guard values["receivingUnit"]?.stringValue == unit, values["voided"] == nil || values["voided"] == .null else { continue }
+            if let plan = values["carePlan"]?.stringValue { targets.insert(RecordKey(collection: CollectionName.carePlans.rawValue, recordID: plan)) }
+            for intervention in values["ongoingInterventions"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                targets.insert(RecordKey(collection: CollectionName.plannedInterventions.rawValue, recordID: intervention))
+            }
+        }
+        return targets
+    }
+
     /// Collections whose records name a unit besides the writer's own by design.
     private static func namesCounterpartUnit(_ collection: String) -> Bool {
         collection == CollectionName.handovers.rawValue || collection == CollectionName.referrals.rawValue
@@ -320,16 +335,30 @@ extension SyncService {
         for intervention in values["ongoingInterventions"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             targets.append(RecordKey(collection: CollectionName.plannedInterventions.rawValue, recordID: intervention))
         }
+        let isVoided = values["voided"] != nil && values["voided"] != .null
         var closing: [String] = []
-        if values["voided"] != nil && values["voided"] != .null { closing.append(receiving) }
-        if let receivedBefore, receivedBefore != receiving { closing.append(receivedBefore) }
+        if isVoided { closing.append(receiving) }
+        let redirected = receivedBefore.map { $0 != receiving } ?? false
+        if redirected, let receivedBefore { closing.append(receivedBefore) }
+        var moved: [RecordKey] = []
         for unit in closing {
-            for target in targets where try transaction.revokeGrant(target, from: unit) {
+            // Another active handover of the same patient to the same unit keeps its grants.
+            let kept = try Self.targetsOfOtherActiveHandovers(of: patient, to: unit, except: key, queries: transaction.queries)
+            for target in targets where !kept.contains(target) {
+                guard try transaction.revokeGrant(target, from: unit) else { continue }
                 lapsed.append(AuditSubject(clinician: nil, units: [sending, unit], patient: patient,
+                                           collection: target.collection, recordID: target.recordID))
+                if unit == receivedBefore { moved.append(target) }
+            }
+        }
+        // A redirected handover takes its records along to the unit it now goes to.
+        if redirected, !isVoided {
+            for target in moved where try transaction.grant(target, to: receiving) {
+                grants.append(AuditSubject(clinician: nil, units: [sending, receiving], patient: patient,
                                            collection: target.collection, recordID: target.recordID))
             }
         }
-        guard values["voided"] == nil || values["voided"] == .null, device.units.contains(sending) else { return }
+        guard !isVoided, device.units.contains(sending) else { return }
         for target in targets {
             guard let record = try transaction.queries.record(target), record.patient == patient,
                 record.careUnits.contains(sending), try transaction.grant(target, to: receiving)

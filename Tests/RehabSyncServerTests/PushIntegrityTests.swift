@@ -230,4 +230,36 @@ struct PushIntegrityTests {
         let stored = try #require(try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "p1")) })
         #expect(Set(stored.careUnits) == [F.unitA, F.unitC])
     }
+
+    @Test func aVoidedHandoverLeavesTheGrantsOfAnotherActiveOneAndARedirectTakesThePlanAlong() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
+        let (receiver, _) = try service.enrol(name: "Unit B", units: [F.unitB])
+        let (redirector, _) = try service.enrol(name: "Units B and C", units: [F.unitB, F.unitC])
+        let (third, _) = try service.enrol(name: "Unit C", units: [F.unitC])
+        func handover(_ counter: Int64) throws -> RecordState {
+            try F.state([
+                "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
+                "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
+            ], replica: sender.replicaID, counter: counter)
+        }
+        _ = try service.push(device: sender, body: F.body([("carePlans", "plan-1", try F.state(F.plan(), replica: sender.replicaID))]))
+        _ = try service.push(device: sender, body: F.body([("handovers", "h1", try handover(2)), ("handovers", "h2", try handover(3))]))
+        func visible(to device: Device) throws -> Bool {
+            try service.store.read { try $0.record(.init(collection: "carePlans", recordID: "plan-1")) }.map { device.canSee($0.careUnits) } ?? false
+        }
+        #expect(try visible(to: receiver))
+        let h1 = try #require(try service.store.read { try $0.record(.init(collection: "handovers", recordID: "h1")) }).state()
+        let voided = try F.state(["voided": .object(["reason": .string("dubblett"), "by": .string(F.nurse)])], replica: sender.replicaID,
+                                 counter: 4, base: h1)
+        _ = try service.push(device: sender, body: F.body([("handovers", "h1", voided)]))
+        #expect(try visible(to: receiver), "h2 still hands the plan over to B")
+        // h2 is redirected from B to C by a device enrolled in both.
+        let h2 = try #require(try service.store.read { try $0.record(.init(collection: "handovers", recordID: "h2")) }).state()
+        let redirected = try F.state(["receivingUnit": .string(F.unitC)], replica: redirector.replicaID, base: h2)
+        _ = try service.push(device: redirector, body: F.body([("handovers", "h2", redirected)]))
+        #expect(try !visible(to: receiver))
+        #expect(try visible(to: third))
+    }
 }
