@@ -362,9 +362,24 @@ extension Replica {
         var pulled = 0
         var removed = 0
         var pageNumber = 0
+        // The next page is fetched while this one is decoded and stored; the cursor still
+        // moves only in the transaction that joins its page.
+        var prefetcher = PullPrefetcher(transport, from: cursor, pageRecords: paging.pullPageRecords)
+        defer { prefetcher.stop() }
         while true {
             pageNumber += 1
-            let body = try transport.send("GET", "/v1/sync/pull?since=\(cursor)&limit=\(paging.pullPageRecords)")
+            let body: [UInt8]
+            if let fetched = try prefetcher.page(at: cursor) {
+                body = fetched
+            } else {
+                // The fetcher stopped without this page: start it again from here.
+                prefetcher.stop()
+                prefetcher = PullPrefetcher(transport, from: cursor, pageRecords: paging.pullPageRecords)
+                guard let fetched = try prefetcher.page(at: cursor) else {
+                    throw ReplicaError.unreachable("the pull page at cursor \(cursor) could not be fetched")
+                }
+                body = fetched
+            }
             let page: PullPage
             do {
                 page = try PullPage(decoding: body, cursor: cursor)

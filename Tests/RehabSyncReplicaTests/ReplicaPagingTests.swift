@@ -76,4 +76,38 @@ struct ReplicaPagingTests {
         let all = cursors.withLock { $0 }
         #expect(all == all.sorted() && Set(all).count == all.count, "cursors went back or repeated: \(all)")
     }
+
+    /// Pull requests the server has answered with 200.
+    static func pullsAnswered(_ world: E2E.World) -> Int {
+        let metrics = world.server.service.metrics.exposition(openConflicts: 0, devicesByLastSeen: [])
+        let line = metrics.split(separator: "\n").first {
+            $0.hasPrefix("rehabsync_http_requests_total{") && $0.contains("pull") && $0.contains("status=\"200\"")
+        }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    @Test func theNextPageIsFetchedWhileOneIsStoredYetAnInterruptedSyncKeepsTheCursorOfTheLastStoredPage() throws {
+        let world = try E2E.World(replicaCount: 2)
+        let writer = world.replicas[0]
+        for number in 0..<Self.records { try writer.write(collection: "carePlans", id: "p\(number)", values: E2E.plan("Plan \(number)")) }
+        _ = try writer.sync()
+        let delivered = try world.server.service.store.read { try $0.changes(since: 0, units: nil, limit: Self.records) }
+        let before = Self.pullsAnswered(world)
+
+        // Page 2 is interrupted inside its transaction; page 3 was asked for meanwhile.
+        let stored = Mutex<Int64?>(nil)
+        let reader = try Self.replica(world, 1) { page, cursor in
+            if page == 2 { throw Interrupted() }
+            stored.withLock { $0 = cursor }
+        }
+        #expect(throws: Interrupted.self) { try reader.sync() }
+        #expect(Self.pullsAnswered(world) - before == 3, "pages 1 and 2, and page 3 fetched ahead")
+        #expect(try reader.settings().cursor == stored.withLock { $0 } && stored.withLock { $0 } != nil)
+        #expect(Set(try reader.list().map(\.recordID)) == Set(delivered.prefix(Self.size).map(\.recordID)))
+
+        let resumed = try Self.replica(world, 1)
+        let report = try resumed.sync()
+        #expect(report.pulled == Self.records - Self.size)
+        #expect(try resumed.dump() == world.serverDump())
+    }
 }

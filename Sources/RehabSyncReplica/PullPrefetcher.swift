@@ -1,0 +1,81 @@
+import Foundation
+
+/// Fetches pull pages on a thread of its own, one page ahead of the replica that decodes
+/// and stores them, so that the server and the wire work on the next page while this one
+/// is joined and committed.
+///
+/// It only fetches: it never touches the replica's file, so a page fetched ahead and never
+/// stored leaves the cursor where it was. The next page's cursor is read from a page's
+/// opening bytes (``PullPage/cursor(peekingAt:)``); when a page does not open that way, or
+/// says there is nothing more, the thread stops after handing that page over. Every body
+/// carries the cursor it was asked for, and the replica uses a body only when that is the
+/// cursor it holds, so a wrong guess costs a fetch and never a record.
+///
+/// At most one page waits here besides the one being fetched, so memory stays flat.
+final class PullPrefetcher: @unchecked Sendable {
+    // @unchecked: every stored property below is read and written under `condition`.
+    private let condition = NSCondition()
+    private var waiting: (since: Int64, body: Result<[UInt8], ReplicaError>)?
+    private var stopping = false
+    private var running = true
+
+    /// Starts fetching pages from `cursor` on.
+    init(_ transport: SyncTransport, from cursor: Int64, pageRecords: Int) {
+        let thread = Thread { [self] in
+            fetch(transport, from: cursor, pageRecords: pageRecords)
+        }
+        thread.name = "rehabsync pull prefetch"
+        thread.start()
+    }
+
+    /// The page fetched at `cursor`, waiting for it if it is on its way; nil when this
+    /// fetcher has stopped without it (it fetched from another cursor, or a page's opening
+    /// bytes did not name the next cursor), and the caller fetches it itself.
+    func page(at cursor: Int64) throws(ReplicaError) -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting == nil, running { condition.wait() }
+        guard let (since, body) = waiting, since == cursor else { return nil }
+        waiting = nil
+        condition.broadcast()
+        return try body.get()
+    }
+
+    /// Stops fetching and waits for the thread to end (after the request in flight, which
+    /// the transport's own timeouts bound), so that no request outlives the sync.
+    func stop() {
+        condition.lock()
+        defer { condition.unlock() }
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+    }
+
+    private func fetch(_ transport: SyncTransport, from start: Int64, pageRecords: Int) {
+        var since = start
+        defer {
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            let body: Result<[UInt8], ReplicaError>
+            do throws(ReplicaError) {
+                body = .success(try transport.send("GET", "/v1/sync/pull?since=\(since)&limit=\(pageRecords)"))
+            } catch {
+                body = .failure(error)
+            }
+            condition.lock()
+            while waiting != nil, !stopping { condition.wait() }
+            let stopped = stopping
+            if !stopped { waiting = (since, body) }
+            condition.broadcast()
+            condition.unlock()
+            guard !stopped, case .success(let bytes) = body, let peeked = PullPage.cursor(peekingAt: bytes), peeked.hasMore else {
+                return
+            }
+            since = peeked.nextCursor
+        }
+    }
+}
