@@ -15,6 +15,13 @@ import Testing
 struct SyncEdgesTests {
     typealias E2E = ReplicaEndToEndTests
 
+    /// A copy of a replica's file and its WAL, as a backup or a copied disk would hold it.
+    static func copyReplicaFiles(from source: String, to destination: String) throws {
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: source + suffix) {
+            try FileManager.default.copyItem(atPath: source + suffix, toPath: destination + suffix)
+        }
+    }
+
     static func assessment(_ reference: ReferenceData, answer: Int64, status: String) throws -> [String: JSONValue] {
         let definition = try #require(reference.questionnaires["example-problem-areas@1"])
         return [
@@ -64,9 +71,7 @@ struct SyncEdgesTests {
         try original.write(collection: "carePlans", id: "p1", values: E2E.plan("Before the copy"))
         _ = try original.sync()
         let copyPath = world.directory.appendingPathComponent("copy.sqlite").path
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            try FileManager.default.copyItem(atPath: path + suffix, toPath: copyPath + suffix)
-        }
+        try Self.copyReplicaFiles(from: path, to: copyPath)
         let copy = try Replica(path: copyPath, reference: world.reference, retry: RetryPolicy(maximumAttempts: 1))
         // Both hand out the same next counter for different writes.
         try original.write(collection: "carePlans", id: "p2", values: E2E.plan("On the original"))
@@ -140,17 +145,13 @@ struct SyncEdgesTests {
         _ = try device.sync()
         // The backup: a copy of the replica's files as they stand now.
         let backup = world.directory.appendingPathComponent("backup.sqlite").path
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            try FileManager.default.copyItem(atPath: path + suffix, toPath: backup + suffix)
-        }
+        try Self.copyReplicaFiles(from: path, to: backup)
         // Work after the backup reaches the server, then the laptop's disk is lost.
         try device.write(collection: "carePlans", id: "p2", values: E2E.plan("After the backup"))
         try device.write(collection: "carePlans", id: "p1", values: ["title": .string("First, edited after the backup")])
         _ = try device.sync()
         let restoredPath = world.directory.appendingPathComponent("restored.sqlite").path
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: backup + suffix) {
-            try FileManager.default.copyItem(atPath: backup + suffix, toPath: restoredPath + suffix)
-        }
+        try Self.copyReplicaFiles(from: backup, to: restoredPath)
         let restored = try Replica(path: restoredPath, reference: world.reference, retry: RetryPolicy(maximumAttempts: 1))
         let oldID = restored.store.replicaID
         // Offline, the restored file hands out the counters the lost file already used.
