@@ -118,9 +118,10 @@ public struct ServerSettings: Sendable, Hashable {
             }
             try set(key, text, source: name)
         }
-        kvaDirectory = Self.join(directory, kvaDirectory)
-        questionnaireDirectory = Self.join(directory, questionnaireDirectory)
-        reserveNumberFormatsFile = Self.join(directory, reserveNumberFormatsFile)
+        // Paths the file gives are relative to the file; the defaults already are.
+        if members["kvaDirectory"] != nil { kvaDirectory = Self.join(directory, kvaDirectory) }
+        if members["questionnaireDirectory"] != nil { questionnaireDirectory = Self.join(directory, questionnaireDirectory) }
+        if members["reserveNumberFormatsFile"] != nil { reserveNumberFormatsFile = Self.join(directory, reserveNumberFormatsFile) }
     }
 
     /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.

@@ -167,6 +167,10 @@ struct ServerSettingsTests {
         #expect(reference.kvaList?.version == "2026")
         #expect(reference.kvaList?.contains("XV020") == true)
         #expect(reference.questionnaires.keys.sorted() == ["example-problem-areas@1", "halsoskattning@1", "halsoskattning@2"])
+        #expect(reference.reserveNumberFormats.map(\.name) == ["regional-reserve-example"])
+        // The same whether the file is named or found as the default.
+        let defaults = try ServerSettings.load(path: nil, environment: ["REHABSYNC_CONFIG": root.appendingPathComponent("Config/rehabsync.json").path])
+        #expect(try defaults.loadReferenceData(today: ServerFixtures.reference().today).reserveNumberFormats.count == 1)
     }
 
     @Test func theAdminTokenFileIsCreatedOnceAndReadableByTheOwnerOnly() throws {
