@@ -137,7 +137,7 @@ public struct ServerSettings: Sendable, Hashable {
             if let value = environment[variable] { try set(key, value, source: variable) }
         }
         if let unknown = environment.keys.filter({ $0.hasPrefix("REHABSYNC_") && !known.contains($0) }).sorted().first {
-            throw SettingsError("\(unknown) is not a setting nor a variable rehabsync reads: check its spelling (see the README's settings list)")
+            throw SettingsError("\(unknown) is neither a setting nor a variable rehabsync reads: check its spelling (see the README's settings list)")
         }
     }
 

@@ -41,7 +41,7 @@ struct SettingsConsistencyTests {
         let variables = names.filter { !$0.hasSuffix("_SHIM_H") }
         #expect(variables.count >= 20, "\(variables.sorted())")
         for name in variables.sorted() where name != "REHABSYNC_CONFIG" {
-            #expect(refusal([name: "1"]).map { !$0.contains(name + " is not") } ?? true, "\(name) would stop the server from starting")
+            #expect(refusal([name: "1"]).map { !$0.contains(name + " is neither") } ?? true, "\(name) would stop the server from starting")
         }
     }
 
