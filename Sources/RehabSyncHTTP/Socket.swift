@@ -28,7 +28,10 @@ struct Socket: Sendable, Hashable {
         do throws(HTTPServerError) {
             try socket.setOption(SOL_SOCKET, SO_REUSEADDR, Int32(1), name: "setsockopt(SO_REUSEADDR)")
             try address.withSockAddr { pointer, length throws(HTTPServerError) in
-                guard bind(fd, pointer, length) == 0 else { throw .lastError("bind") }
+                // The address goes into the error: "address in use" alone does not tell an
+                // operator which setting or which other process to look at.
+                let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                guard bind(fd, pointer, length) == 0 else { throw .lastError("bind \(shown)") }
             }
             guard systemListen(fd, backlog) == 0 else { throw HTTPServerError.lastError("listen") }
         } catch {

@@ -59,6 +59,8 @@ public struct ServerSettings: Sendable, Hashable {
     /// `host:port` of a loopback-only listener serving `/metrics`, `/healthz` and `/readyz`
     /// without a token; empty for none. Only 127.0.0.0/8, `::1` and `localhost` are accepted.
     public var metricsListen = ""
+    /// The settings the file or the environment gave, for checks that spare the defaults.
+    private var given: Set<String> = []
 
     /// The default configuration file, relative to the working directory.
     public static let defaultConfigPath = "Config/rehabsync.json"
@@ -95,6 +97,7 @@ public struct ServerSettings: Sendable, Hashable {
         if settings.requireClientCertificate, settings.trustedProxies.isEmpty {
             throw SettingsError("requireClientCertificate needs trustedProxies: the addresses of the TLS proxies whose certificate headers count")
         }
+        try settings.checkConsistency()
         return settings
     }
 
@@ -125,13 +128,33 @@ public struct ServerSettings: Sendable, Hashable {
     }
 
     /// `REHABSYNC_LISTEN`, `REHABSYNC_DATA_DIR` and `REHABSYNC_<SETTING>` in upper snake case.
+    /// Any other `REHABSYNC_` variable outside ``otherVariables`` is refused: a misspelt
+    /// override would otherwise be ignored and the default used without a word.
     private mutating func apply(environment: [String: String]) throws(SettingsError) {
-        let aliases = ["REHABSYNC_DATA_DIR": "dataDirectory"]
+        var known = Self.otherVariables
         for key in Self.keys {
-            let variable = aliases.first { $0.value == key }?.key ?? "REHABSYNC_" + Self.snakeCase(key)
+            let variable = Self.environmentAliases.first { $0.value == key }?.key ?? "REHABSYNC_" + Self.snakeCase(key)
+            known.insert(variable)
             if let value = environment[variable] { try set(key, value, source: variable) }
         }
+        if let unknown = environment.keys.filter({ $0.hasPrefix("REHABSYNC_") && !known.contains($0) }).sorted().first {
+            throw SettingsError("\(unknown) is neither a setting nor a variable rehabsync reads: check its spelling (see the README's settings list)")
+        }
     }
+
+    private static let environmentAliases = ["REHABSYNC_DATA_DIR": "dataDirectory"]
+
+    /// The `REHABSYNC_` variables that are not server settings but are read elsewhere: by
+    /// the other commands, the tests, `.ci/` scripts and the TLS proxy set-up. Kept in one
+    /// list so that the server, which sees the same environment, accepts them.
+    public static let otherVariables: Set<String> = [
+        "REHABSYNC_CONFIG", "REHABSYNC_CONFIG_DIR", "REHABSYNC_JOBS_DIR", "REHABSYNC_REGISTER_URL",
+        "REHABSYNC_ADMIN_TOKEN", "REHABSYNC_SERVER", "REHABSYNC_DEVICE_TOKEN",
+        "REHABSYNC_SEED", "REHABSYNC_REQUIRE_INTEGRATION", "REHABSYNC_FHIR_PYTHON", "REHABSYNC_KILL_ROUNDS",
+        "REHABSYNC_EXPORT_KILL_ROUNDS", "REHABSYNC_FUZZ_TARGET", "REHABSYNC_FUZZ_ITERATIONS",
+        "REHABSYNC_PROXY_LISTEN", "REHABSYNC_SERVER_NAME", "REHABSYNC_UPSTREAM", "REHABSYNC_TLS_CERTIFICATE",
+        "REHABSYNC_TLS_KEY", "REHABSYNC_CLIENT_CA",
+    ]
 
     static let keys = [
         "listen", "dataDirectory", "kvaDirectory", "questionnaireDirectory", "logLevel", "workers", "queueCapacity",
@@ -152,7 +175,24 @@ public struct ServerSettings: Sendable, Hashable {
         return result
     }
 
+    /// Refuses settings that each pass their own range but cannot hold together, rather
+    /// than quietly letting one win.
+    private func checkConsistency() throws(SettingsError) {
+        if defaultPageSize > maxPageSize {
+            throw SettingsError("defaultPageSize (\(defaultPageSize)) is above maxPageSize (\(maxPageSize)): a pull without a limit would ask for more than any pull may")
+        }
+        // Only when given: the default reservation shrinks by itself on a small worker pool.
+        if given.contains("workersReservedForReads"), workersReservedForReads >= workers {
+            throw SettingsError("workersReservedForReads (\(workersReservedForReads)) must be below workers (\(workers)): at least one worker has to take writes")
+        }
+        if !metricsListen.isEmpty, let (metricsHost, metricsPort) = Self.splitListen(metricsListen),
+            metricsPort != 0, metricsPort == port, metricsHost == host {
+            throw SettingsError("metricsListen (\(metricsListen)) is the same address as listen: give the metrics listener a port of its own")
+        }
+    }
+
     private mutating func set(_ key: String, _ value: String, source: String) throws(SettingsError) {
+        given.insert(key)
         func number(_ range: ClosedRange<Int>) throws(SettingsError) -> Int {
             guard let number = Int(value), range.contains(number) else {
                 throw SettingsError("\(source): \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")

@@ -89,8 +89,8 @@ public final class SyncRouter: Sendable {
             response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return (response, candidates[0].0.pattern)
         }
+        var device: Device?
         do {
-            var device: Device?
             let token = Self.bearer(request)
             switch route.access {
             case .anyone: break
@@ -111,6 +111,7 @@ public final class SyncRouter: Sendable {
         } catch let error as SyncError {
             var response = HTTPResponse.error(status: HTTPStatus(code: error.status), code: error.code, message: error.message, field: error.field)
             if error.status == 401 { response.headers.add(name: "WWW-Authenticate", value: "Bearer") }
+            logRefusal(error, device: device, request: request, route: route.pattern)
             return (response, route.pattern)
         } catch let error as DatabaseError where error.storageFault != nil {
             // A condition of the machine, not of the request: the client tries again later.
@@ -127,6 +128,20 @@ public final class SyncRouter: Sendable {
             return (.error(status: .internalServerError, code: "internal_error",
                            message: "internal error; quote request id \(request.requestID) to the administrator"), route.pattern)
         }
+    }
+
+    /// Statuses that mean a device or operator is misconfigured (wrong token, wrong unit,
+    /// an old replica copy, a rejected record): one `warning` line each, so an operator can
+    /// find the device and the request. Every line is kept: these come one per request that
+    /// got through the connection limits, unlike the connection-level refusals that
+    /// `RefusalLogSampler` summarises under overload.
+    static let loggedRefusalStatuses: Set<Int> = [401, 403, 409, 422]
+
+    private func logRefusal(_ error: SyncError, device: Device?, request: HTTPRequest, route: String) {
+        guard Self.loggedRefusalStatuses.contains(error.status) else { return }
+        logger.warning("request refused", [("status", String(error.status)), ("code", error.code),
+                                           ("replica", device?.replicaID.description ?? "unknown"),
+                                           ("request_id", request.requestID), ("route", route)])
     }
 
     private static func bearer(_ request: HTTPRequest) -> String? {

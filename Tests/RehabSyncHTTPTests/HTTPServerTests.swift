@@ -359,11 +359,13 @@ struct HTTPServerTests {
         #expect(neverStarted.state == .stopped)
     }
 
-    @Test func reportsABindFailureWithErrno() throws {
+    @Test func reportsABindFailureWithErrnoAndTheAddress() throws {
         let (server, port) = try startServer(handler: echoHandler)
         defer { server.shutdown(gracePeriod: .seconds(1)) }
         let second = HTTPServer(configuration: testConfiguration { $0.port = port }, handler: echoHandler)
-        #expect(throws: HTTPServerError.systemCall("bind", errno: EADDRINUSE)) { try second.start() }
+        let error = #expect(throws: HTTPServerError.self) { try second.start() }
+        #expect(error == HTTPServerError.systemCall("bind 127.0.0.1:\(port)", errno: EADDRINUSE))
+        #expect(error?.description.contains("127.0.0.1:\(port)") == true)
         #expect(second.state == .idle)
     }
 }

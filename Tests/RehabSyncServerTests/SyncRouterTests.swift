@@ -12,10 +12,9 @@ struct SyncRouterTests {
         let router: SyncRouter
         let adminToken = "admin-secret"
 
-        init() throws {
+        init(logger: Logger = Logger(label: "test", minimumLevel: .critical)) throws {
             scratch = try ServerScratch()
-            router = SyncRouter(service: try F.service(scratch), admin: AdminCredential(token: "admin-secret"),
-                                logger: Logger(label: "test", minimumLevel: .critical))
+            router = SyncRouter(service: try F.service(scratch), admin: AdminCredential(token: "admin-secret"), logger: logger)
         }
 
         func send(_ method: String, _ target: String, token: String? = nil, body: [UInt8] = [],
