@@ -172,6 +172,44 @@ public final class Replica: Sendable {
         return settings
     }
 
+    /// Changes the replica's settings: the server's address, its token, or the clinician
+    /// using the device. Each is checked as at init; nothing changes if one is wrong. A token
+    /// must belong to the same enrolment (the replica id inside it), since this file's
+    /// writes and bookkeeping belong to it.
+    @discardableResult
+    public func updateSettings(server: String?, token: String?, clinician: String?) throws -> Settings {
+        if let server {
+            guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? "") else {
+                throw ReplicaError.invalid(code: "invalid_server", message: "the server is an http or https URL", field: "server")
+            }
+        }
+        if let clinician {
+            do { _ = try HSAID(clinician) } catch { throw ReplicaError.invalid(code: error.rule, message: error.message, field: "clinician") }
+        }
+        if let token {
+            let current = try settings().token.split(separator: ".")
+            let parts = token.split(separator: ".")
+            guard parts.count == 3, parts[0] == "rs1", ReplicaID(parts[1]) != nil else {
+                throw ReplicaError.invalid(code: "invalid_token", message: "expected the token printed at enrolment (rs1.<replicaId>.<secret>)", field: "token")
+            }
+            guard current.count == 3, current[1] == parts[1] else {
+                throw ReplicaError.invalid(code: "other_enrolment",
+                                           message: "this token belongs to another enrolment; create a new replica for it with 'replica init'", field: "token")
+            }
+        }
+        try store.database.write { connection in
+            let update = try connection.cachedStatement("""
+                UPDATE sync_settings SET server = coalesce(?, server), token = coalesce(?, token), clinician = coalesce(?, clinician)
+                WHERE singleton = 1
+                """)
+            if let server { try update.bind(server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), at: 1) } else { try update.bindNull(at: 1) }
+            if let token { try update.bind(token, at: 2) } else { try update.bindNull(at: 2) }
+            if let clinician { try update.bind(clinician, at: 3) } else { try update.bindNull(at: 3) }
+            try update.execute()
+        }
+        return try settings()
+    }
+
     /// The validator for today.
     func validator() -> RecordValidator {
         RecordValidator(reference: reference.onSwedishDate(of: now()))

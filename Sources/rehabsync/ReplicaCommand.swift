@@ -12,10 +12,12 @@ import RehabSyncStorage
 enum ReplicaCommand {
     static let help = CommandHelp(group: "replica", synopsis: "<command> --db FILE [options]", subcommands: [
         .init("init", """
-            --db FILE --server URL --token-file FILE|--token-stdin [--clinician HSA-ID]
+            --db FILE --server URL --token-file FILE|--token-stdin --clinician HSA-ID
                  [--offline] [--replace] [--ca FILE] [--cert FILE --key FILE]
             """, """
-            Create a replica for an enrolled device. The token may also come
+            Create a replica for an enrolled device. --clinician names the
+            clinician using it: every write and read is made by someone, and
+            'set' changes it later. The token may also come
             from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
             init first asks the server which replica id and counter to
             continue from (checking server and token before anything is
@@ -49,6 +51,11 @@ enum ReplicaCommand {
             """),
         .init("sync", "--db FILE [--ca FILE] [--cert FILE --key FILE]", "Push pending records, pull until none remains; prints the counts."),
         .init("status", "--db FILE", "Pending records, last sync, cursor, whether the digest matched."),
+        .init("set", "--db FILE [--server URL] [--clinician HSA-ID] [--token-file FILE|--token-stdin]", """
+            Change a replica's settings: the server's address, the clinician
+            using the device, or its token (from a file, standard input or
+            $REHABSYNC_DEVICE_TOKEN, never the command line).
+            """),
         .init("resync", "--db FILE", """
             After the server was restored from a backup: mark every record
             pending, so the next sync gives the server back what it lost.
@@ -103,6 +110,9 @@ enum ReplicaCommand {
                                             clientKeyPath: arguments.value("key"))
             if command == "init" {
                 try DatabaseGuard.requireAbsent(db)
+                guard arguments.value("clinician") != nil else {
+                    throw CommandFailure.usage("init needs --clinician HSA-ID: the clinician using the device, who makes its writes and reads")
+                }
                 let token = try DeviceTokenSource.token(arguments, environment: environment)
                 let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"), offline: arguments.has("offline"),
@@ -163,6 +173,17 @@ enum ReplicaCommand {
                                 "field": .string(try required("field"))]))
             case "sync":
                 output(try replica.sync().json)
+            case "set":
+                // Only a token given to this command replaces the stored one.
+                let token = arguments.value("token-file") != nil || arguments.has("token-stdin") || arguments.value("token") != nil
+                    ? try DeviceTokenSource.token(arguments, environment: environment) : nil
+                guard arguments.value("server") != nil || arguments.value("clinician") != nil || token != nil else {
+                    throw CommandFailure.usage("set needs at least one of --server, --clinician, --token-file or --token-stdin")
+                }
+                let settings = try replica.updateSettings(server: arguments.value("server"), token: token,
+                                                          clinician: arguments.value("clinician"))
+                output(.object(["server": .string(settings.server), "clinician": settings.clinician.map(JSONValue.string) ?? .null,
+                                "tokenChanged": .bool(token != nil)]))
             case "status":
                 let settings = try replica.settings()
                 output(.object(["pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),

@@ -18,7 +18,8 @@ struct DeviceTokenSourceTests {
         let (_, token) = try world.server.service.enrol(name: "token test", units: [E2E.unit])
         let process = Process()
         process.executableURL = try KilledClientTests.executable()
-        process.arguments = ["replica", "init", "--db", path, "--server", "http://127.0.0.1:\(world.port)"] + extra(token)
+        process.arguments = ["replica", "init", "--db", path, "--server", "http://127.0.0.1:\(world.port)", "--clinician", "SE2321000016-N001"]
+            + extra(token)
         process.environment = environment(token)
         let input = Pipe()
         let errors = Pipe()

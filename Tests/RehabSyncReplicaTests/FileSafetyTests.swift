@@ -54,11 +54,12 @@ struct FileSafetyTests {
     }
 
     static let replicaCommands: [[String]] = [
-        ["init", "--server", "http://127.0.0.1:1", "--token", "rs1.x.y", "--offline"],
+        ["init", "--server", "http://127.0.0.1:1", "--token", "rs1.x.y", "--clinician", "SE2321000016-N001", "--offline"],
         ["write", "--collection", "carePlans", "--json", "{}"], ["get", "--collection", "carePlans", "--id", "x"],
         ["list"], ["list", "--collection", "carePlans"], ["conflicts"],
         ["resolve", "--collection", "carePlans", "--id", "x", "--field", "title", "--json", "\"t\""],
         ["set-aside"], ["discard", "--set-aside", "1"], ["reapply", "--set-aside", "1"], ["sync"], ["status"], ["resync"], ["dump"],
+        ["set", "--clinician", "SE2321000016-N001"],
     ]
 
     @Test func everyReplicaCommandRefusesAServerDatabaseAForeignFileAndAMissingFileUntouched() throws {

@@ -38,7 +38,7 @@ struct FilePermissionTests {
         }
 
         let replicaPath = scratch.path("clinic.db")
-        let initialise = try ServerProcess(["replica", "init", "--db", replicaPath, "--server", base, "--token", token],
+        let initialise = try ServerProcess(["replica", "init", "--db", replicaPath, "--server", base, "--token", token, "--clinician", "SE2321000016-N001"],
                                            environment: [:], umask: "000")
         #expect(initialise.waitForExit() == 0, "\(initialise.log)")
         #expect(try Self.mode(replicaPath) == 0o600)
