@@ -228,7 +228,14 @@ extension Replica {
         let state: [UInt8]
 
         var key: RecordKey { RecordKey(collection: collection, recordID: recordID) }
+
+        /// At least the bytes this record takes in a push body: its state and the envelope
+        /// around it (`{"collection":…,"id":…,"state":…},`, with room for escapes).
+        var pushedBytes: Int { state.count + collection.utf8.count + recordID.utf8.count + 64 }
     }
+
+    /// The bytes of a push body around its records: `{"records":[` and `]}`.
+    static let pushBodyFraming = 16
 
     private func push(_ transport: SyncTransport, setAside: inout [SetAsideWrite]) throws -> Int {
         var pushed = 0
@@ -250,14 +257,15 @@ extension Replica {
             guard !fresh.isEmpty else { return pushed }
             // A batch stays below the server's body limit; a record that alone exceeds
             // it can never be sent, and is set aside rather than block the rest.
-            for record in fresh where record.state.count + 256 > pushBatchBytes {
+            let limit = paging.pushBatchBytes
+            for record in fresh where Self.pushBodyFraming + record.pushedBytes > limit {
                 setAside.append(try setAsideWrite(record.key, transport, refusal: ReplicaError.refused(
                     status: 413, code: "record_too_large",
-                    message: "the record's state is \(record.state.count) bytes, more than a push may carry (\(pushBatchBytes))",
+                    message: "the record's state is \(record.state.count) bytes, more than a push may carry (\(limit))",
                     field: nil)))
             }
-            fresh.removeAll { $0.state.count + 256 > pushBatchBytes }
-            var queue = Self.splitByBytes(fresh, limit: pushBatchBytes)
+            fresh.removeAll { Self.pushBodyFraming + $0.pushedBytes > limit }
+            var queue = Self.splitByBytes(fresh, limit: limit)
             while !queue.isEmpty {
                 var part = queue.removeFirst()
                 do {
@@ -294,16 +302,15 @@ extension Replica {
     static func splitByBytes(_ records: [PendingRecord], limit: Int) -> [[PendingRecord]] {
         var parts: [[PendingRecord]] = []
         var current: [PendingRecord] = []
-        var size = 16
+        var size = pushBodyFraming
         for record in records {
-            let cost = record.state.count + record.collection.utf8.count + record.recordID.utf8.count + 64
-            if !current.isEmpty, size + cost > limit {
+            if !current.isEmpty, size + record.pushedBytes > limit {
                 parts.append(current)
                 current = []
-                size = 16
+                size = pushBodyFraming
             }
             current.append(record)
-            size += cost
+            size += record.pushedBytes
         }
         if !current.isEmpty { parts.append(current) }
         return parts

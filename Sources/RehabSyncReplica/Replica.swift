@@ -29,13 +29,10 @@ public final class Replica: Sendable {
     public static let pullPageSize = 5_000
     /// Bytes a push body may carry by default: half the server's default body limit.
     public static let defaultPushBatchBytes = 4 * 1_048_576
-    /// Bytes a push body of this replica may carry; a record that alone needs more is set
-    /// aside with `record_too_large`.
-    public let pushBatchBytes: Int
 
     /// Opens an initialised replica.
     public init(path: String, reference: ReferenceData, clientOptions: HTTPClientOptions = HTTPClientOptions(),
-                retry: RetryPolicy = RetryPolicy(), pushBatchBytes: Int = Replica.defaultPushBatchBytes,
+                retry: RetryPolicy = RetryPolicy(),
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) },
                 paging: SyncPaging = SyncPaging()) throws {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -46,7 +43,6 @@ public final class Replica: Sendable {
         self.reference = reference
         self.clientOptions = clientOptions
         self.retry = retry
-        self.pushBatchBytes = pushBatchBytes
         self.now = now
         self.paging = paging
         _ = try settings()

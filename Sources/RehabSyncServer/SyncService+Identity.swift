@@ -38,6 +38,10 @@ extension SyncService {
     public func hello(device: Device, instance: String, replace: Bool) throws -> JSONValue {
         try Self.checkInstanceFormat(instance)
         let time = now()
+        // Every sync greets the server: when the token is already this instance's (as the
+        // device was just read to authenticate it), the answer needs no write, and a sync
+        // that brings nothing writes nothing.
+        if device.instance == instance { return identityJSON(device, at: time) }
         let current = try store.write { _, connection -> Device in
             guard let fresh = try DeviceRegistry.device(device.replicaID, connection: connection) else { throw SyncError.unauthorized }
             if let bound = fresh.instance, bound != instance {

@@ -7,7 +7,7 @@ import Testing
 /// Delivery over HTTPS as a SITHS function certificate would be used: the register's
 /// certificate is checked against the configured CA bundle, and the exporter presents its
 /// client certificate. The TLS endpoint is python3's ssl module; the certificates come from
-/// the openssl command, both installed by `.ci/run` (`.ci/tls-tools.sh`).
+/// the openssl command, both installed by `.ci/run`.
 struct HTTPSDeliveryTests {
     typealias F = ExportFixtures
 

@@ -272,7 +272,7 @@ struct SyncEdgesTests {
     @Test func aRecordLargerThanAPushMayCarryIsSetAsideAndTheRestSyncs() throws {
         let world = try E2E.World(replicaCount: 1)
         let device = try Replica(path: world.directory.appendingPathComponent("replica-0.sqlite").path, reference: world.reference,
-                                 retry: RetryPolicy(maximumAttempts: 1), pushBatchBytes: 2_048)
+                                 retry: RetryPolicy(maximumAttempts: 1), paging: SyncPaging(pushBatchBytes: 2_048))
         for index in 0..<5 { try device.write(collection: "carePlans", id: "small-\(index)", values: E2E.plan("Small \(index)")) }
         var big = E2E.plan("Big")
         big["summary"] = .string(String(repeating: "Lång sammanfattning. ", count: 200))
@@ -308,5 +308,16 @@ struct SyncEdgesTests {
         #expect(reports.allSatisfy { $0.digestMatches })
         #expect(try first.pendingCount() == 0)
         #expect(try first.dump() == world.serverDump())
+    }
+
+    @Test func aSyncThatBringsNothingCommitsNothingOnTheServer() throws {
+        let world = try E2E.World(replicaCount: 1)
+        try world.replicas[0].write(collection: "carePlans", id: "p1", values: E2E.plan("Once"))
+        _ = try world.replicas[0].sync()
+        let commits = world.server.service.store.database.health.commitCount
+        // The greeting, the empty push, the empty pull and the digest are all reads.
+        let again = try world.replicas[0].sync()
+        #expect(again.pushed == 0 && again.pulled == 0 && again.digestMatches)
+        #expect(world.server.service.store.database.health.commitCount == commits)
     }
 }

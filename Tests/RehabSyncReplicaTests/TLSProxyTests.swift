@@ -179,8 +179,8 @@ struct TLSProxyTests {
     }
 
     @Test func aReplicaSyncsThroughTheProxyWithAClientCertificateAndOneWithoutIsRefused() throws {
-        let openssl = try #require(Self.tool("openssl"), "the openssl command is missing; .ci/nginx.sh installs it")
-        let nginx = try #require(Self.tool("nginx"), "nginx is missing; .ci/nginx.sh installs it")
+        let openssl = try #require(Self.tool("openssl"), "the openssl command is missing; .ci/run installs it")
+        let nginx = try #require(Self.tool("nginx"), "nginx is missing; .ci/run installs it")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rehabsync-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -82,10 +82,7 @@ struct PushIntegrityTests {
         let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
         _ = try service.push(device: victim, body: F.body([("carePlans", "plan-c", try F.state(F.plan(units: [F.unitC]), replica: victim.replicaID))]))
         // B claims C is handing over C's plan to B: only C's own devices may initiate that.
-        let fake = try F.state([
-            "patient": .string(F.patient), "sendingUnit": .string(F.unitC), "receivingUnit": .string(F.unitB),
-            "carePlan": .string("plan-c"), "summary": .string("x"), "status": .string("initiated"),
-        ], replica: intruder.replicaID)
+        let fake = try F.state(F.handover(from: F.unitC, to: F.unitB, plan: "plan-c"), replica: intruder.replicaID)
         #expect { try service.push(device: intruder, body: F.body([("handovers", "h1", fake)])) } throws: { error in
             (error as? SyncError)?.status == 403 && (error as? SyncError)?.field == "records[0].state.fields.sendingUnit"
         }
@@ -94,10 +91,7 @@ struct PushIntegrityTests {
         var otherPatient = F.plan()
         otherPatient["patient"] = .string("197010632391")
         _ = try service.push(device: sender, body: F.body([("carePlans", "plan-a", try F.state(otherPatient, replica: sender.replicaID))]))
-        let wrong = try F.state([
-            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
-            "carePlan": .string("plan-a"), "summary": .string("x"), "status": .string("initiated"),
-        ], replica: sender.replicaID, counter: 2)
+        let wrong = try F.state(F.handover(from: F.unitA, to: F.unitB, plan: "plan-a"), replica: sender.replicaID, counter: 2)
         _ = try service.push(device: sender, body: F.body([("handovers", "h2", wrong)]))
         #expect(!(try service.pull(device: intruder, clinician: F.nurse, since: 0, limit: nil).records.map(\.recordID).contains("plan-a")))
     }
@@ -107,10 +101,7 @@ struct PushIntegrityTests {
         let service = try F.service(scratch)
         let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
         _ = try service.push(device: sender, body: F.body([("carePlans", "plan-1", try F.state(F.plan(), replica: sender.replicaID))]))
-        let handover = try F.state([
-            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
-            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
-        ], replica: sender.replicaID, counter: 2)
+        let handover = try F.state(F.handover(from: F.unitA, to: F.unitB, plan: "plan-1"), replica: sender.replicaID, counter: 2)
         _ = try service.push(device: sender, body: F.body([("handovers", "h1", handover)]))
         let actions = try service.auditExtract(patient: F.patient).objectValue?["entries"]?.arrayValue?
             .compactMap { $0.objectValue?["action"]?.stringValue }
@@ -122,10 +113,7 @@ struct PushIntegrityTests {
         let service = try F.service(scratch)
         let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
         let (receiver, _) = try service.enrol(name: "Unit B", units: [F.unitB])
-        let handover = try F.state([
-            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
-            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
-        ], replica: sender.replicaID, counter: 2)
+        let handover = try F.state(F.handover(from: F.unitA, to: F.unitB, plan: "plan-1"), replica: sender.replicaID, counter: 2)
         // A replica sends records in the order of their latest change: a plan edited after
         // the handover was written comes after it.
         _ = try service.push(device: sender, body: F.body([
@@ -177,10 +165,7 @@ struct PushIntegrityTests {
         let service = try F.service(scratch)
         let (sender, _) = try service.enrol(name: "Unit A", units: [F.unitA])
         let (receiver, _) = try service.enrol(name: "Unit B", units: [F.unitB])
-        let handover = try F.state([
-            "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
-            "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
-        ], replica: sender.replicaID)
+        let handover = try F.state(F.handover(from: F.unitA, to: F.unitB, plan: "plan-1"), replica: sender.replicaID)
         _ = try service.push(device: sender, body: F.body([("handovers", "h1", handover)]))
         let confirmedBySender = try F.state(["status": .string("contactConfirmed")], replica: sender.replicaID, counter: 2, base: handover)
         #expect { try service.push(device: sender, body: F.body([("handovers", "h1", confirmedBySender)])) } throws: { error in
@@ -239,10 +224,7 @@ struct PushIntegrityTests {
         let (redirector, _) = try service.enrol(name: "Units B and C", units: [F.unitB, F.unitC])
         let (third, _) = try service.enrol(name: "Unit C", units: [F.unitC])
         func handover(_ counter: Int64) throws -> RecordState {
-            try F.state([
-                "patient": .string(F.patient), "sendingUnit": .string(F.unitA), "receivingUnit": .string(F.unitB),
-                "carePlan": .string("plan-1"), "summary": .string("x"), "status": .string("initiated"),
-            ], replica: sender.replicaID, counter: counter)
+            try F.state(F.handover(from: F.unitA, to: F.unitB, plan: "plan-1"), replica: sender.replicaID, counter: counter)
         }
         _ = try service.push(device: sender, body: F.body([("carePlans", "plan-1", try F.state(F.plan(), replica: sender.replicaID))]))
         _ = try service.push(device: sender, body: F.body([("handovers", "h1", try handover(2)), ("handovers", "h2", try handover(3))]))

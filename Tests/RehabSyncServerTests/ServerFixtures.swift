@@ -37,6 +37,12 @@ enum ServerFixtures {
          "status": .string("active")]
     }
 
+    /// A new active handover of the fixture patient's plan `plan` from one unit to another.
+    static func handover(from sending: String, to receiving: String, plan: String) -> [String: JSONValue] {
+        ["patient": .string(patient), "sendingUnit": .string(sending), "receivingUnit": .string(receiving),
+         "carePlan": .string(plan), "summary": .string("x"), "status": .string("initiated")]
+    }
+
     /// A push body for records given as (collection, id, state).
     static func body(_ records: [(String, String, RecordState)]) -> [UInt8] {
         let items = records.map { "{\"collection\":\"\($0.0)\",\"id\":\"\($0.1)\",\"state\":\($0.2.canonicalText)}" }
