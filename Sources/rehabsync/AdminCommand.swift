@@ -28,7 +28,8 @@ enum AdminCommand {
             ], handler: run),
             CommandSpec("revoke", summary: "Revoke a device; its token stops working on the next request.",
                         options: [.value("replica", "ID", "the device's replica id", required: true)], handler: run),
-            CommandSpec("devices", summary: "List devices: last seen, cursor lag, pending conflicts.", handler: run),
+            CommandSpec("devices", summary: "List devices: last seen, cursor lag, pending conflicts.", options: [OutputFormat.option],
+                        handler: run),
             CommandSpec(group: "audit", summary: "The sealed access log: verify its chain, print its head, extract a patient's accesses.",
                         subcommands: [
                 CommandSpec("verify", summary: "Check the audit log's sealed chain.", discussion: """
@@ -98,7 +99,18 @@ enum AdminCommand {
             guard let replica = arguments.value("replica") else { throw CommandFailure.usage("revoke needs --replica ID") }
             print(try call("POST", "/v1/admin/devices/\(query(replica))/revoke").bodyText)
         case "devices":
-            print(try call("GET", "/v1/admin/devices").bodyText)
+            let response = try call("GET", "/v1/admin/devices")
+            guard OutputFormat(arguments) == .table else { return print(response.bodyText) }
+            guard let devices = (try? JSONParser.parse(response.body))?.objectValue?["devices"]?.arrayValue else {
+                throw CommandFailure.failed("the server's answer has no list of devices")
+            }
+            CommandOutput.print(.array(devices), as: .table) {
+                [(nil, JSONTable.table(devices, fields: [
+                    .init("REPLICA ID", "replicaId"), .init("NAME", "name"), .init("UNITS", "units"), .init("ENROLLED", "enrolledAt", .time),
+                    .init("REVOKED", "revokedAt", .time), .init("LAST SEEN", "lastSeenAt", .time), .init("CURSOR", "cursor"),
+                    .init("LAG", "cursorLag"), .init("CONFLICTS", "pendingConflicts"),
+                ]))]
+            }
         case "audit verify":
             let response = try call("GET", "/v1/admin/audit/verify" + (arguments.value("head").map { "?head=\(query($0))" } ?? ""))
             print(response.bodyText)

@@ -36,7 +36,7 @@ enum ExportCommand {
                     .flag("dry-run", "print the Bundles, send and store nothing"),
                 ], handler: run),
             CommandSpec("status", summary: "The ledger: revision the register holds per unit and month, failures with reasons.",
-                        options: [.value("job", "J", "only this job")], handler: run),
+                        options: [.value("job", "J", "only this job"), OutputFormat.option], handler: run),
             CommandSpec("next", summary: "Upcoming runs of every enabled job.", handler: run),
         ])
 
@@ -64,7 +64,18 @@ enum ExportCommand {
             case "next":
                 print(exporter.upcoming(after: now).canonicalText)
             case "status":
-                print(try exporter.status(job: arguments.value("job")).canonicalText)
+                let status = try exporter.status(job: arguments.value("job"))
+                CommandOutput.print(status, as: OutputFormat(arguments)) {
+                    [("Reports", JSONTable.table(status.objectValue?["reports"]?.arrayValue ?? [], fields: [
+                        .init("JOB", "job"), .init("UNIT", "unit"), .init("PERIOD", "period"), .init("DELIVERED", "deliveredRevision"),
+                        .init("DELIVERED AT", "deliveredAt", .time), .init("PENDING", "pendingRevision"),
+                        .init("FAILED", "failedRevision"), .init("FAILURE", "failure", .json), .init("ATTEMPTS", "attempts"),
+                    ])), ("Runs", JSONTable.table(status.objectValue?["runs"]?.arrayValue ?? [], fields: [
+                        .init("JOB", "job"), .init("PERIOD", "period"), .init("TRIGGER", "trigger"), .init("AS OF", "asOf", .time),
+                        .init("STARTED", "startedAt", .time), .init("FINISHED", "finishedAt", .time), .init("OUTCOME", "outcome"),
+                        .init("DETAIL", "detail"),
+                    ]))]
+                }
             case "run":
                 guard let job = arguments.value("job") else { throw CommandFailure.usage("run needs --job J") }
                 guard let text = arguments.value("period"), let period = ReportingPeriod(text) else {

@@ -45,9 +45,11 @@ enum ReplicaCommand {
             ], handler: run),
             CommandSpec("list", summary: "Records, of one collection or one patient.", discussion: """
                 P may be typed as 19121212-1212; an invalid identifier is an error.
-                """, options: [collection(required: false), .value("patient", "P", "only this patient's records (logged as access)"), author],
+                """, options: [collection(required: false), .value("patient", "P", "only this patient's records (logged as access)"), author,
+                          OutputFormat.option],
                 handler: run),
-            CommandSpec("conflicts", summary: "Records in conflict, with every sibling's value, author and time.", options: [author],
+            CommandSpec("conflicts", summary: "Records in conflict, with every sibling's value, author and time.",
+                        options: [author, OutputFormat.option],
                         handler: run),
             CommandSpec("resolve", summary: "Replace the siblings of a field in conflict.", discussion: """
                 --seen names the values that were shown, as the dots 'conflicts' prints
@@ -68,7 +70,8 @@ enum ReplicaCommand {
                 """, options: [setAsideNumber, author], handler: run),
             CommandSpec("sync", summary: "Push pending records, pull until none remains; prints the counts.", options: tlsOptions + [quiet],
                         handler: run),
-            CommandSpec("status", summary: "Pending records, last sync, cursor, whether the digest matched.", handler: run),
+            CommandSpec("status", summary: "Pending records, last sync, cursor, whether the digest matched.", options: [OutputFormat.option],
+                        handler: run),
             CommandSpec("set", summary: "Change a replica's server address, clinician or token.", discussion: """
                 The token comes from a file, standard input or $REHABSYNC_DEVICE_TOKEN, and must be of
                 the same enrolment. At least one setting must be given.
@@ -156,15 +159,30 @@ enum ReplicaCommand {
             case "list":
                 let records = try replica.listRecords(collection: arguments.value("collection"), patient: arguments.value("patient"),
                                                   clinician: arguments.value("author"))
-                output(.object(["records": .array(try records.map { record in
+                let items = try records.map { record -> JSONValue in
                     .object(["collection": .string(record.collection), "id": .string(record.recordID),
                              "patient": record.patient.map(JSONValue.string) ?? .null,
                              "inConflict": .bool(try record.state().isInConflict),
                              "values": .object(try record.state().provisionalValues)])
-                })]))
+                }
+                CommandOutput.print(.object(["records": .array(items)]), as: OutputFormat(arguments)) {
+                    [(nil, JSONTable.table(items, fields: [
+                        .init("COLLECTION", "collection"), .init("ID", "id"), .init("PATIENT", "patient"),
+                        .init("CONFLICT", "inConflict"), .init("VALUES", "values", .json),
+                    ]))]
+                }
             case "conflicts":
-                output(.object(["records": .array(try replica.reviewConflicts(clinician: arguments.value("author")).map(describe)),
-                                "setAside": .array(try replica.setAsideWrites().map(\.json))]))
+                let records = try replica.reviewConflicts(clinician: arguments.value("author")).map(describe)
+                let setAside = try replica.setAsideWrites().map(\.json)
+                CommandOutput.print(.object(["records": .array(records), "setAside": .array(setAside)]), as: OutputFormat(arguments)) {
+                    [("Conflicts", JSONTable.table(records.flatMap(siblingRows), fields: [
+                        .init("COLLECTION", "collection"), .init("ID", "id"), .init("FIELD", "field"), .init("VALUE", "value", .json),
+                        .init("AUTHOR", "author"), .init("WRITTEN", "wall", .time), .init("DOT", "dot"),
+                    ])), ("Set aside", JSONTable.table(setAside, fields: [
+                        .init("SET-ASIDE", "setAsideId"), .init("COLLECTION", "collection"), .init("ID", "id"), .init("CODE", "code"),
+                        .init("MESSAGE", "message"), .init("AT", "at", .time),
+                    ]))]
+                }
             case "set-aside":
                 output(.object(["setAside": .array(try replica.setAsideWrites().map(\.json))]))
             case "discard":
@@ -197,11 +215,20 @@ enum ReplicaCommand {
                                 "tokenChanged": .bool(token != nil)]))
             case "status":
                 let settings = try replica.settings()
-                output(.object(["pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
-                                "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
-                                "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
-                                "setAside": .integer(Int64(try replica.setAsideWrites().count)),
-                                "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
+                let status = JSONValue.object([
+                    "pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
+                    "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
+                    "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
+                    "setAside": .integer(Int64(try replica.setAsideWrites().count)),
+                    "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server),
+                ])
+                CommandOutput.print(status, as: OutputFormat(arguments)) {
+                    [(nil, JSONTable.keyValue(status, fields: [
+                        .init("pending", "pending"), .init("set aside", "setAside"), .init("last sync", "lastSyncAt", .time),
+                        .init("digest matched", "digestMatches"), .init("cursor", "cursor"), .init("replica id", "replicaId"),
+                        .init("server", "server"),
+                    ]))]
+                }
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
             case "resync":
@@ -223,6 +250,21 @@ enum ReplicaCommand {
         let known = CollectionName.allCases.map(\.rawValue)
         let near = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
         throw CommandFailure.usage("unknown collection '\(name)'\(near); the collections are \(known.joined(separator: ", "))")
+    }
+
+    /// A record as `conflicts` describes it, one row per sibling of each field in conflict,
+    /// for `--output table`.
+    private static func siblingRows(_ record: JSONValue) -> [JSONValue] {
+        guard let object = record.objectValue, let conflicts = object["conflicts"]?.objectValue else { return [] }
+        return conflicts.keys.sorted().flatMap { field in
+            (conflicts[field]?.arrayValue ?? []).map { sibling -> JSONValue in
+                var row = sibling.objectValue ?? [:]
+                row["collection"] = object["collection"]
+                row["id"] = object["id"]
+                row["field"] = .string(field)
+                return .object(row)
+            }
+        }
     }
 
     /// Dots as `conflicts` prints them, given back to `resolve --seen`: `REPLICA:COUNTER,…`.
