@@ -47,7 +47,10 @@ enum AdminCommand {
             CommandSpec("backup", summary: "Copy the database while the server runs.", discussion: """
                 Reads the data directory's files, not the server's HTTP side: run it as the server's
                 user on its machine.
-                """, options: [.value("to", "FILE", "the new backup file; an existing file is never overwritten", required: true)],
+                Shows progress on standard error: pages copied, rate and time left on a terminal,
+                a one-line summary at the end.
+                """, options: [.value("to", "FILE", "the new backup file; an existing file is never overwritten", required: true),
+                               ProgressWriter.quietOption],
                 handler: run),
             CommandSpec("restore", summary: "Put a backup in place; the server must be stopped.", discussion: """
                 The database found there is kept beside it, renamed. Then every device runs

@@ -28,12 +28,14 @@ enum ExportCommand {
                         handler: run),
             CommandSpec("run", summary: "Compute a month and send new and corrected reports.", discussion: """
                 --dry-run prints the FHIR Bundles and sends nothing; otherwise new and corrected
-                reports are sent and the ledger updated.
+                reports are sent and the ledger updated, with progress on standard error
+                (deliveries done, rate and time left on a terminal; a one-line summary at the end).
                 """, options: [
                     .value("job", "J", "the job, as named in Jobs/", required: true),
                     .value("period", "YYYY-MM", "the month to report", required: true),
                     .value("as-of", "TIMESTAMP", "run as if at that moment (RFC 3339, such as 2026-03-20T02:00:00+01:00)"),
                     .flag("dry-run", "print the Bundles, send and store nothing"),
+                    ProgressWriter.quietOption,
                 ], handler: run),
             CommandSpec("status", summary: "The ledger: revision the register holds per unit and month, failures with reasons.",
                         options: [.value("job", "J", "only this job"), OutputFormat.option], handler: run),
@@ -91,7 +93,15 @@ enum ExportCommand {
                 if arguments.has("dry-run") {
                     print(RegisterExporter.payloadJSON(try exporter.dryRun(job: job, period: period, asOf: asOf)).canonicalText)
                 } else {
-                    let report = try exporter.run(job: job, period: period, asOf: asOf)
+                    let progress = ProgressWriter(task: "export \(period)", unit: "deliveries", quiet: arguments.has("quiet"))
+                    let report: RegisterExporter.RunReport
+                    do {
+                        report = try exporter.run(job: job, period: period, asOf: asOf) { progress.update(done: $0, total: $1) }
+                    } catch {
+                        progress.abandon()
+                        throw error
+                    }
+                    progress.finish(detail: ", \(report.outcome), \(report.unchanged) unchanged")
                     print(report.json.canonicalText)
                     if report.outcome != "completed" { throw CommandFailure.failed("run \(report.outcome): \(report.problems.joined(separator: "; "))") }
                 }

@@ -68,8 +68,9 @@ enum ReplicaCommand {
             CommandSpec("reapply", summary: "Apply a set-aside write again on the record as it now stands.", discussion: """
                 It is validated and goes with the next sync.
                 """, options: [setAsideNumber, author], handler: run),
-            CommandSpec("sync", summary: "Push pending records, pull until none remains; prints the counts.", options: tlsOptions + [quiet],
-                        handler: run),
+            CommandSpec("sync", summary: "Push pending records, pull until none remains; prints the counts.", discussion: """
+                --quiet is accepted for scripts; sync does not show progress yet.
+                """, options: tlsOptions + [ProgressWriter.quietOption], handler: run),
             CommandSpec("status", summary: "Pending records, last sync, cursor, whether the digest matched.", options: [OutputFormat.option],
                         handler: run),
             CommandSpec("set", summary: "Change a replica's server address, clinician or token.", discussion: """
@@ -89,7 +90,6 @@ enum ReplicaCommand {
         conflicts are logged as access and sent to the server's access log at the next sync)
         """)
     private static let setAsideNumber = CommandOption.value("set-aside", "N", "the number 'set-aside' prints", required: true)
-    private static let quiet = CommandOption.flag("quiet", "print no progress on standard error")
     private static let tlsOptions: [CommandOption] = [
         .value("ca", "FILE", "CA bundle to verify the server with"),
         .value("cert", "FILE", "client certificate (a SITHS function certificate), with --key"),
