@@ -14,7 +14,28 @@ extension ResolvedCommand {
                 for leaf in command.leaves { blocks += leaf.markdownSection(level: 4) }
             }
         }
+        blocks += environmentIndex
         return blocks.joined(separator: "\n\n") + "\n"
+    }
+
+    /// Every variable the commands read, with the commands (or groups) that read it, in
+    /// the order the table first names them.
+    private var environmentIndex: [String] {
+        var order: [String] = []
+        var readers: [String: [String]] = [:]
+        func collect(_ command: ResolvedCommand) {
+            for variable in command.spec.environment {
+                if readers[variable.name] == nil { order.append(variable.name) }
+                readers[variable.name, default: []].append("`\(command.commandLine)`")
+            }
+            for name in command.spec.subcommands.map(\.name) {
+                if let child = command.child(name) { collect(child) }
+            }
+        }
+        collect(self)
+        guard !order.isEmpty else { return [] }
+        return ["### Environment variables", "Where each variable is read (a group's apply to every command in it):",
+                order.map { "- `\($0)`: \(readers[$0, default: []].joined(separator: ", "))" }.joined(separator: "\n")]
     }
 
     /// One command's blocks: heading, usage line, summary and discussion, then its own

@@ -24,8 +24,10 @@ enum ServeCommand {
                 + "register.json, kva/ and questionnaires/ are read beside it"),
         ], environment: [
             EnvironmentVariable("REHABSYNC_CONFIG", "the configuration file when --config is not given"),
-            EnvironmentVariable("REHABSYNC_<SETTING>", "any setting in upper snake case, overriding the file "
-                + "(REHABSYNC_LISTEN, REHABSYNC_DATA_DIR, ...)"),
+            EnvironmentVariable("REHABSYNC_LISTEN", "host:port to listen on, overriding the file (default 127.0.0.1:8088)"),
+            EnvironmentVariable("REHABSYNC_DATA_DIR", "the data directory, overriding the file (default ./data)"),
+            EnvironmentVariable("REHABSYNC_<SETTING>", "any other setting in upper snake case, overriding the file "
+                + "(REHABSYNC_WORKERS, REHABSYNC_LOG_LEVEL, ...)"),
             EnvironmentVariable("REHABSYNC_JOBS_DIR", "the export job definitions the scheduler runs (default ./Jobs)"),
             EnvironmentVariable("REHABSYNC_REGISTER_URL", "the register's URL, for every target of register.json"),
         ], handler: run)

@@ -125,7 +125,9 @@ struct CommandTableTests {
             + "Set the fields given.\n\nWrites are validated.\n\nThen stored.\n\nOptions:\n\n- `--json J`: the fields (required)\n"))
         #expect(reference.contains("#### `tool replica audit head`\n\n`tool replica audit head --db FILE [--config-dir DIR]`\n\nPrint the \\<head>.\n"))
         #expect(reference.contains("### `tool version`\n\n`tool version`\n\nPrint the version.\n"))
-        #expect(reference.hasSuffix("- `--reference`: Markdown\n"))
+        #expect(reference.contains("### `tool help`\n\n`tool help [--reference]`\n\nPrint help.\n\nOptions:\n\n- `--reference`: Markdown\n\n"))
+        #expect(reference.hasSuffix("### Environment variables\n\nWhere each variable is read (a group's apply to every command in it):\n\n"
+            + "- `TOOL_CONFIG_DIR`: `tool replica`\n"))
     }
 
     @Test("Help text is wrapped to 80 columns, counting a Swedish letter as one")
