@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RehabSyncCrypto", dependencies: ["CCrypto"]),
         .target(name: "RehabSyncHTTP"),
         .target(name: "RehabSyncClient", dependencies: ["CCurl"]),
-        .target(name: "RehabSyncCommandLine"),
+        .target(name: "RehabSyncCommandLine", dependencies: ["RehabSyncCore", "RehabSyncDomain"]),
         .target(name: "RehabSyncReferenceFiles", dependencies: ["RehabSyncDomain"]),
         .target(
             name: "RehabSyncReplica",
@@ -101,7 +101,7 @@ let package = Package(
                 "RehabSyncClient", "RehabSyncCrypto", "RehabSyncReferenceFiles", "RehabSyncTestSupport",
             ]
         ),
-        .testTarget(name: "RehabSyncCommandLineTests", dependencies: ["RehabSyncCommandLine", "RehabSyncTestSupport"]),
+        .testTarget(name: "RehabSyncCommandLineTests", dependencies: ["RehabSyncCommandLine", "RehabSyncCore", "RehabSyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -56,6 +56,13 @@ public struct Arguments {
         }
     }
 
+    /// Parses `words` for a command that accepts `options` (and `--help`).
+    public init(_ words: [String], options: [CommandOption]) throws {
+        try self.init(words, valued: Set(options.filter { $0.placeholder != nil }.map(\.name)),
+                      switches: Set(options.filter { $0.placeholder == nil }.map(\.name)).union(["help"]),
+                      repeatable: Set(options.filter(\.repeats).map(\.name)))
+    }
+
     /// The value given for `name`, if any (a single-valued option has at most one).
     public func value(_ name: String) -> String? { options[name]?.last }
 

@@ -113,9 +113,12 @@ public final class RegisterExporter: Sendable {
     /// Computes `period` (and corrections of earlier months already reported, within the
     /// job's window), stores every new revision, and delivers what the register does not hold.
     ///
+    /// - Parameter progress: Called on the calling thread with the deliveries attempted so far
+    ///   and the run's total: once when the reports are computed, then after each delivery.
     /// - Throws: ``ExportError`` `busy` (409) when another run holds the lease of the job and
     ///   period, `period_open` (422) for a month not yet over.
-    public func run(job name: String, period: ReportingPeriod, asOf: Int64? = nil, trigger: String = "manual") throws -> RunReport {
+    public func run(job name: String, period: ReportingPeriod, asOf: Int64? = nil, trigger: String = "manual",
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> RunReport {
         let job = try catalog.job(named: name)
         // Safe because init checked every job's target.
         let target = targets[job.target]!
@@ -138,7 +141,8 @@ public final class RegisterExporter: Sendable {
         do {
             let pending = try prepare(job: job, period: period, asOf: asOf, run: runID, retryRefused: trigger == "manual")
             unchanged = pending.unchanged
-            for delivery in pending.deliveries {
+            progress?(0, pending.deliveries.count)
+            for (index, delivery) in pending.deliveries.enumerated() {
                 // Renewed before each delivery, so a run slowed by retries keeps its lease; a
                 // run that lost it (stalled past its expiry) stops rather than race the new holder.
                 let renewed = try store.database.write { connection in
@@ -149,6 +153,7 @@ public final class RegisterExporter: Sendable {
                 case .delivered: delivered.append(delivery.idempotencyKey)
                 case .refused(let reason), .waiting(let reason): problems.append("\(delivery.idempotencyKey): \(reason)")
                 }
+                progress?(index + 1, pending.deliveries.count)
             }
             let remaining = try store.read { queries in
                 try ExportLedger(connection: queries.connection).deliveries(job: job.name).filter { pending.ids.contains($0.id) }

@@ -17,12 +17,15 @@ enum AdminBackupCommand {
         guard let destination = arguments.value("to") else { throw CommandFailure.usage("backup needs --to FILE") }
         let database = databasePath(arguments, environment: environment)
         try DatabaseGuard.require(.server, at: database)
+        let progress = ProgressWriter(task: "backup", unit: "pages", quiet: arguments.has("quiet"))
         do {
-            let summary = try DatabaseBackup.copy(from: database, to: destination)
+            let summary = try DatabaseBackup.copy(from: database, to: destination) { progress.update(done: $0, total: $1) }
+            progress.finish(detail: ", \(summary.bytes) bytes to \(destination)")
             print(JSONValue.object([
                 "backup": .string(destination), "bytes": .integer(Int64(summary.bytes)), "pages": .integer(Int64(summary.pages)),
             ]).canonicalText)
         } catch let error as DatabaseError {
+            progress.abandon()
             throw CommandFailure.failed("backup failed: \(error)")
         }
     }

@@ -10,90 +10,107 @@ import RehabSyncStorage
 /// `rehabsync replica …`: drives a device replica from the shell, for IT departments,
 /// tests and anyone evaluating RehabSync. JSON on stdout; errors on stderr.
 enum ReplicaCommand {
-    static let help = CommandHelp(group: "replica", synopsis: "<command> --db FILE [options]", subcommands: [
-        .init("init", """
-            --db FILE --server URL --token-file FILE|--token-stdin --clinician HSA-ID
-                 [--offline] [--replace] [--ca FILE] [--cert FILE --key FILE]
-            """, """
-            Create a replica for an enrolled device. --clinician names the
-            clinician using it: every write and read is made by someone, and
-            'set' changes it later. The token may also come
-            from $REHABSYNC_DEVICE_TOKEN; --token TOKEN works with a warning.
-            init first asks the server which replica id and counter to
-            continue from (checking server and token before anything is
-            written), unless --offline. A token already used by another
-            replica file is refused; --replace takes it over (the old
-            laptop is gone, or the file is created again). init never opens
-            an existing file.
-            """),
-        .init("write", "--db FILE --collection C [--id ID] --json '{\"field\": value, ...}' [--author HSA-ID]",
-              "Set the fields given, leave the others; prints the record id."),
-        .init("get", "--db FILE --collection C --id ID [--author HSA-ID]",
-              "Provisional values, conflicting fields with every sibling, context."),
-        .init("list", "--db FILE [--collection C] [--patient P [--author HSA-ID]]",
-              "P may be typed as 19121212-1212; an invalid identifier is an error."),
-        .init("conflicts", "--db FILE [--author HSA-ID]", "Records in conflict, with every sibling's value, author and time."),
-        .init("resolve", "--db FILE --collection C --id ID --field F --json VALUE [--seen DOTS] [--author HSA-ID]", """
-            Replace the siblings of a field in conflict. --seen names the
-            values that were shown, as the dots 'conflicts' prints
-            (REPLICA:COUNTER, comma-separated); if more have arrived since,
-            the resolution is refused. A field not in conflict is refused:
-            use write.
-            """),
-        .init("set-aside", "--db FILE", """
-            Writes the server refused, with its reason (also in status and
-            conflicts). They never block a sync.
-            """),
-        .init("discard", "--db FILE --set-aside N", "Drop a set-aside write for good."),
-        .init("reapply", "--db FILE --set-aside N [--author HSA-ID]", """
-            Apply a set-aside write again on the record as it now stands;
-            it is validated and goes with the next sync.
-            """),
-        .init("sync", "--db FILE [--ca FILE] [--cert FILE --key FILE]", "Push pending records, pull until none remains; prints the counts."),
-        .init("status", "--db FILE", "Pending records, last sync, cursor, whether the digest matched."),
-        .init("set", "--db FILE [--server URL] [--clinician HSA-ID] [--token-file FILE|--token-stdin]", """
-            Change a replica's settings: the server's address, the clinician
-            using the device, or its token (from a file, standard input or
-            $REHABSYNC_DEVICE_TOKEN, never the command line).
-            """),
-        .init("resync", "--db FILE", """
-            After the server was restored from a backup: mark every record
-            pending, so the next sync gives the server back what it lost.
-            """),
-        .init("dump", "--db FILE", "Every record state, one canonical line each, sorted."),
-    ], footer: """
-        Options:
-          --db FILE            the replica; every command but init refuses a file that is not one,
-                               untouched
-          --config-dir DIR     reference data (kva/, questionnaires/, reserve-numbers.json); default $REHABSYNC_CONFIG_DIR or ./Config
-          --author HSA-ID      the clinician making a write or a read; default the one given at init.
-                               get, list --patient and conflicts are logged as access and sent
-                               to the server's access log at the next sync.
-          --opt=value works as well as --opt value; each option is given at most once.
+    static let spec: CommandSpec = CommandSpec(group: "replica", summary: "Work with a device's offline replica: write, read, resolve conflicts, sync.",
+                                  discussion: """
+        Output is JSON on standard output; errors go to standard error with exit code 1,
+        usage errors with 2. Every command but init first checks, read-only, that --db is a
+        replica, and refuses any other file untouched.
+        """, options: [
+            .value("db", "FILE", "the replica file; init creates it, every other command refuses a file that is not one, untouched",
+                   required: true),
+            .value("config-dir", "DIR", "reference data (kva/, questionnaires/, reserve-numbers.json); default $REHABSYNC_CONFIG_DIR or ./Config"),
+        ], environment: [EnvironmentVariable("REHABSYNC_CONFIG_DIR", "where reference data is when --config-dir is not given")],
+        subcommands: [
+            CommandSpec("init", summary: "Create a replica for an enrolled device.", discussion: """
+                --clinician names the clinician using it: every write and read is made by someone,
+                and 'set' changes it later. init first asks the server which replica id and counter
+                to continue from (checking server and token before anything is written), unless
+                --offline. A token already used by another replica file is refused; --replace takes
+                it over (the old laptop is gone, or the file is created again). init never opens an
+                existing file.
+                """, options: [.value("server", "URL", "the sync server's address", required: true),
+                               .value("clinician", "HSA-ID", "the clinician using the device, who makes its writes and reads",
+                                      required: true, missing: "init needs --clinician HSA-ID: the clinician using the device, who makes its writes and reads")]
+                    + tokenOptions + [
+                        .flag("offline", "create the replica without asking the server (replica id from the token)"),
+                        .flag("replace", "take over a token another replica file used"),
+                    ] + tlsOptions,
+                environment: [tokenVariable], handler: run),
+            CommandSpec("write", summary: "Set the fields given, leave the others; prints the record id.", options: [
+                collection(required: true), .value("id", "ID", "the record; a new one when not given"),
+                .value("json", "JSON", "the fields to set, as a JSON object", required: true), author,
+            ], handler: run),
+            CommandSpec("get", summary: "Provisional values, conflicting fields with every sibling, context.", options: [
+                collection(required: true), .value("id", "ID", "the record", required: true), author,
+            ], handler: run),
+            CommandSpec("list", summary: "Records, of one collection or one patient.", discussion: """
+                P may be typed as 19121212-1212; an invalid identifier is an error.
+                """, options: [collection(required: false), .value("patient", "P", "only this patient's records (logged as access)"), author,
+                          OutputFormat.option],
+                handler: run),
+            CommandSpec("conflicts", summary: "Records in conflict, with every sibling's value, author and time.",
+                        options: [author, OutputFormat.option],
+                        handler: run),
+            CommandSpec("resolve", summary: "Replace the siblings of a field in conflict.", discussion: """
+                --seen names the values that were shown, as the dots 'conflicts' prints
+                (REPLICA:COUNTER, comma-separated); if more have arrived since, the resolution is
+                refused. A field not in conflict is refused: use write.
+                """, options: [
+                    collection(required: true), .value("id", "ID", "the record", required: true),
+                    .value("field", "F", "the field in conflict", required: true),
+                    .value("json", "VALUE", "the value that replaces the siblings, as JSON", required: true),
+                    .value("seen", "DOTS", "the dots of the values shown, as 'conflicts' prints them"), author,
+                ], handler: run),
+            CommandSpec("set-aside", summary: "Writes the server refused, with its reason.", discussion: """
+                They are also in status and conflicts, and never block a sync.
+                """, handler: run),
+            CommandSpec("discard", summary: "Drop a set-aside write for good.", options: [setAsideNumber], handler: run),
+            CommandSpec("reapply", summary: "Apply a set-aside write again on the record as it now stands.", discussion: """
+                It is validated and goes with the next sync.
+                """, options: [setAsideNumber, author], handler: run),
+            CommandSpec("sync", summary: "Push pending records, pull until none remains; prints the counts.", discussion: """
+                --quiet is accepted for scripts; sync does not show progress yet.
+                """, options: tlsOptions + [ProgressWriter.quietOption], handler: run),
+            CommandSpec("status", summary: "Pending records, last sync, cursor, whether the digest matched.", options: [OutputFormat.option],
+                        handler: run),
+            CommandSpec("set", summary: "Change a replica's server address, clinician or token.", discussion: """
+                The token comes from a file, standard input or $REHABSYNC_DEVICE_TOKEN, and must be of
+                the same enrolment. At least one setting must be given.
+                """, options: [.value("server", "URL", "the sync server's new address"),
+                               .value("clinician", "HSA-ID", "the clinician now using the device")] + tokenOptions,
+                environment: [tokenVariable], handler: run),
+            CommandSpec("resync", summary: "After the server was restored from a backup: mark every record pending.", discussion: """
+                The next sync then gives the server back what it lost.
+                """, handler: run),
+            CommandSpec("dump", summary: "Every record state, one canonical line each, sorted.", handler: run),
+        ])
+
+    private static let author = CommandOption.value("author", "HSA-ID", """
+        the clinician making the write or read; default the one given at init (get, list --patient and \
+        conflicts are logged as access and sent to the server's access log at the next sync)
         """)
+    private static let setAsideNumber = CommandOption.value("set-aside", "N", "the number 'set-aside' prints", required: true)
+    private static let tlsOptions: [CommandOption] = [
+        .value("ca", "FILE", "CA bundle to verify the server with"),
+        .value("cert", "FILE", "client certificate (a SITHS function certificate), with --key"),
+        .value("key", "FILE", "the client certificate's key"),
+    ]
+    private static let tokenOptions: [CommandOption] = [
+        .value("token-file", "FILE", "read the device token from FILE ('-' is standard input)"),
+        .flag("token-stdin", "read the device token from standard input"),
+        .value("token", "TOKEN", "the device token itself; works with a warning, since it shows in ps and shell history"),
+    ]
+    private static let tokenVariable = EnvironmentVariable(DeviceTokenSource.environmentVariable,
+                                                           "the device token, when no --token option gives it")
 
-    static var usage: String { help.usage }
+    private static func collection(required: Bool) -> CommandOption {
+        .value("collection", "C", "the collection, spelt as the schema spells it (carePlans)", required: required)
+    }
 
-    static func run(_ words: [String], environment: [String: String]) throws {
-        guard let command = words.first, !["--help", "help"].contains(command) else {
-            print(usage)
-            if words.isEmpty { throw CommandFailure.usage("replica needs a command") }
-            return
-        }
-        guard help.help(command) != nil else { throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)") }
-        let arguments: Arguments
-        do {
-            arguments = try Arguments(Array(words.dropFirst()), valued: [
-                "db", "server", "token", "clinician", "collection", "id", "json", "author", "patient", "field", "config-dir",
-                "ca", "cert", "key", "token-file", "seen", "set-aside",
-            ], switches: ["help", "token-stdin", "offline", "replace"])
-        } catch {
-            throw CommandFailure.usage("\(error)\n\n\(usage)")
-        }
-        if arguments.has("help") {
-            print(help.help(command) ?? usage)
-            return
-        }
+    @Sendable static func run(_ invocation: CommandInvocation) throws {
+        let command = invocation.subcommand
+        let arguments = invocation.arguments
+        let environment = invocation.environment
         guard let db = arguments.value("db") else { throw CommandFailure.usage("--db FILE is required") }
         if let collection = arguments.value("collection") { try knownCollection(collection) }
         func required(_ name: String) throws -> String {
@@ -110,9 +127,6 @@ enum ReplicaCommand {
                                             clientKeyPath: arguments.value("key"))
             if command == "init" {
                 try DatabaseGuard.requireAbsent(db)
-                guard arguments.value("clinician") != nil else {
-                    throw CommandFailure.usage("init needs --clinician HSA-ID: the clinician using the device, who makes its writes and reads")
-                }
                 let token = try DeviceTokenSource.token(arguments, environment: environment)
                 let replica = try Replica.create(path: db, server: try required("server"), token: token,
                                                  clinician: arguments.value("clinician"), offline: arguments.has("offline"),
@@ -145,15 +159,30 @@ enum ReplicaCommand {
             case "list":
                 let records = try replica.listRecords(collection: arguments.value("collection"), patient: arguments.value("patient"),
                                                   clinician: arguments.value("author"))
-                output(.object(["records": .array(try records.map { record in
+                let items = try records.map { record -> JSONValue in
                     .object(["collection": .string(record.collection), "id": .string(record.recordID),
                              "patient": record.patient.map(JSONValue.string) ?? .null,
                              "inConflict": .bool(try record.state().isInConflict),
                              "values": .object(try record.state().provisionalValues)])
-                })]))
+                }
+                CommandOutput.print(.object(["records": .array(items)]), as: OutputFormat(arguments)) {
+                    [(nil, JSONTable.table(items, fields: [
+                        .init("COLLECTION", "collection"), .init("ID", "id"), .init("PATIENT", "patient"),
+                        .init("CONFLICT", "inConflict"), .init("VALUES", "values", .json),
+                    ]))]
+                }
             case "conflicts":
-                output(.object(["records": .array(try replica.reviewConflicts(clinician: arguments.value("author")).map(describe)),
-                                "setAside": .array(try replica.setAsideWrites().map(\.json))]))
+                let records = try replica.reviewConflicts(clinician: arguments.value("author")).map(describe)
+                let setAside = try replica.setAsideWrites().map(\.json)
+                CommandOutput.print(.object(["records": .array(records), "setAside": .array(setAside)]), as: OutputFormat(arguments)) {
+                    [("Conflicts", JSONTable.table(records.flatMap(siblingRows), fields: [
+                        .init("COLLECTION", "collection"), .init("ID", "id"), .init("FIELD", "field"), .init("VALUE", "value", .json),
+                        .init("AUTHOR", "author"), .init("WRITTEN", "wall", .time), .init("DOT", "dot"),
+                    ])), ("Set aside", JSONTable.table(setAside, fields: [
+                        .init("SET-ASIDE", "setAsideId"), .init("COLLECTION", "collection"), .init("ID", "id"), .init("CODE", "code"),
+                        .init("MESSAGE", "message"), .init("AT", "at", .time),
+                    ]))]
+                }
             case "set-aside":
                 output(.object(["setAside": .array(try replica.setAsideWrites().map(\.json))]))
             case "discard":
@@ -186,17 +215,26 @@ enum ReplicaCommand {
                                 "tokenChanged": .bool(token != nil)]))
             case "status":
                 let settings = try replica.settings()
-                output(.object(["pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
-                                "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
-                                "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
-                                "setAside": .integer(Int64(try replica.setAsideWrites().count)),
-                                "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server)]))
+                let status = JSONValue.object([
+                    "pending": .integer(Int64(try replica.pendingCount())), "cursor": .integer(settings.cursor),
+                    "lastSyncAt": settings.lastSyncAt.map(JSONValue.integer) ?? .null,
+                    "digestMatches": settings.lastDigestMatch.map(JSONValue.bool) ?? .null,
+                    "setAside": .integer(Int64(try replica.setAsideWrites().count)),
+                    "replicaId": .string(replica.store.replicaID.description), "server": .string(settings.server),
+                ])
+                CommandOutput.print(status, as: OutputFormat(arguments)) {
+                    [(nil, JSONTable.keyValue(status, fields: [
+                        .init("pending", "pending"), .init("set aside", "setAside"), .init("last sync", "lastSyncAt", .time),
+                        .init("digest matched", "digestMatches"), .init("cursor", "cursor"), .init("replica id", "replicaId"),
+                        .init("server", "server"),
+                    ]))]
+                }
             case "dump":
                 FileHandle.standardOutput.write(Data(try replica.dump()))
             case "resync":
                 output(.object(["pending": .integer(Int64(try replica.resyncAfterServerRestore()))]))
             default:
-                throw CommandFailure.usage("unknown replica command '\(command)'\n\n\(usage)")
+                throw CommandFailure.usage("unknown replica command '\(command)'")
             }
         } catch let error as ReplicaError {
             throw CommandFailure.failed(error.description)
@@ -212,6 +250,21 @@ enum ReplicaCommand {
         let known = CollectionName.allCases.map(\.rawValue)
         let near = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
         throw CommandFailure.usage("unknown collection '\(name)'\(near); the collections are \(known.joined(separator: ", "))")
+    }
+
+    /// A record as `conflicts` describes it, one row per sibling of each field in conflict,
+    /// for `--output table`.
+    private static func siblingRows(_ record: JSONValue) -> [JSONValue] {
+        guard let object = record.objectValue, let conflicts = object["conflicts"]?.objectValue else { return [] }
+        return conflicts.keys.sorted().flatMap { field in
+            (conflicts[field]?.arrayValue ?? []).map { sibling -> JSONValue in
+                var row = sibling.objectValue ?? [:]
+                row["collection"] = object["collection"]
+                row["id"] = object["id"]
+                row["field"] = .string(field)
+                return .object(row)
+            }
+        }
     }
 
     /// Dots as `conflicts` prints them, given back to `resolve --seen`: `REPLICA:COUNTER,…`.

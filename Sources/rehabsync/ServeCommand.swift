@@ -6,31 +6,35 @@ import RehabSyncServer
 
 /// `rehabsync serve`: runs the regional sync server until SIGTERM or SIGINT.
 enum ServeCommand {
-    static let usage = """
-        Usage: rehabsync serve [--config FILE]
-
-        Runs the sync server. Settings come from Config/rehabsync.json (or FILE), and
-        environment variables override them: REHABSYNC_LISTEN (host:port, default
-        127.0.0.1:8088), REHABSYNC_DATA_DIR (default ./data), REHABSYNC_LOG_LEVEL,
-        REHABSYNC_WORKERS, REHABSYNC_MAX_BODY_BYTES and the rest of the settings in
-        upper snake case. The first start creates an administrator token in the data
+    static let spec: CommandSpec = CommandSpec("serve", summary: "Run the regional sync server.", discussion: """
+        Settings come from Config/rehabsync.json (or FILE), and environment variables override
+        them: REHABSYNC_LISTEN (host:port, default 127.0.0.1:8088), REHABSYNC_DATA_DIR (default
+        ./data), REHABSYNC_LOG_LEVEL, REHABSYNC_WORKERS, REHABSYNC_MAX_BODY_BYTES and the rest of
+        the settings in upper snake case; any other REHABSYNC_ variable that rehabsync does not
+        read stops start-up. The first start creates an administrator token in the data
         directory, readable by its owner only.
+
+        The server speaks plain HTTP on loopback: TLS and client certificates end at a proxy in
+        front of it (see the README).
 
         SIGTERM or SIGINT: stop accepting, finish requests in flight (shutdownGraceSeconds),
         checkpoint the database, exit 0.
-        """
+        """, options: [
+            .value("config", "FILE", "the configuration file (default $REHABSYNC_CONFIG or Config/rehabsync.json); "
+                + "register.json, kva/ and questionnaires/ are read beside it"),
+        ], environment: [
+            EnvironmentVariable("REHABSYNC_CONFIG", "the configuration file when --config is not given"),
+            EnvironmentVariable("REHABSYNC_LISTEN", "host:port to listen on, overriding the file (default 127.0.0.1:8088)"),
+            EnvironmentVariable("REHABSYNC_DATA_DIR", "the data directory, overriding the file (default ./data)"),
+            EnvironmentVariable("REHABSYNC_<SETTING>", "any other setting in upper snake case, overriding the file "
+                + "(REHABSYNC_WORKERS, REHABSYNC_LOG_LEVEL, ...)"),
+            EnvironmentVariable("REHABSYNC_JOBS_DIR", "the export job definitions the scheduler runs (default ./Jobs)"),
+            EnvironmentVariable("REHABSYNC_REGISTER_URL", "the register's URL, for every target of register.json"),
+        ], handler: run)
 
-    static func run(_ words: [String], environment: [String: String]) throws {
-        let arguments: Arguments
-        do {
-            arguments = try Arguments(words, valued: ["config"], switches: ["help"])
-        } catch {
-            throw CommandFailure.usage("\(error)\n\n\(usage)")
-        }
-        if arguments.has("help") {
-            print(usage)
-            return
-        }
+    @Sendable static func run(_ invocation: CommandInvocation) throws {
+        let arguments = invocation.arguments
+        let environment = invocation.environment
         let settings: ServerSettings
         do {
             settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)

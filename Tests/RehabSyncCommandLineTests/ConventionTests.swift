@@ -58,4 +58,22 @@ struct ConventionTests {
             #expect(result.errors.contains("patients, carePlans, planGoals"), "\(command)")
         }
     }
+
+    @Test("The README's command reference is what 'rehabsync help --reference' prints, byte for byte")
+    func theReadmesCommandReferenceIsGenerated() throws {
+        let generated = try Self.run(["help", "--reference"])
+        #expect(generated.status == 0, "\(generated.errors)")
+        let readmeURL = TestExecutables.repositoryRoot.appendingPathComponent("README.md")
+        let readme = try String(contentsOf: readmeURL, encoding: .utf8)
+        let begin = try #require(readme.range(of: "<!-- commands:begin -->\n"))
+        let end = try #require(readme.range(of: "<!-- commands:end -->", range: begin.upperBound..<readme.endIndex))
+        let section = String(readme[begin.upperBound..<end.lowerBound])
+        if section != generated.output {
+            // Leave the README as it should be beside the test's output, so the fix is a copy.
+            let fixed = FileManager.default.temporaryDirectory.appendingPathComponent("README.generated.md")
+            try (String(readme[..<begin.upperBound]) + generated.output + String(readme[end.lowerBound...]))
+                .write(to: fixed, atomically: true, encoding: .utf8)
+            Issue.record("README.md's command reference differs from 'rehabsync help --reference'; the regenerated README is at \(fixed.path)")
+        }
+    }
 }

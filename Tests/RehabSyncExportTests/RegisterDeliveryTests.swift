@@ -14,6 +14,21 @@ struct RegisterDeliveryTests {
     static let february = ReportingPeriod("2026-02")!
     static let january = ReportingPeriod("2026-01")!
 
+    @Test("A run reports its deliveries as it makes them: the total once computed, then one more after each")
+    func aRunReportsItsProgress() throws {
+        let harness = try DeliveryHarness(at: F.utc(2026, 2, 1), february: false)
+        try F.february(harness.service.store, unit: F.unitA)
+        try F.february(harness.service.store, unit: F.unitB)
+        harness.clock.set(F.utc(2026, 3, 20, 1))
+        var reports: [[Int]] = []
+        let report = try harness.exporter().run(job: F.job, period: Self.february) { done, total in reports.append([done, total]) }
+        #expect(report.delivered.count == 2)
+        #expect(reports == [[0, 2], [1, 2], [2, 2]])
+        var again: [[Int]] = []
+        _ = try harness.exporter().run(job: F.job, period: Self.february) { done, total in again.append([done, total]) }
+        #expect(again == [[0, 0]])
+    }
+
     @Test func aRunOnThe20thSendsLastMonthsReportsOnceAndARerunSendsNothingNew() throws {
         let harness = try DeliveryHarness(at: F.utc(2026, 2, 1), february: false)
         let (receiver, clock, service) = (harness.receiver, harness.clock, harness.service)

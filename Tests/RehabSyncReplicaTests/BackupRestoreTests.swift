@@ -113,6 +113,23 @@ struct BackupRestoreTests {
         let again = try Self.rehabsync(["admin", "backup", "--to", backup, "--data-dir", serverDirectory])
         #expect(again.status == 1, "a backup never overwrites a file")
     }
+
+    @Test("A backup to a pipe writes only a one-line summary on stderr, --quiet not even that, and stdout stays one JSON line")
+    func backupProgressOnStandardError() throws {
+        let world = try E2E.World(replicaCount: 0)
+        let serverDirectory = world.directory.appendingPathComponent("server").path
+        let first = world.directory.appendingPathComponent("first.sqlite").path
+        let summarised = try TestExecutables.runRehabsync(["admin", "backup", "--to", first, "--data-dir", serverDirectory])
+        #expect(summarised.status == 0, "\(summarised.errors)")
+        #expect(summarised.errors.wholeMatch(of: /backup: \d+ pages in \d+(\.\d)?s( \(\d+ pages\/s\))?, \d+ bytes to .*first\.sqlite\n/) != nil,
+                "\(summarised.errors)")
+        #expect(!summarised.errors.contains("\u{1B}"), "no redrawing without a terminal")
+        #expect(try JSONParser.parse(Array(summarised.output.utf8)).objectValue?["backup"] == .string(first))
+        let second = world.directory.appendingPathComponent("second.sqlite").path
+        let quiet = try TestExecutables.runRehabsync(["admin", "backup", "--to", second, "--data-dir", serverDirectory, "--quiet"])
+        #expect(quiet.status == 0)
+        #expect(quiet.errors.isEmpty, "\(quiet.errors)")
+    }
 }
 
 enum FilePermissionMode {

@@ -40,4 +40,30 @@ struct ReplicaSettingsCommandTests {
         #expect(refused.errors.contains("another enrolment"))
         #expect(try world.replicas[0].settings().token == world.tokens[0])
     }
+
+    @Test("status, list and conflicts print aligned tables with Swedish times for --output table, and JSON without it")
+    func tableOutputForAPerson() throws {
+        let world = try E2E.World(replicaCount: 1)
+        let path = world.directory.appendingPathComponent("replica-0.sqlite").path
+        let config = E2E.root.appendingPathComponent("Config").path
+        _ = try world.replicas[0].write(collection: "carePlans", id: "plan-1", values: E2E.plan("Rehabiliteringsplan för Åsa"))
+        _ = try world.replicas[0].sync()
+        func run(_ words: [String]) throws -> String {
+            let result = try TestExecutables.runRehabsync(["replica"] + words + ["--db", path, "--config-dir", config])
+            #expect(result.status == 0, "\(words): \(result.errors)")
+            return result.output
+        }
+        let status = try run(["status", "--output", "table"])
+        #expect(status.hasPrefix("FIELD           VALUE\npending         0\n"), "\(status)")
+        let lastSync = try #require(status.split(separator: "\n").first { $0.hasPrefix("last sync") })
+        #expect(lastSync.wholeMatch(of: /last sync +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00/) != nil, "\(lastSync)")
+        let list = try run(["list", "--output=table", "--collection", "carePlans"])
+        #expect(list.hasPrefix("COLLECTION  ID      PATIENT"), "\(list)")
+        #expect(list.contains("\ncarePlans   plan-1  "), "\(list)")
+        #expect(try run(["conflicts", "--output", "table"]).hasPrefix("Conflicts:\nCOLLECTION  ID  FIELD  VALUE  AUTHOR  WRITTEN  DOT\n\nSet aside:\n"))
+        #expect(try run(["status"]).hasPrefix("{"))
+        let refused = try TestExecutables.runRehabsync(["replica", "status", "--db", path, "--output", "yaml"])
+        #expect(refused.status == 2)
+        #expect(refused.errors.contains("--output takes json or table, not 'yaml'"))
+    }
 }

@@ -78,4 +78,24 @@ struct DatabaseBackupTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data("precious".utf8))
         }
     }
+
+    @Test("A backup reports the pages it has copied step by step, rising to the snapshot's total, while the writer commits")
+    func aBackupReportsItsProgress() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: Self.tallyMigrator)
+            for _ in 0..<10 { try Self.write(pool, rows: 1_000) }
+            let copy = directory.appendingPathComponent("copy.sqlite").path
+            var reports: [(done: Int, total: Int)] = []
+            let summary = try DatabaseBackup.copy(from: databasePath(in: directory), to: copy) { done, total in
+                reports.append((done, total))
+                // A commit between two steps must not restart the copy or change its snapshot.
+                if reports.count == 2 { try? Self.write(pool, rows: 500) }
+            }
+            #expect(reports.count > 2, "\(reports.count) reports")
+            #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done < $1.done && $0.total == $1.total })
+            #expect(reports.last?.done == summary.pages && reports.last?.total == summary.pages)
+            let (rows, tally) = try Self.counts(copy)
+            #expect(rows == 10_000 && tally == 10_000)
+        }
+    }
 }
