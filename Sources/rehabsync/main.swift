@@ -13,6 +13,7 @@ let usage = """
       replica     Work with a device's offline replica: write, read, resolve conflicts, sync.
       export      The monthly register export: validate jobs, run a month, show the ledger and next runs.
       register    The reference national-register receiver (register serve --port P --data DIR).
+      schema      Print every collection's fields, types, required flags, allowed values and rules.
       healthcheck Exit 0 when a server's /healthz answers 200 (for container health checks).
       version     Print the version.
       help        Print this help; 'help <command> [<subcommand>]' prints that command's own help.
@@ -47,6 +48,8 @@ do {
         try ExportCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "register":
         try RegisterCommand.run(Array(arguments.dropFirst()), environment: environment)
+    case "schema":
+        try SchemaCommand.run(Array(arguments.dropFirst()), environment: environment)
     case "healthcheck":
         try HealthcheckCommand.run(Array(arguments.dropFirst()))
     case let command?:
