@@ -108,7 +108,12 @@ extension FieldKind {
         var properties: [String: JSONValue] = [:]
         for (item, scale) in scales {
             guard let scale else { continue }
-            properties[item] = .object(["type": .string("integer"), "minimum": .integer(scale.lowerBound), "maximum": .integer(scale.upperBound)])
+            // The scale's values listed: records keep numbers as written, and an answer
+            // written 3.0 is no integer to the validator, though JSON Schema's integer
+            // would allow it.
+            properties[item] = scale.count <= 101
+                ? .object(["enum": .array(scale.map(JSONValue.integer))])
+                : .object(["type": .string("integer"), "minimum": .integer(scale.lowerBound), "maximum": .integer(scale.upperBound)])
         }
         return .object([
             "type": .string("object"), "additionalProperties": .bool(false), "properties": .object(properties),
