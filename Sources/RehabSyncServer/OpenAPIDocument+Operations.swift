@@ -71,6 +71,8 @@ extension OpenAPIDocument {
                 ]),
                 "requestBody": body("PushBatch"),
                 "x-rehabsync-refusals": .array([
+                    refusal(403, "out_of_scope", "A record is in the device's care units, its units change only between units the device is enrolled for, and only the receiving unit confirms a handover: the device's enrolment, which the schema cannot know."),
+                    refusal(409, "replica_behind", "The sent mark is not below the highest counter the server holds from the device: server state."),
                     refusal(400, "duplicate_record", "A record (collection and id) appears at most once in a batch: uniqueItems compares whole items, not their keys."),
                     refusal(422, "uncovered_sibling", "Every sibling's dot is covered by the state's context: a relation between two members."),
                     refusal(422, "duplicate_sibling", "No dot appears twice in a field: uniqueItems compares whole siblings, not their dots."),

@@ -126,9 +126,11 @@ extension OpenAPIDocument {
     }
 
     /// A field's value schema; an assessment's questionnaire and version are limited to
-    /// the loaded definitions (whether the pair is one is a rule across fields).
+    /// the loaded definitions that have items (whether the pair is one is a rule across
+    /// fields).
     static func valueSchema(collection: CollectionName, field: String, kind: FieldKind, reference: ReferenceData) -> JSONValue {
-        let definitions = reference.questionnaires.values
+        // A definition without items (a placeholder for an official form) records nothing.
+        let definitions = reference.questionnaires.values.filter { !$0.items.isEmpty }
         if collection == .assessments, !definitions.isEmpty {
             if field == "questionnaire" { return .object(["type": string("string"), "enum": strings(Set(definitions.map(\.id)).sorted())]) }
             if field == "questionnaireVersion" { return .object(["type": string("string"), "enum": strings(Set(definitions.map(\.version)).sorted())]) }
