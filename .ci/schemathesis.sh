@@ -6,13 +6,13 @@
 # x-rehabsync-refusals (see .ci/schemathesis_hooks.py and README "The sync API").
 #
 # Needs the debug build (.build/debug/rehabsync); .ci/run calls it after the tests.
-# SCHEMATHESIS_EXAMPLES bounds the examples per operation (default 25).
+# ST_RUN_EXAMPLES bounds the examples per operation (default 25).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 version="4.32.5"
 venv=".build/schemathesis-venv"
-examples="${SCHEMATHESIS_EXAMPLES:-25}"
+examples="${ST_RUN_EXAMPLES:-25}"
 binary="$root/.build/debug/rehabsync"
 
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; then
@@ -24,7 +24,7 @@ scratch="$(mktemp -d)"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  [ -n "${SCHEMATHESIS_KEEP:-}" ] || rm -rf "$scratch"
+  [ -n "${ST_RUN_KEEP:-}" ] || rm -rf "$scratch"
 }
 trap cleanup EXIT
 
@@ -47,8 +47,8 @@ admin_token="$(cat "$scratch/data/admin-token")"
 enrolled="$(REHABSYNC_ADMIN_TOKEN="$admin_token" "$binary" admin enrol --server "$url" --unit SE2321000016-A001 --name "schemathesis")"
 device_token="$(printf '%s' "$enrolled" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 # The hooks make generated pushes this device's own writes in its unit (see the hooks file).
-REHABSYNC_ST_REPLICA="$(printf '%s' "$enrolled" | python3 -c 'import json, sys; print(json.load(sys.stdin)["replicaId"])')"
-export REHABSYNC_ST_REPLICA REHABSYNC_ST_UNIT="SE2321000016-A001" REHABSYNC_ST_STATISTICS="$scratch/statistics.tsv"
+ST_RUN_REPLICA="$(printf '%s' "$enrolled" | python3 -c 'import json, sys; print(json.load(sys.stdin)["replicaId"])')"
+export ST_RUN_REPLICA ST_RUN_UNIT="SE2321000016-A001" ST_RUN_STATISTICS="$scratch/statistics.tsv"
 
 export SCHEMATHESIS_HOOKS="schemathesis_hooks"
 export PYTHONPATH="$root/.ci${PYTHONPATH:+:$PYTHONPATH}"

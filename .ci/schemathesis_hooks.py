@@ -65,8 +65,8 @@ import itertools
 import os
 import time
 
-_WRITER = os.environ.get("REHABSYNC_ST_REPLICA")
-_UNIT = os.environ.get("REHABSYNC_ST_UNIT")
+_WRITER = os.environ.get("ST_RUN_REPLICA")
+_UNIT = os.environ.get("ST_RUN_UNIT")
 _OTHER_UNIT = "SE2321000016-B001"
 _PATIENT = "191212121212"
 _counter = itertools.count(int(time.time() * 1000) * 1000)
@@ -131,13 +131,13 @@ def before_call(context, case, kwargs):
     case.headers = headers
 
 
-# Answers by operation and status (and code), written where REHABSYNC_ST_STATISTICS says,
+# Answers by operation and status (and code), written where ST_RUN_STATISTICS says,
 # so the run reports what the server actually did with the generated requests.
 
 
 @schemathesis.hook
 def after_call(context, case, response):
-    path = os.environ.get("REHABSYNC_ST_STATISTICS")
+    path = os.environ.get("ST_RUN_STATISTICS")
     if not path:
         return
     code = ""

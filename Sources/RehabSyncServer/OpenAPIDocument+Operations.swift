@@ -11,6 +11,19 @@ extension OpenAPIDocument {
         // Safe because the skeleton is a literal that a test parses on every run.
         guard case .object(var root) = (try? JSONParser.parse(skeleton)) ?? .null else { return .null }
         var paths = root["paths"]?.objectValue ?? [:]
+        for (path, methods) in paths {
+            var entry = methods.objectValue ?? [:]
+            for (method, operation) in entry {
+                var members = operation.objectValue ?? [:]
+                var responses = members["responses"]?.objectValue ?? [:]
+                for status in errorStatuses where responses[status] == nil {
+                    responses[status] = .object(["$ref": string("#/components/responses/Error")])
+                }
+                members["responses"] = .object(responses)
+                entry[method] = .object(members)
+            }
+            paths[path] = .object(entry)
+        }
         for (path, methods) in operations(configuration: configuration, reference: reference) {
             var entry = paths[path]?.objectValue ?? [:]
             for (method, additions) in methods {
@@ -28,6 +41,11 @@ extension OpenAPIDocument {
         root["components"] = .object(components)
         return .object(root)
     }
+
+    /// The error answers any operation may give, each `{"error":{"code","message","field"}}`:
+    /// a refused request (400, 401, 403, 404, 409, 413, 422) or the server's own trouble
+    /// (500 with the request id, 503 with Retry-After).
+    static let errorStatuses = ["400", "401", "403", "404", "409", "413", "422", "500", "503"]
 
     /// A parameter whose schema is a generated component or an inline schema.
     static func parameter(_ name: String, in location: String, required: Bool, schema: JSONValue, description: String? = nil) -> JSONValue {

@@ -5,8 +5,9 @@
 /// collection schemas and the limits the server enforces, so the document cannot allow
 /// what the server refuses for its form.
 enum OpenAPIDocument {
-    /// The hand-kept part: paths with their summaries, answers and security, and the
-    /// response schemas.
+    /// The hand-kept part: paths with their summaries, successful answers and security,
+    /// and the response schemas. Every operation's error answers are added with the
+    /// generated parts (see ``errorStatuses``).
     static let skeleton = #"""
 {
   "openapi": "3.1.0",
@@ -34,16 +35,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "409": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": []
       }
@@ -66,8 +58,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": []
       }
@@ -85,15 +76,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -118,15 +101,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": []
       }
@@ -144,15 +119,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -174,15 +141,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -197,10 +156,7 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "$ref": "#/components/responses/ReplicaIdentity"
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "409": {"$ref": "#/components/responses/Error"}
+          }
         }
       }
     },
@@ -210,9 +166,7 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "$ref": "#/components/responses/ReplicaIdentity"
-          },
-          "401": {"$ref": "#/components/responses/Error"},
-          "409": {"$ref": "#/components/responses/Error"}
+          }
         }
       }
     },
@@ -229,15 +183,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -270,15 +216,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -300,15 +238,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -347,15 +277,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -375,15 +297,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -405,15 +319,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -455,15 +361,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -485,15 +383,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -523,15 +413,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -561,15 +443,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -591,15 +465,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "500": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -621,9 +487,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -645,9 +509,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -669,10 +531,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
@@ -694,13 +553,7 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "409": {"$ref": "#/components/responses/Error"},
-          "422": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          }
         },
         "security": [
           {
