@@ -15,9 +15,11 @@ venv=".build/schemathesis-venv"
 examples="${ST_RUN_EXAMPLES:-25}"
 binary="$root/.build/debug/rehabsync"
 
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; then
+validator="0.7.1"
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version" \
+    || ! "$venv/bin/python" -c "import importlib.metadata as m; assert m.version('openapi-spec-validator') == '$validator'" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version" "openapi-spec-validator==$validator"
 fi
 
 scratch="$(mktemp -d)"
@@ -42,6 +44,9 @@ until "$binary" healthcheck --url "$url/healthz" 2>/dev/null; do
   fi
   sleep 0.2
 done
+
+# The served document is valid OpenAPI 3.1 (openapi-spec-validator, pinned).
+"$venv/bin/python" -c "import json, sys, urllib.request; from openapi_spec_validator import validate; validate(json.load(urllib.request.urlopen(sys.argv[1], timeout=10))); print('== openapi.json: valid OpenAPI 3.1')" "$url/openapi.json"
 
 admin_token="$(cat "$scratch/data/admin-token")"
 enrolled="$(REHABSYNC_ADMIN_TOKEN="$admin_token" "$binary" admin enrol --server "$url" --unit SE2321000016-A001 --name "schemathesis")"
