@@ -1,7 +1,8 @@
 /// The command line after the subcommand words: `--name value` or `--name=value` options,
-/// `--flag` switches and nothing else. Parsing is strict so that a typo in an operator's
-/// script fails loudly instead of being ignored: an unknown option, a missing value and a
-/// single-valued option given twice are all usage errors.
+/// `--flag` switches, and the positional words a command declares. Parsing is strict so
+/// that a typo in an operator's script fails loudly instead of being ignored: an unknown
+/// option, a missing value, a word too many and a single-valued option given twice are all
+/// usage errors.
 public struct Arguments {
     /// A usage error: exit code 2, message on stderr.
     public struct UsageError: Error, CustomStringConvertible {
@@ -14,13 +15,23 @@ public struct Arguments {
 
     private var options: [String: [String]] = [:]
     private var flags: Set<String> = []
+    /// The words that are not options, in order (`schema carePlans`).
+    public private(set) var positionals: [String] = []
 
     /// Parses `words`, where `valued` names the options that take a value, `switches` the
     /// ones that do not, and `repeatable` the valued ones that may be given more than once.
-    public init(_ words: [String], valued: Set<String>, switches: Set<String>, repeatable: Set<String> = []) throws {
+    /// Up to `positionalLimit` words that do not begin with `-` are positional; any more, or
+    /// any other word, is a usage error.
+    public init(_ words: [String], valued: Set<String>, switches: Set<String>, repeatable: Set<String> = [],
+                positionalLimit: Int = 0) throws {
         var index = 0
         while index < words.count {
             let word = words[index]
+            if !word.hasPrefix("-"), positionals.count < positionalLimit {
+                positionals.append(word)
+                index += 1
+                continue
+            }
             guard word.hasPrefix("--"), word.count > 2 else { throw UsageError(description: "unexpected argument '\(word)'") }
             let body = word.dropFirst(2)
             let name: String
@@ -56,11 +67,17 @@ public struct Arguments {
         }
     }
 
-    /// Parses `words` for a command that accepts `options` (and `--help`).
-    public init(_ words: [String], options: [CommandOption]) throws {
+    /// Parses `words` for a command that accepts `options` (and `--help`) and up to
+    /// `positionalLimit` positional words.
+    public init(_ words: [String], options: [CommandOption], positionalLimit: Int = 0) throws {
         try self.init(words, valued: Set(options.filter { $0.placeholder != nil }.map(\.name)),
                       switches: Set(options.filter { $0.placeholder == nil }.map(\.name)).union(["help"]),
-                      repeatable: Set(options.filter(\.repeats).map(\.name)))
+                      repeatable: Set(options.filter(\.repeats).map(\.name)), positionalLimit: positionalLimit)
+    }
+
+    /// The positional word at `index`, if given.
+    public func positional(_ index: Int) -> String? {
+        positionals.indices.contains(index) ? positionals[index] : nil
     }
 
     /// The value given for `name`, if any (a single-valued option has at most one).

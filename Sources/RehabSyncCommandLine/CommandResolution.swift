@@ -44,9 +44,13 @@ extension CommandSpec {
         if rest.contains("--help") { return .help(command.help) }
         let arguments: Arguments
         do {
-            arguments = try Arguments(rest, options: command.allOptions)
+            arguments = try Arguments(rest, options: command.allOptions, positionalLimit: command.spec.arguments.count)
         } catch {
             return .usageError("\(name): \(error)\n\n\(command.shortUsage)")
+        }
+        if let missing = command.spec.arguments.dropFirst(arguments.positionals.count).first(where: \.isRequired) {
+            let message = "\(command.path.dropFirst().joined(separator: " ")) needs \(missing.placeholder)"
+            return .usageError("\(name): \(message)\n\n\(command.shortUsage)")
         }
         for option in command.allOptions {
             let values = arguments.values(option.name)

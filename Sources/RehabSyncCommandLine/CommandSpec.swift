@@ -14,18 +14,21 @@ public struct CommandSpec: Sendable {
     public let discussion: String
     /// A leaf's options; a group's options are shared by every command under it.
     public let options: [CommandOption]
+    /// A leaf's positional words, in order; a group has none.
+    public let arguments: [CommandArgument]
     /// Variables the command reads; a group's apply to every command under it.
     public let environment: [EnvironmentVariable]
     public let subcommands: [CommandSpec]
     public let handler: Handler?
 
     /// A leaf command.
-    public init(_ name: String, summary: String, discussion: String = "", options: [CommandOption] = [],
-                environment: [EnvironmentVariable] = [], handler: @escaping Handler) {
+    public init(_ name: String, summary: String, discussion: String = "", arguments: [CommandArgument] = [],
+                options: [CommandOption] = [], environment: [EnvironmentVariable] = [], handler: @escaping Handler) {
         self.name = name
         self.summary = summary
         self.discussion = discussion
         self.options = options
+        self.arguments = arguments
         self.environment = environment
         self.subcommands = []
         self.handler = handler
@@ -38,6 +41,7 @@ public struct CommandSpec: Sendable {
         self.summary = summary
         self.discussion = discussion
         self.options = options
+        self.arguments = []
         self.environment = environment
         self.subcommands = subcommands
         self.handler = nil

@@ -13,7 +13,7 @@ extension ResolvedCommand {
             for leaf in leaves {
                 let name = leaf.path.dropFirst(path.count).joined(separator: " ")
                 let units = leaf.inheritedOptions.dropFirst(inheritedOptions.count).filter(\.isRequired).map(\.synopsis)
-                    + leaf.spec.options.map(\.synopsis)
+                    + leaf.spec.arguments.map(\.synopsis) + leaf.spec.options.map(\.synopsis)
                 lines += TextLayout.wrap(["  " + name] + units, indent: 8).map(\.trimmingTrailingSpaces)
                 lines += TextLayout.wrapParagraph(leaf.spec.summary, indent: 6)
             }
@@ -22,6 +22,9 @@ extension ResolvedCommand {
             }
             lines += ["", "Run 'rehabsync help \(path.dropFirst().joined(separator: " ")) <command>' for a command's own options."]
         } else {
+            if !spec.arguments.isEmpty {
+                lines += ["", "Arguments:"] + TextLayout.columns(spec.arguments.map { ($0.placeholder, $0.help) })
+            }
             lines += ["", "Options:"] + optionLines(orderedOptions + [.flag("help", "print this help")])
         }
         if !allEnvironment.isEmpty {

@@ -46,6 +46,10 @@ extension ResolvedCommand {
         blocks.append(Self.markdownText(spec.summary))
         blocks += TextLayout.paragraphs(spec.discussion).map(Self.markdownText)
         let every = spec.isGroup ? "Every `\(commandLine)` command" : nil
+        if !spec.arguments.isEmpty {
+            blocks.append("Arguments:")
+            blocks.append(spec.arguments.map { "- `\($0.placeholder)`: \(Self.markdownText($0.help))" }.joined(separator: "\n"))
+        }
         if !spec.options.isEmpty {
             blocks.append(every.map { "\($0) takes:" } ?? "Options:")
             blocks.append(spec.options.map { "- `\($0.usage)`: \(Self.markdownText($0.annotatedHelp))" }.joined(separator: "\n"))

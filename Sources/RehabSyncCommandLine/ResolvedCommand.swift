@@ -47,7 +47,7 @@ public struct ResolvedCommand: Sendable {
         if spec.isGroup {
             return ["<command>"] + (allOptions.isEmpty ? [] : ["[options]"])
         }
-        return orderedOptions.map(\.synopsis)
+        return spec.arguments.map(\.synopsis) + orderedOptions.map(\.synopsis)
     }
 
     /// A leaf's options in the order its usage line and help show them: the groups'

@@ -25,6 +25,17 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The whole number this is, also when written with a zero fraction (`5.0`): JSON and
+    /// JSON Schema give `5.0` the value 5, and a client's encoder may write it so. Only
+    /// within ±(2^53 - 1), where a double holds every whole number exactly.
+    public var wholeNumberValue: Int64? {
+        switch self {
+        case .integer(let value): return value
+        case .double(let value) where value.rounded() == value && abs(value) <= 9_007_199_254_740_991: return Int64(value)
+        default: return nil
+        }
+    }
+
     /// The boolean, if this is one.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }

@@ -128,7 +128,7 @@ extension RecordState {
         if let missing = Self.stateMembers.firstMissing(from: met) {
             throw CoreError(.missingKey, "required member is missing", field: prefix() + missing)
         }
-        try self.init(context: VersionVector(pairs), fields: fields)
+        try self.init(context: VersionVector(pairs), fields: fields, errorPrefix: prefix())
     }
 
     private static let stateMembers = JSONMemberNames(["context", "fields"])
@@ -289,7 +289,7 @@ extension RecordState {
             siblings.sort { $0.dot < $1.dot }
             fields.append(Field(name: name, siblings: siblings))
         }
-        try self.init(context: VersionVector(pairs), fields: fields)
+        try self.init(context: VersionVector(pairs), fields: fields, errorPrefix: prefix)
     }
 
     private static func sibling(_ json: JSONValue, path: String) throws(CoreError) -> FieldSibling {
@@ -352,18 +352,32 @@ extension RecordState {
 
     /// A non-negative integer no greater than `Dot.maximumCounter`.
     private static func counter(_ json: JSONValue, path: @autoclosure () -> String) throws(CoreError) -> Int64 {
-        switch json {
-        case .integer(let value):
+        // A counter written with a zero fraction (`3.0`) is the number 3, as JSON Schema's
+        // integer says; canonical encoding writes it back as `3`.
+        if let value = json.wholeNumberValue {
             guard value >= 0 else { throw CoreError(.negativeCounter, "counters and clocks are never negative", field: path()) }
             guard value <= Dot.maximumCounter else {
                 throw CoreError(.counterOverflow, "exceeds \(Dot.maximumCounter)", field: path())
             }
             return value
+        }
+        switch json {
         case .double(let value) where value.rounded() == value:
             // Integers too large for Int64 parse as doubles; call them what they are.
             throw CoreError(value < 0 ? .negativeCounter : .counterOverflow, "integer out of range", field: path())
         default:
             throw CoreError(.wrongType, "expected an integer, not \(json.kindName)", field: path())
+        }
+    }
+
+    /// The state of `context` and `fields`, its invariants checked; a broken one is named
+    /// under `errorPrefix` (the state's own path in a batch), like every other problem of
+    /// the state, so that the batch answers it as a bad state rather than a bad batch.
+    private init(context: VersionVector, fields: [Field], errorPrefix: String) throws(CoreError) {
+        do {
+            try self.init(context: context, fields: fields)
+        } catch {
+            throw CoreError(error.code, error.message, field: errorPrefix + (error.field ?? ""))
         }
     }
 }

@@ -15,4 +15,17 @@ public enum CollectionName: String, CaseIterable, Sendable, Hashable {
     case handovers
     /// A referral (remiss) to rehabilitation.
     case referrals
+
+    /// What the collection holds, in one line for people (`rehabsync schema`).
+    public var summary: String {
+        switch self {
+        case .patients: "a care unit's enrolment of a patient in rehabilitation"
+        case .carePlans: "the rehabilitation plan (Min vårdplan)"
+        case .planGoals: "a goal of a care plan"
+        case .plannedInterventions: "a KVÅ-coded intervention of a care plan"
+        case .assessments: "a questionnaire response such as Hälsoskattning"
+        case .handovers: "an active handover (aktiv överlämning) between care units"
+        case .referrals: "a referral (remiss) to rehabilitation, with the pilot's inclusion and exclusion criteria"
+        }
+    }
 }

@@ -41,17 +41,21 @@ struct CollectionRules {
         values[name]?.stringValue.flatMap { CivilDate(iso: $0) }
     }
 
+    /// The dates that record what has happened, in any collection that has them.
+    static let pastDates = ["established", "lastRevised", "performedDate", "received", "decided", "firstContact"]
+    /// The instants that record what has happened, judged on their Swedish date.
+    static let pastTimes = ["authored"]
+
     /// Clinical dates and times record what has happened; one after today is a typo.
     private func checkDatesNotInFuture() throws(DomainError) {
-        let pastDates = ["established", "lastRevised", "performedDate", "received", "decided", "firstContact"]
-        for name in pastDates where changed.contains(name) {
+        for name in Self.pastDates where changed.contains(name) {
             if let value = date(name), value > reference.today {
                 throw refuse(name, "date.future", "this date cannot be after today")
             }
         }
         // Clinical times follow the same rule, on the Swedish date of the instant, so that
         // a time and a date written at the same moment are judged alike.
-        for name in ["authored"] where changed.contains(name) {
+        for name in Self.pastTimes where changed.contains(name) {
             if let text = values[name]?.stringValue, let instant = ISODateTime.unixMilliseconds(text),
                 CivilDate.swedishToday(unixMilliseconds: instant) > reference.today {
                 throw refuse(name, "dateTime.future", "this time cannot be on a day after today")

@@ -34,7 +34,7 @@ extension SyncRouter {
             },
             Route("POST", "/v1/admin/export/run", .admin) { context in
                 let exporter = try require()
-                let body = try parseJSONBody(context.request)
+                let body = try parseJSONBody(context.request, members: ["job", "period", "asOf", "dryRun"])
                 guard let job = body["job"]?.stringValue else { throw SyncError.badRequest("invalid_job", "job is the job's name", field: "job") }
                 guard let text = body["period"]?.stringValue, let period = ReportingPeriod(text) else {
                     throw SyncError.badRequest("invalid_period", "period is YYYY-MM", field: "period")

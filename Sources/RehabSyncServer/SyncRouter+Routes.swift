@@ -13,7 +13,8 @@ extension SyncRouter {
 
     /// Every route of the API. `/openapi.json` documents each one; a test checks that.
     static func makeRoutes(service: SyncService) -> [Route] {
-        [
+        let openAPI = OpenAPIDocument.document(configuration: service.configuration, reference: service.reference).canonicalBytes
+        return [
             Route("GET", "/healthz", .anyone) { _ in
                 try service.checkLiveness()
                 return healthy
@@ -33,7 +34,7 @@ extension SyncRouter {
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
             },
             Route("GET", "/openapi.json", .anyone) { _ in
-                .json(status: .ok, bytes: Array(OpenAPIDocument.text.utf8))
+                .json(status: .ok, bytes: openAPI)
             },
             Route("POST", "/v1/sync/push", .device) { context in
                 let device = try context.requireDevice()
@@ -46,7 +47,7 @@ extension SyncRouter {
                 return json(try service.push(device: device, body: context.request.body, sentMark: mark).json)
             },
             Route("POST", "/v1/sync/hello", .deviceGreeting) { context in
-                let body = try parseJSONBody(context.request)
+                let body = try parseJSONBody(context.request, members: ["instance", "replace"])
                 guard let instance = body["instance"]?.stringValue else {
                     throw SyncError.badRequest("invalid_instance", "instance is the replica instance's id", field: "instance")
                 }
@@ -57,7 +58,7 @@ extension SyncRouter {
                                               replace: body["replace"]?.boolValue ?? false))
             },
             Route("POST", "/v1/sync/rotate", .device) { context in
-                let body = context.request.body.isEmpty ? [:] : try parseJSONBody(context.request)
+                let body = context.request.body.isEmpty ? [:] : try parseJSONBody(context.request, members: ["instance"])
                 guard body["instance"] == nil || body["instance"]?.stringValue != nil else {
                     throw SyncError.badRequest("invalid_instance", "instance is the replica instance's new id", field: "instance")
                 }
@@ -82,7 +83,7 @@ extension SyncRouter {
                 return .json(status: .ok, bytes: writer.bytes)
             },
             Route("POST", "/v1/admin/devices", .admin) { context in
-                let body = try parseJSONBody(context.request)
+                let body = try parseJSONBody(context.request, members: ["name", "units"])
                 guard let name = body["name"]?.stringValue else {
                     throw SyncError.badRequest("invalid_name", "name is a string", field: "name")
                 }

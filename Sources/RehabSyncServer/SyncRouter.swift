@@ -155,10 +155,17 @@ public final class SyncRouter: Sendable {
         .json(status: status, bytes: value.canonicalBytes)
     }
 
-    static func parseJSONBody(_ request: HTTPRequest) throws -> [String: JSONValue] {
+    /// The body as a JSON object with no members but `members`: a misspelt member is
+    /// refused, as the OpenAPI document's `additionalProperties: false` says, rather than
+    /// ignored.
+    static func parseJSONBody(_ request: HTTPRequest, members: Set<String>) throws -> [String: JSONValue] {
         do {
             guard let object = try JSONParser.parse(request.body).objectValue else {
                 throw SyncError.badRequest("malformed_json", "the body must be a JSON object")
+            }
+            if let unknown = object.keys.filter({ !members.contains($0) }).sorted(by: CanonicalJSON.precedes).first {
+                throw SyncError.badRequest("unknown_member", "the body has no member of this name; known: \(members.sorted().joined(separator: ", "))",
+                                           field: String(unknown.prefix(32)))
             }
             return object
         } catch let error as CoreError {

@@ -33,7 +33,7 @@ extension SyncService {
         for (index, item) in items.enumerated() {
             let entry = try DeviceAccess(item, path: "entries[\(index)]")
             if let last = entries.last, entry.id <= last.id {
-                throw SyncError.badRequest("invalid_access_log", "entry ids must increase", field: "entries[\(index)].id")
+                throw SyncError.badRequest("entry_order", "entry ids must increase", field: "entries[\(index)].id")
             }
             entries.append(entry)
         }
@@ -77,8 +77,8 @@ private struct DeviceAccess {
             SyncError.badRequest("invalid_access_log", message, field: "\(path).\(field)")
         }
         guard let members = value.objectValue else { throw SyncError.badRequest("invalid_access_log", "an entry is an object", field: path) }
-        guard let id = members["id"]?.integerValue, id > 0 else { throw invalid("id", "a positive integer") }
-        guard let at = members["at"]?.integerValue, (0...Dot.maximumCounter).contains(at) else {
+        guard let id = members["id"]?.wholeNumberValue, id > 0 else { throw invalid("id", "a positive integer") }
+        guard let at = members["at"]?.wholeNumberValue, (0...Dot.maximumCounter).contains(at) else {
             throw invalid("at", "milliseconds since the Unix epoch")
         }
         guard let clinician = members["clinician"]?.stringValue, (try? HSAID(clinician)) != nil else {

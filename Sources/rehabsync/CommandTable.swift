@@ -12,7 +12,7 @@ enum CommandTable {
         each at most once unless its help says it repeats.
         """, subcommands: [
             ServeCommand.spec, AdminCommand.spec, ReplicaCommand.spec, ExportCommand.spec, RegisterCommand.spec,
-            HealthcheckCommand.spec, versionCommand, helpCommand,
+            SchemaCommand.spec, HealthcheckCommand.spec, versionCommand, helpCommand,
         ])
 
     static let versionCommand: CommandSpec = CommandSpec("version", summary: "Print the version.", handler: { _ in print(version) })

@@ -18,6 +18,10 @@ struct CommandTableTests {
                 CommandSpec("head", summary: "Print the <head>.", handler: { _ in }),
             ]),
         ]),
+        CommandSpec("schema", summary: "Print a schema.", arguments: [CommandArgument("COLLECTION", "one collection")],
+                    handler: { _ in }),
+        CommandSpec("show", summary: "Show a record.", arguments: [CommandArgument("ID", "the record", required: true)],
+                    handler: { _ in }),
         CommandSpec("version", summary: "Print the version.", handler: { _ in }),
         CommandSpec("help", summary: "Print help.", options: [.flag("reference", "Markdown")], handler: { _ in }),
     ])
@@ -50,6 +54,19 @@ struct CommandTableTests {
         #expect(help.contains("a unit (may be repeated)"))
         #expect(help.contains("TOOL_CONFIG_DIR"))
         #expect(!help.contains("The audit log."))
+    }
+
+    @Test("A declared positional word is parsed, shown in usage and help, and a missing required or an extra one is a usage error")
+    func positionalArguments() throws {
+        #expect(Self.invocation(["schema", "carePlans"])?.arguments.positional(0) == "carePlans")
+        #expect(Self.invocation(["schema"])?.arguments.positional(0) == nil)
+        #expect(try #require(Self.usageError(["schema", "a", "b"])).contains("unexpected argument 'b'"))
+        #expect(try #require(Self.usageError(["show"])).contains("show needs ID"))
+        #expect(try #require(Self.usageError(["version", "x"])).contains("unexpected argument 'x'"))
+        let help = try #require(Self.helpText(["help", "schema"]))
+        #expect(help.hasPrefix("Usage: tool schema [COLLECTION]\n"))
+        #expect(help.contains("Arguments:\n  COLLECTION  one collection"))
+        #expect(try #require(Self.helpText(["show", "--help"])).hasPrefix("Usage: tool show ID\n"))
     }
 
     @Test("'help <command> <subcommand>' prints exactly what '<command> <subcommand> --help' prints, at any depth")

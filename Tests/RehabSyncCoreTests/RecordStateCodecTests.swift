@@ -1,8 +1,31 @@
+import Foundation
 import RehabSyncCore
 import Testing
 
 struct RecordStateCodecTests {
     let a = "00000000-0000-4000-8000-00000000000a"
+
+    @Test("A counter or clock written with a zero fraction is read as the whole number, and written back without it")
+    func readsWholeNumbersWrittenWithAFraction() throws {
+        let spelled = #"{"context":{"\#(a)":1.0},"fields":{"x":[{"author":"SE2321000016-1000","dot":["\#(a)",1.0],"hlc":[7.0,0.0],"value":"v","wall":1700000000001.0}]}}"#
+        let plain = #"{"context":{"\#(a)":1},"fields":{"x":[{"author":"SE2321000016-1000","dot":["\#(a)",1],"hlc":[7,0],"value":"v","wall":1700000000001}]}}"#
+        let state = try RecordState(decoding: Array(spelled.utf8))
+        #expect(state.canonicalText == plain)
+        #expect(throws: CoreError.self) { try RecordState(decoding: Array(spelled.replacingOccurrences(of: "7.0", with: "7.5").utf8)) }
+    }
+
+    @Test("A sibling the context does not cover is named under the state's own path")
+    func uncoveredSiblingIsNamedUnderItsPath() throws {
+        let text = #"{"context":{},"fields":{"x":[{"author":"SE2321000016-1000","dot":["\#(a)",1],"hlc":[7,0],"value":"v","wall":1}]}}"#
+        var reader = JSONParser(Array(text.utf8))
+        do {
+            _ = try RecordState(reading: &reader, path: "records[0].state")
+            Issue.record("an uncovered sibling was accepted")
+        } catch {
+            #expect(error.code == .uncoveredSibling)
+            #expect(error.field == "records[0].state.fields.x[0].dot")
+        }
+    }
 
     @Test func encodesWithSortedKeysAndNoWhitespace() throws {
         let state = try RecordState().applying(["title": .string("Plan"), "careUnits": .array([.string("SE1")])],
