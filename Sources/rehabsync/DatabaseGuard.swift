@@ -12,6 +12,9 @@ enum DatabaseGuard {
         case replica
         /// The server's database at a version this build knows (a backup or a restore).
         case server
+        /// What `serve` opens: the server's database at a version this build knows, which
+        /// it migrates, or no file yet, which it creates.
+        case serverOrNone
         /// The server's database exactly as this build's server left it: only the server
         /// creates or migrates it, so a command working beside it opens nothing older.
         case currentServer
@@ -33,7 +36,9 @@ enum DatabaseGuard {
         switch (need, kind) {
         case (.replica, .replica(let version)):
             try refuseNewer(path, version: version, known: Replica.schemaVersion, what: "replica")
-        case (.server, .server(let version)):
+        case (.serverOrNone, .missing):
+            return
+        case (.server, .server(let version)), (.serverOrNone, .server(let version)):
             try refuseNewer(path, version: version, known: SyncService.schemaVersion, what: "server database")
         case (.currentServer, .server(let version)):
             try refuseNewer(path, version: version, known: SyncService.schemaVersion, what: "server database")

@@ -11,8 +11,10 @@ enum ServeCommand {
         them: REHABSYNC_LISTEN (host:port, default 127.0.0.1:8088), REHABSYNC_DATA_DIR (default
         ./data), REHABSYNC_LOG_LEVEL, REHABSYNC_WORKERS, REHABSYNC_MAX_BODY_BYTES and the rest of
         the settings in upper snake case; any other REHABSYNC_ variable that rehabsync does not
-        read stops start-up. The first start creates an administrator token in the data
-        directory, readable by its owner only.
+        read stops start-up. The first start creates the database and an administrator token in
+        the data directory, readable by its owner only; a newer build migrates the database. Any
+        other file where the database belongs (a replica, another SQLite database) is refused
+        untouched.
 
         The server speaks plain HTTP on loopback: TLS and client certificates end at a proxy in
         front of it (see the README).
@@ -41,6 +43,9 @@ enum ServeCommand {
         } catch {
             throw CommandFailure.failed("configuration: \(error)")
         }
+        // The server migrates what it opens: any other file named by mistake (a replica, some
+        // other SQLite database) is refused before it is touched.
+        try DatabaseGuard.require(.serverOrNone, at: settings.databasePath)
         let level = Logger.Level.allCases.first { "\($0)" == settings.logLevel } ?? .info
         let logger = Logger(label: "rehabsync", minimumLevel: level)
         let export: ExportConfiguration

@@ -96,15 +96,19 @@ struct FileSafetyTests {
             let environment = ["REHABSYNC_DATA_DIR": data, "REHABSYNC_JOBS_DIR": repository.appendingPathComponent("Jobs").path,
                                "REHABSYNC_CONFIG_DIR": Self.config, "REHABSYNC_LOG_LEVEL": "critical"]
             let config = Self.config + "/rehabsync.json"
-            let commands: [[String]] = [
+            var commands: [[String]] = [
                 ["admin", "backup", "--data-dir", data, "--to", scratch.path("\(name)-backup.sqlite")],
                 ["admin", "restore", "--data-dir", scratch.path("restored-\(name)"), "--from", path],
                 ["export", "status", "--config", config], ["export", "next", "--config", config],
                 ["export", "run", "--job", "monthly-register-export", "--period", "2026-02", "--dry-run", "--config", config],
             ]
+            // serve creates a missing database. Should it ever open a wrong file, the address
+            // (TEST-NET, not this machine's) makes it exit at bind instead of serving on.
+            if name != "missing" { commands.append(["serve", "--config", config]) }
             for command in commands {
                 let before = Snapshot(path)
-                let result = try Self.run(command, environment: environment)
+                let result = try Self.run(command, environment: command[0] == "serve"
+                    ? environment.merging(["REHABSYNC_LISTEN": "192.0.2.1:8088"]) { $1 } : environment)
                 #expect(result.status == 1, "\(command.prefix(2)) on the \(name) file: \(result.errors)")
                 #expect(Snapshot(path) == before, "\(command.prefix(2)) changed the \(name) file")
             }
@@ -114,6 +118,40 @@ struct FileSafetyTests {
         let replica = try Self.run(["admin", "backup", "--data-dir", (files["replica"]! as NSString).deletingLastPathComponent,
                                     "--to", scratch.path("x.sqlite")])
         #expect(replica.errors.contains("is a RehabSync replica (schema version \(Replica.schemaVersion)), not a RehabSync server database"))
+        let serve = try Self.run(["serve", "--config", Self.config + "/rehabsync.json"],
+                                 environment: ["REHABSYNC_DATA_DIR": (files["foreign"]! as NSString).deletingLastPathComponent,  // safe because set above
+                                               "REHABSYNC_LISTEN": "192.0.2.1:8088"])
+        #expect(serve.status == 1)
+        #expect(serve.errors.contains("is a SQLite database that is not RehabSync's, not a RehabSync server database; nothing was changed"),
+                "\(serve.errors)")
+    }
+
+    /// The commands of the table that open no database file: they call a running server,
+    /// read job or reference files, or store the register's Bundles as plain files.
+    static let commandsOpeningNoDatabase: Set<String> = [
+        "admin enrol", "admin revoke", "admin devices", "admin audit verify", "admin audit head", "admin audit extract",
+        "admin dump", "export validate", "register serve", "schema", "healthcheck", "version", "help",
+    ]
+
+    /// The commands the two tests above give the wrong file.
+    static let commandsGivenTheWrongFile: Set<String> = Set(replicaCommands.map { "replica \($0[0])" })
+        .union(["admin backup", "admin restore", "export status", "export next", "export run", "serve"])
+
+    @Test("Every command of the command table either opens no database or is given the wrong files by the tests above")
+    func everyCommandIsCovered() throws {
+        let reference = try TestExecutables.runRehabsync(["help", "--reference"])
+        #expect(reference.status == 0)
+        // Headings name every command: `### `rehabsync replica`` for a group, `#### …` below.
+        let commands = reference.output.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("#"), let start = line.range(of: "`rehabsync "), let end = line.range(of: "`", range: start.upperBound..<line.endIndex)
+            else { return nil }
+            return String(line[start.upperBound..<end.lowerBound])
+        }
+        let leaves = commands.filter { command in !commands.contains { $0.hasPrefix(command + " ") } }
+        #expect(leaves.count > 30, "the reference names \(leaves.count) commands")
+        let uncovered = Set(leaves).subtracting(Self.commandsOpeningNoDatabase).subtracting(Self.commandsGivenTheWrongFile)
+        #expect(uncovered.isEmpty, "commands not checked against the wrong file: \(uncovered.sorted())")
+        #expect(Self.commandsGivenTheWrongFile.isSubset(of: Set(leaves)), "a checked command is no longer in the table")
     }
 
     @Test func inspectionTellsEachKindWithoutLeavingCompanionFiles() throws {
