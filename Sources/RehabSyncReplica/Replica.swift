@@ -271,6 +271,11 @@ public final class Replica: Sendable {
     @discardableResult
     public func resolve(collection: String, id: String, field: String, value: JSONValue, seen: [Dot]? = nil,
                         author: String? = nil) throws -> StoredRecord {
+        // A misspelt field is named as such, not as one without a conflict.
+        if let known = CollectionName(rawValue: collection), CollectionSchema.of(known).fields[field] == nil {
+            throw ReplicaError.invalid(code: "field.unknown", message: "\(collection) has no field \(field); 'rehabsync schema \(collection)' lists them",
+                                       field: "field")
+        }
         let check = { (state: RecordState?) throws in
             guard let state else {
                 throw ReplicaError.invalid(code: "not_found", message: "no such record on this replica", field: "id")

@@ -251,6 +251,10 @@ struct SyncEdgesTests {
         #expect { try a.resolve(collection: "carePlans", id: "p", field: "title", value: .string("X")) } throws: { error in
             (error as? ReplicaError)?.description.contains("not_in_conflict") == true
         }
+        // A misspelt field is named as unknown, not as one without a conflict.
+        #expect { try a.resolve(collection: "carePlans", id: "p", field: "titel", value: .string("X")) } throws: { error in
+            (error as? ReplicaError)?.description.contains("carePlans has no field titel") == true
+        }
         _ = try a.sync()
         _ = try b.sync()
         _ = try a.sync()
