@@ -9,6 +9,10 @@ public struct RecordTransaction {
     let placement: RecordPlacement.Rule
     private var clockState: ReplicaClockState
     private var clockDirty = false
+    /// Whether any record has a grant, asked once per transaction: a device's file never
+    /// holds grants, and looking a record's grants up costs a query per stored record.
+    /// Nil until asked, and again after a grant changes.
+    private var anyGrants: Bool?
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule) throws {
         queries = RecordQueries(connection: connection)
@@ -120,6 +124,7 @@ public struct RecordTransaction {
         try statement.bind(unit, at: 3)
         try statement.execute()
         guard queries.connection.changes > 0 else { return false }
+        anyGrants = nil
         if let existing = try queries.row(for: key) {
             _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
         }
@@ -198,7 +203,10 @@ public struct RecordTransaction {
     private mutating func save(_ key: RecordKey, state: RecordState, bytes: [UInt8], placement fields: RecordPlacement,
                                rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
         var where_ = fields
-        let granted = try queries.grants(of: key)
+        if anyGrants == nil {
+            anyGrants = try queries.connection.cachedStatement("SELECT EXISTS (SELECT 1 FROM record_grants)").firstRow { $0.int64(at: 0) != 0 }
+        }
+        let granted = anyGrants == false ? [] : try queries.grants(of: key)
         if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
         clockState.sequence += 1
         clockDirty = true
