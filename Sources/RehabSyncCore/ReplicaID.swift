@@ -24,26 +24,29 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the 36 bytes of the canonical form; one pass over contiguous memory, since
     /// every sibling of every decoded state carries a replica id.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReplicaID? {
-        guard bytes.count == 36 else { return nil }
+        guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"),
+            bytes[18] == UInt8(ascii: "-"), bytes[23] == UInt8(ascii: "-")
+        else { return nil }
+        // The groups hold 8, 4, 4, 4 and 12 digits: the first 16 make `high`, the rest `low`.
         var high: UInt64 = 0
         var low: UInt64 = 0
-        var digits = 0
-        for position in 0..<36 {
-            let byte = bytes[position]
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                continue
+        var valid = true
+        func take(_ range: Range<Int>, into value: inout UInt64) {
+            for position in range {
+                let byte = bytes[position]
+                let digit = byte &- UInt8(ascii: "0")
+                let letter = byte &- UInt8(ascii: "a")
+                let nibble = digit < 10 ? digit : letter &+ 10
+                valid = valid && (digit < 10 || letter < 6)
+                value = value << 4 | UInt64(nibble & 0xF)
             }
-            let nibble: UInt64
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte &- UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte &- UInt8(ascii: "a") &+ 10)
-            default: return nil
-            }
-            if digits < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
-            digits += 1
         }
-        return ReplicaID(high: high, low: low)
+        take(0..<8, into: &high)
+        take(9..<13, into: &high)
+        take(14..<18, into: &high)
+        take(19..<23, into: &low)
+        take(24..<36, into: &low)
+        return valid ? ReplicaID(high: high, low: low) : nil
     }
 
     /// A new random (version 4) replica id.

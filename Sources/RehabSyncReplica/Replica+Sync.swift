@@ -406,7 +406,7 @@ extension Replica {
             let time = now()
             let gone = page.removed
             removed += try store.write { transaction, connection -> Int in
-                _ = try transaction.merge(records)
+                _ = try transaction.merge(received: records)
                 let count = try Self.remove(gone, at: time, transaction: &transaction, connection: connection)
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
                 try update.bind(next, at: 1)
