@@ -17,6 +17,8 @@ struct CanonicalStateCheck {
     private(set) var inConflict = false
     private(set) var newest = HLCTimestamp.zero
     private(set) var kept: [RecordState.Field] = []
+    /// Where the last replica id parsed was spelled, and what it was.
+    private var lastReplica: (Int, ReplicaID)?
 
     /// Containers nested inside one value, at most. The decoder allows 60 below a sibling
     /// value; anything deeper than this is left to it.
@@ -176,11 +178,17 @@ struct CanonicalStateCheck {
         return value
     }
 
-    /// A quoted replica id in its canonical form.
+    /// A quoted replica id in its canonical form. The same few replicas recur in every
+    /// sibling of a state, so an id spelled as the one before is taken without parsing.
     private mutating func replicaID() -> ReplicaID? {
-        guard index + 38 <= bytes.count, bytes[index] == Self.quote, bytes[index + 37] == Self.quote,
-            let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)]))
-        else { return nil }
+        guard index + 38 <= bytes.count, bytes[index] == Self.quote, bytes[index + 37] == Self.quote else { return nil }
+        if let (offset, replica) = lastReplica, let base = bytes.baseAddress,
+            Self.equal(bytes, at: index + 1, UnsafeRawPointer(base + offset), 36) {
+            index += 38
+            return replica
+        }
+        guard let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)])) else { return nil }
+        lastReplica = (index + 1, replica)
         index += 38
         return replica
     }
@@ -230,10 +238,31 @@ struct CanonicalStateCheck {
 
     private mutating func literal(_ text: StaticString) -> Bool {
         let length = text.utf8CodeUnitCount
-        guard index + length <= bytes.count else { return false }
-        let expected = UnsafeBufferPointer(start: text.utf8Start, count: length)
-        guard UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]).elementsEqual(expected) else { return false }
+        guard index + length <= bytes.count, Self.equal(bytes, at: index, UnsafeRawPointer(text.utf8Start), length) else {
+            return false
+        }
         index += length
+        return true
+    }
+
+    /// Whether the `length` bytes of `bytes` at `offset` (all within it) equal those at
+    /// `other`, compared eight at a time.
+    @inline(__always)
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ other: UnsafeRawPointer, _ length: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return length == 0 }
+        let here = UnsafeRawPointer(base + offset)
+        var position = 0
+        while position + 8 <= length {
+            guard here.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                == other.loadUnaligned(fromByteOffset: position, as: UInt64.self) else { return false }
+            position += 8
+        }
+        while position < length {
+            guard here.load(fromByteOffset: position, as: UInt8.self) == other.load(fromByteOffset: position, as: UInt8.self) else {
+                return false
+            }
+            position += 1
+        }
         return true
     }
 

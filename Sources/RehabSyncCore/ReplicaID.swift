@@ -27,26 +27,28 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"),
             bytes[18] == UInt8(ascii: "-"), bytes[23] == UInt8(ascii: "-")
         else { return nil }
-        // The groups hold 8, 4, 4, 4 and 12 digits: the first 16 make `high`, the rest `low`.
+        // The groups hold 8, 4, 4, 4 and 12 digits: the first 16 make `high`, the rest
+        // `low`. A byte that is no lowercase hex digit sets bit 8 of `invalid`.
         var high: UInt64 = 0
         var low: UInt64 = 0
-        var valid = true
-        func take(_ range: Range<Int>, into value: inout UInt64) {
-            for position in range {
-                let byte = bytes[position]
-                let digit = byte &- UInt8(ascii: "0")
-                let letter = byte &- UInt8(ascii: "a")
-                let nibble = digit < 10 ? digit : letter &+ 10
-                valid = valid && (digit < 10 || letter < 6)
-                value = value << 4 | UInt64(nibble & 0xF)
-            }
-        }
-        take(0..<8, into: &high)
-        take(9..<13, into: &high)
-        take(14..<18, into: &high)
-        take(19..<23, into: &low)
-        take(24..<36, into: &low)
-        return valid ? ReplicaID(high: high, low: low) : nil
+        var invalid: UInt64 = 0
+        for position in 0..<8 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 9..<13 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 14..<18 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 19..<23 { low = low << 4 | nibble(bytes[position], &invalid) }
+        for position in 24..<36 { low = low << 4 | nibble(bytes[position], &invalid) }
+        return invalid == 0 ? ReplicaID(high: high, low: low) : nil
+    }
+
+    /// The value of a lowercase hex digit; for any other byte 0, with `invalid` set.
+    @inline(__always)
+    private static func nibble(_ byte: UInt8, _ invalid: inout UInt64) -> UInt64 {
+        let digit = byte &- UInt8(ascii: "0")
+        if digit < 10 { return UInt64(digit) }
+        let letter = byte &- UInt8(ascii: "a")
+        if letter < 6 { return UInt64(letter) &+ 10 }
+        invalid = 0x100
+        return 0
     }
 
     /// A new random (version 4) replica id.

@@ -3,6 +3,7 @@ import RehabSyncClient
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncStorage
+import Synchronization
 
 extension Replica {
     /// What a sync did.
@@ -405,7 +406,15 @@ extension Replica {
             let (records, next, hasMore) = (page.records, page.nextCursor, page.hasMore)
             let time = now()
             let gone = page.removed
-            removed += try store.write { transaction, connection -> Int in
+            // A page commits without waiting for the disk (synchronous=NORMAL for this one
+            // transaction), because it can be fetched again: the server holds all of it,
+            // and the cursor commits in the same transaction, so a power loss takes back
+            // page and cursor together and the next sync asks for the page again. Whatever
+            // commits after it in FULL (a local write, a sent mark, an acknowledgement)
+            // syncs the WAL up to and including this page, so nothing that saw the page can
+            // outlive it. Removals ride along: a removed record comes back with the cursor
+            // and is removed again by the repeated page.
+            removed += try store.write(deferringSync: true) { transaction, connection -> Int in
                 _ = try transaction.merge(received: records)
                 let count = try Self.remove(gone, at: time, transaction: &transaction, connection: connection)
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
@@ -459,11 +468,27 @@ extension Replica {
         return count
     }
 
+    /// Compares this file's digest with the server's. Both hash every record, so this
+    /// file hashes its own on another thread while the server computes its answer; the
+    /// read sees the file as the pull left it, since nothing else writes during a sync
+    /// but the clinician, whose write would make the digests differ either way.
     private func digestMatches(_ transport: SyncTransport) throws -> Bool {
+        let local = Mutex<Result<String, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            local.withLock { $0 = Result { try self.dumpDigest() } }
+            done.signal()
+        }
+        // The hashing thread ends before this returns or throws: nothing outlives the sync.
+        defer { done.wait() }
         let answer = try transport.send("GET", "/v1/sync/digest")
         let object = (try? JSONParser.parse(answer))?.objectValue
         try remember(serverTime: object?["serverTime"]?.integerValue, drift: object?["maximumClockDriftMilliseconds"]?.integerValue)
-        return object?["digest"]?.stringValue == (try dumpDigest())
+        done.wait()
+        done.signal()
+        // Safe because the hashing thread stored its result before it signalled.
+        let digest = try local.withLock { $0 }!.get()
+        return object?["digest"]?.stringValue == digest
     }
 }
 
