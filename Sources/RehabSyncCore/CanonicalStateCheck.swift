@@ -19,6 +19,9 @@ struct CanonicalStateCheck {
     private(set) var kept: [RecordState.Field] = []
     /// Where the last replica id parsed was spelled, and what it was.
     private var lastReplica: (Int, ReplicaID)?
+    /// Every sibling met, with its field's name and its own bytes, when asked for.
+    private(set) var metSiblings: [(name: Range<Int>, dot: Dot, bytes: Range<Int>)] = []
+    var collectsSiblings = false
 
     /// Containers nested inside one value, at most. The decoder allows 60 below a sibling
     /// value; anything deeper than this is left to it.
@@ -69,6 +72,7 @@ struct CanonicalStateCheck {
         var count = 0
         var previous: Dot?
         repeat {
+            let siblingStart = index
             guard literal(#"{"author":"#), let author = string(), !author.isEmpty, author.count <= 64,
                 literal(#","dot":"#), byte(UInt8(ascii: "[")), let replica = replicaID(), byte(UInt8(ascii: ",")),
                 let counter = counter(), counter > 0,
@@ -86,6 +90,7 @@ struct CanonicalStateCheck {
             let hlc = HLCTimestamp(milliseconds: milliseconds, logical: logical)
             if hlc > newest { newest = hlc }
             count += 1
+            if collectsSiblings { metSiblings.append((name, dot, siblingStart..<index)) }
             if keep {
                 guard let value = try? JSONParser.parse(Array(bytes[valueStart..<valueEnd])) else { return false }
                 siblings.append(FieldSibling(value: value, dot: dot, hlc: hlc,
@@ -248,7 +253,7 @@ struct CanonicalStateCheck {
     /// Whether the `length` bytes of `bytes` at `offset` (all within it) equal those at
     /// `other`, compared eight at a time.
     @inline(__always)
-    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ other: UnsafeRawPointer, _ length: Int) -> Bool {
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ other: UnsafeRawPointer, _ length: Int) -> Bool {
         guard let base = bytes.baseAddress else { return length == 0 }
         let here = UnsafeRawPointer(base + offset)
         var position = 0

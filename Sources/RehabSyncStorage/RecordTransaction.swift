@@ -64,17 +64,18 @@ public struct RecordTransaction {
     /// - Parameters:
     ///   - check: Called with the stored and the joined state of each record that would
     ///     change; throw to refuse (domain validation). The caller's transaction then
-    ///     rolls back, so a refused batch stores nothing.
+    ///     rolls back, so a refused batch stores nothing. Without a check, a stored state
+    ///     the incoming one has wholly seen is not decoded (``PreparedMerge``).
     public mutating func merge(
         _ incoming: [IncomingRecord],
-        check: (_ key: RecordKey, _ before: RecordState?, _ after: RecordState) throws -> Void = { _, _, _ in }
+        check: ((_ key: RecordKey, _ before: RecordState?, _ after: RecordState) throws -> Void)? = nil
     ) throws -> [MergeResult] {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
             // Prepared inside this transaction, so nothing can have moved the record since.
-            let prepared = try PreparedMerge(item, queries: queries, rule: placement)
-            if prepared.changed { try check(item.key, prepared.before, prepared.after) }
+            let prepared = try PreparedMerge(item, queries: queries, rule: placement, decodingStored: check != nil)
+            if prepared.changed, let check { try check(item.key, prepared.before, prepared.after) }
             results.append(try store(prepared))
         }
         return results
