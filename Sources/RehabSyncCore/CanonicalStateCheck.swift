@@ -37,6 +37,11 @@ struct CanonicalStateCheck {
 
     /// Checks one whole state: `{"context":{…},"fields":{…}}`.
     mutating func state() -> Bool {
+        contextPart() && fieldsPart()
+    }
+
+    /// The opening of a state up to its context's end: `{"context":{…}`, read into `context`.
+    mutating func contextPart() -> Bool {
         guard literal(#"{"context":{"#) else { return false }
         if !byte(UInt8(ascii: "}")) {
             var last: ReplicaID?
@@ -48,6 +53,11 @@ struct CanonicalStateCheck {
             } while byte(UInt8(ascii: ","))
             guard byte(UInt8(ascii: "}")) else { return false }
         }
+        return true
+    }
+
+    /// The rest of a state after ``contextPart()``: `,"fields":{…}}`.
+    mutating func fieldsPart() -> Bool {
         guard literal(#","fields":{"#) else { return false }
         if !byte(UInt8(ascii: "}")) {
             var lastName: Range<Int>?

@@ -15,11 +15,14 @@ extension RecordState {
         bytes.withUnsafeBufferPointer { buffer in
             var check = CanonicalStateCheck(buffer, at: 0, keeping: [])
             check.collectsSiblings = true
-            guard check.state(), check.index == buffer.count, let base = buffer.baseAddress else { return false }
+            // The contexts first: concurrent states, the usual reason to decline, are told
+            // from the context alone.
+            guard check.contextPart() else { return false }
             switch check.context.compare(to: context) {
             case .before, .equal: break
             case .after, .concurrent: return false
             }
+            guard check.fieldsPart(), check.index == buffer.count, let base = buffer.baseAddress else { return false }
             var scratch = CanonicalWriter(capacity: 512)
             for field in fields {
                 var name = field.name
