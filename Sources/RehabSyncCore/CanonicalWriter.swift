@@ -21,6 +21,11 @@ public struct CanonicalWriter: ~Copyable {
         Array(UnsafeBufferPointer(start: base, count: count))
     }
 
+    /// Lends the bytes written so far to `body` without copying them.
+    public func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
     /// Forgets what was written, keeping the memory for reuse.
     public mutating func removeAll() {
         count = 0
@@ -109,20 +114,24 @@ public struct CanonicalWriter: ~Copyable {
     /// that need no escape are copied whole.
     public mutating func appendString(_ value: String) {
         var value = value
-        value.withUTF8 { bytes in
-            reserve(bytes.count + 2)
-            base[count] = UInt8(ascii: "\"")
-            count += 1
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                appendEscape(of: byte)
-                runStart = index + 1
-            }
-            append(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        value.withUTF8 { appendString(utf8: $0) }
+    }
+
+    /// ``appendString(_:)`` for text given as UTF-8 bytes (read from SQLite, say); the
+    /// caller guarantees they are valid UTF-8.
+    public mutating func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count + 2)
+        base[count] = UInt8(ascii: "\"")
+        count += 1
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            appendEscape(of: byte)
+            runStart = index + 1
         }
+        append(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         append(UInt8(ascii: "\""))
     }
 

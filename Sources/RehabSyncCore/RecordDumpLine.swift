@@ -26,4 +26,17 @@ public enum RecordDumpLine {
         RecordEnvelope.write(collection: collection, id: id, state: state, to: &writer)
         writer.append(UInt8(ascii: "\n"))
     }
+
+    /// The same line from UTF-8 bytes as stored (collection and id valid UTF-8, the state
+    /// canonical), without building Strings or arrays: a digest writes one per record.
+    public static func write(collection: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>,
+                             state: UnsafeBufferPointer<UInt8>, to writer: inout CanonicalWriter) {
+        writer.append(#"{"collection":"#)
+        writer.appendString(utf8: collection)
+        writer.append(#","id":"#)
+        writer.appendString(utf8: id)
+        writer.append(#","state":"#)
+        writer.append(state)
+        writer.append("}\n")
+    }
 }

@@ -24,26 +24,31 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the 36 bytes of the canonical form; one pass over contiguous memory, since
     /// every sibling of every decoded state carries a replica id.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReplicaID? {
-        guard bytes.count == 36 else { return nil }
+        guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"),
+            bytes[18] == UInt8(ascii: "-"), bytes[23] == UInt8(ascii: "-")
+        else { return nil }
+        // The groups hold 8, 4, 4, 4 and 12 digits: the first 16 make `high`, the rest
+        // `low`. A byte that is no lowercase hex digit sets bit 8 of `invalid`.
         var high: UInt64 = 0
         var low: UInt64 = 0
-        var digits = 0
-        for position in 0..<36 {
-            let byte = bytes[position]
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let nibble: UInt64
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte &- UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte &- UInt8(ascii: "a") &+ 10)
-            default: return nil
-            }
-            if digits < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
-            digits += 1
-        }
-        return ReplicaID(high: high, low: low)
+        var invalid: UInt64 = 0
+        for position in 0..<8 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 9..<13 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 14..<18 { high = high << 4 | nibble(bytes[position], &invalid) }
+        for position in 19..<23 { low = low << 4 | nibble(bytes[position], &invalid) }
+        for position in 24..<36 { low = low << 4 | nibble(bytes[position], &invalid) }
+        return invalid == 0 ? ReplicaID(high: high, low: low) : nil
+    }
+
+    /// The value of a lowercase hex digit; for any other byte 0, with `invalid` set.
+    @inline(__always)
+    private static func nibble(_ byte: UInt8, _ invalid: inout UInt64) -> UInt64 {
+        let digit = byte &- UInt8(ascii: "0")
+        if digit < 10 { return UInt64(digit) }
+        let letter = byte &- UInt8(ascii: "a")
+        if letter < 6 { return UInt64(letter) &+ 10 }
+        invalid = 0x100
+        return 0
     }
 
     /// A new random (version 4) replica id.

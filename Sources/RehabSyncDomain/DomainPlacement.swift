@@ -10,6 +10,11 @@ import RehabSyncCore
 /// A care plan that a handover sends also becomes visible to the receiving unit; that
 /// depends on other records, so the server adds it (see the sync server's placement).
 public enum DomainPlacement {
+    /// Every field the placement reads; a state holding only these (and its context) is
+    /// placed as the whole state is. A replica decodes just these of a pulled record it
+    /// stores as received (``CanonicalState/partial``).
+    public static let fieldsRead: Set<String> = ["patient", "careUnits", "sendingUnit", "receivingUnit", "referringUnit"]
+
     public static func patient(of state: RecordState) -> String? {
         state["patient"]?.provisional.value.stringValue
     }

@@ -1,9 +1,12 @@
 import RehabSyncCore
+import RehabSyncDomain
 import RehabSyncStorage
 
-/// One page of a pull as a replica reads it: every state decoded in full, ready to join.
+/// One page of a pull as a replica reads it: every state checked, ready to join. A state
+/// in exactly canonical form (what the server sends) is checked in one pass and kept as
+/// bytes with the fields its placement reads; any other is decoded in full.
 public struct PullPage: Sendable {
-    public let records: [IncomingRecord]
+    public let records: [ReceivedRecord]
     public let nextCursor: Int64
     public let hasMore: Bool
     /// Records the device no longer sees: it removes them.
@@ -63,8 +66,9 @@ public struct PullPage: Sendable {
     private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
 
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
-    public init(decoding body: [UInt8], cursor: Int64) throws(CoreError) {
-        var records: [IncomingRecord] = []
+    /// Of a canonical state, the fields in `keeping` are decoded and the rest checked.
+    public init(decoding body: [UInt8], cursor: Int64, keeping: Set<String> = DomainPlacement.fieldsRead) throws(CoreError) {
+        var records: [ReceivedRecord] = []
         var next = cursor
         var hasMore = false
         var removed: [RecordKey] = []
@@ -77,19 +81,24 @@ public struct PullPage: Sendable {
                 try reader.readArray(path: "records") { reader, index throws(CoreError) in
                     var collection: String?
                     var id: String?
-                    var state: RecordState?
+                    var state: ReceivedRecord.State?
                     try reader.readObject(path: "records[\(index)]", names: Self.recordMembers, skippingUnknown: true) {
                         reader, member throws(CoreError) in
                         switch member {
                         case 0: collection = try reader.readValue().stringValue
                         case 1: id = try reader.readValue().stringValue
-                        default: state = try RecordState(reading: &reader, path: "records[\(index)].state")
+                        default:
+                            if let canonical = reader.readCanonicalState(keeping: keeping) {
+                                state = .canonical(canonical)
+                            } else {
+                                state = .decoded(try RecordState(reading: &reader, path: "records[\(index)].state"))
+                            }
                         }
                     }
                     guard let collection, let id, let state else {
                         throw CoreError(.missingKey, "a pulled record lacks collection, id or state", field: "records[\(index)]")
                     }
-                    records.append(IncomingRecord(key: RecordKey(collection: collection, recordID: id), state: state))
+                    records.append(ReceivedRecord(key: RecordKey(collection: collection, recordID: id), state: state))
                 }
             case "removed":
                 removed = try Self.removals(try reader.readValue())

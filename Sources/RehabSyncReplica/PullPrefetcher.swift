@@ -15,7 +15,7 @@ import Foundation
 final class PullPrefetcher: @unchecked Sendable {
     // @unchecked: every stored property below is read and written under `condition`.
     private let condition = NSCondition()
-    private var waiting: (since: Int64, body: Result<[UInt8], ReplicaError>)?
+    private var waiting: (since: Int64, page: Result<Fetched, ReplicaError>)?
     private var stopping = false
     private var running = true
 
@@ -28,10 +28,16 @@ final class PullPrefetcher: @unchecked Sendable {
         thread.start()
     }
 
+    /// A page's body and the newest change sequence the server named beside it.
+    struct Fetched: Sendable {
+        let body: [UInt8]
+        let latestSequence: Int64?
+    }
+
     /// The page fetched at `cursor`, waiting for it if it is on its way; nil when this
     /// fetcher has stopped without it (it fetched from another cursor, or a page's opening
     /// bytes did not name the next cursor), and the caller fetches it itself.
-    func page(at cursor: Int64) throws(ReplicaError) -> [UInt8]? {
+    func page(at cursor: Int64) throws(ReplicaError) -> Fetched? {
         condition.lock()
         defer { condition.unlock() }
         while waiting == nil, running { condition.wait() }
@@ -60,9 +66,12 @@ final class PullPrefetcher: @unchecked Sendable {
             condition.unlock()
         }
         while true {
-            let body: Result<[UInt8], ReplicaError>
+            let body: Result<Fetched, ReplicaError>
             do throws(ReplicaError) {
-                body = .success(try transport.send("GET", "/v1/sync/pull?since=\(since)&limit=\(pageRecords)"))
+                let response = try transport.response("GET", "/v1/sync/pull?since=\(since)&limit=\(pageRecords)")
+                // Header names arrive lowercased.
+                let latest = response.headers["x-rehabsync-latest-sequence"].flatMap { Int64($0) }
+                body = .success(Fetched(body: response.body, latestSequence: latest))
             } catch {
                 body = .failure(error)
             }
@@ -72,7 +81,7 @@ final class PullPrefetcher: @unchecked Sendable {
             if !stopped { waiting = (since, body) }
             condition.broadcast()
             condition.unlock()
-            guard !stopped, case .success(let bytes) = body, let peeked = PullPage.cursor(peekingAt: bytes), peeked.hasMore else {
+            guard !stopped, case .success(let fetched) = body, let peeked = PullPage.cursor(peekingAt: fetched.body), peeked.hasMore else {
                 return
             }
             since = peeked.nextCursor

@@ -9,12 +9,8 @@ extension Replica {
     public func dumpDigest() throws -> String {
         try store.read { queries in
             var hasher = SHA256Hasher()
-            var line = CanonicalWriter(capacity: 4_096)
-            try queries.forEachRecord { record in
-                line.removeAll()
-                RecordDumpLine.write(collection: record.collection, id: record.recordID, state: record.stateBytes, to: &line)
-                hasher.update(line.bytes)
-            }
+            // One scan, each line written from SQLite's own buffers into one reused buffer.
+            try queries.forEachDumpLine { hasher.update($0) }
             return SHA256Digest.hex(hasher.finalize())
         }
     }

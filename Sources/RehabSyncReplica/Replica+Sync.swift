@@ -3,6 +3,7 @@ import RehabSyncClient
 import RehabSyncCore
 import RehabSyncCrypto
 import RehabSyncStorage
+import Synchronization
 
 extension Replica {
     /// What a sync did.
@@ -32,11 +33,17 @@ extension Replica {
     /// A write the server refuses does not stop the sync: it is set aside with the
     /// server's reason (``setAsideWrites()``), the record goes back to the server's copy,
     /// and everything else is pushed and pulled.
-    public func sync() throws -> SyncReport {
+    ///
+    /// - Parameter progress: Called on the syncing thread when each phase begins, after
+    ///   each acknowledged push batch and after each stored pull page; keep it short.
+    public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) throws -> SyncReport {
         let lock = try ReplicaSyncLock(databasePath: path)
         defer { withExtendedLifetime(lock) {} }
         var setAside: [SetAsideWrite] = []
         var pushed = 0
+        var tracker = ProgressTracker(report: progress, pendingAtStart: progress == nil ? 0 : try pendingCount(),
+                                      cursor: try settings().cursor)
+        tracker.send()
         var transport = try makeTransport()
         // A change of identity (this file turned out to be an old copy) gives it a new
         // instance id, so the exchange starts again with it; twice at most.
@@ -44,7 +51,7 @@ extension Replica {
         while true {
             do {
                 try greet(transport)
-                pushed += try push(transport, setAside: &setAside)
+                pushed += try push(transport, setAside: &setAside, tracker: &tracker)
                 break
             } catch is IdentityChanged where restarts < 2 {
                 restarts += 1
@@ -52,7 +59,7 @@ extension Replica {
             }
         }
         try pushAccessLog(transport)
-        let (pulled, removed, cursor) = try pull(transport, from: try settings().cursor)
+        let (pulled, removed, cursor) = try pull(transport, from: try settings().cursor, tracker: &tracker)
         let matches = try digestMatches(transport)
         let time = now()
         try store.database.write { connection in
@@ -237,7 +244,7 @@ extension Replica {
     /// The bytes of a push body around its records: `{"records":[` and `]}`.
     static let pushBodyFraming = 16
 
-    private func push(_ transport: SyncTransport, setAside: inout [SetAsideWrite]) throws -> Int {
+    private func push(_ transport: SyncTransport, setAside: inout [SetAsideWrite], tracker: inout ProgressTracker) throws -> Int {
         var pushed = 0
         var attempted = Set<String>()
         while true {
@@ -271,6 +278,7 @@ extension Replica {
                 do {
                     try send(part, transport)
                     pushed += part.count
+                    tracker.pushed(part.count)
                 } catch let error as ReplicaError {
                     switch (error.status, error.code) {
                     case (409, "replica_behind"):
@@ -364,8 +372,10 @@ extension Replica {
 
     // MARK: - Pull
 
-    private func pull(_ transport: SyncTransport, from start: Int64) throws -> (pulled: Int, removed: Int, cursor: Int64) {
+    private func pull(_ transport: SyncTransport, from start: Int64,
+                      tracker: inout ProgressTracker) throws -> (pulled: Int, removed: Int, cursor: Int64) {
         var cursor = start
+        tracker.beginPull(at: cursor)
         var pulled = 0
         var removed = 0
         var pageNumber = 0
@@ -375,29 +385,37 @@ extension Replica {
         defer { prefetcher.stop() }
         while true {
             pageNumber += 1
-            let body: [UInt8]
-            if let fetched = try prefetcher.page(at: cursor) {
-                body = fetched
+            let fetched: PullPrefetcher.Fetched
+            if let page = try prefetcher.page(at: cursor) {
+                fetched = page
             } else {
                 // The fetcher stopped without this page: start it again from here.
                 prefetcher.stop()
                 prefetcher = PullPrefetcher(transport, from: cursor, pageRecords: paging.pullPageRecords)
-                guard let fetched = try prefetcher.page(at: cursor) else {
+                guard let page = try prefetcher.page(at: cursor) else {
                     throw ReplicaError.unreachable("the pull page at cursor \(cursor) could not be fetched")
                 }
-                body = fetched
+                fetched = page
             }
             let page: PullPage
             do {
-                page = try PullPage(decoding: body, cursor: cursor)
+                page = try PullPage(decoding: fetched.body, cursor: cursor)
             } catch {
                 throw ReplicaError.unreachable("the server sent a malformed pull page: \(error)")
             }
             let (records, next, hasMore) = (page.records, page.nextCursor, page.hasMore)
             let time = now()
             let gone = page.removed
-            removed += try store.write { transaction, connection -> Int in
-                _ = try transaction.merge(records)
+            // A page commits without waiting for the disk (synchronous=NORMAL for this one
+            // transaction), because it can be fetched again: the server holds all of it,
+            // and the cursor commits in the same transaction, so a power loss takes back
+            // page and cursor together and the next sync asks for the page again. Whatever
+            // commits after it in FULL (a local write, a sent mark, an acknowledgement)
+            // syncs the WAL up to and including this page, so nothing that saw the page can
+            // outlive it. Removals ride along: a removed record comes back with the cursor
+            // and is removed again by the repeated page.
+            removed += try store.write(deferringSync: true) { transaction, connection -> Int in
+                _ = try transaction.merge(received: records)
                 let count = try Self.remove(gone, at: time, transaction: &transaction, connection: connection)
                 let update = try connection.cachedStatement("UPDATE sync_settings SET cursor = ? WHERE singleton = 1")
                 try update.bind(next, at: 1)
@@ -407,6 +425,7 @@ extension Replica {
             }
             pulled += records.count
             cursor = next
+            tracker.pulled(records.count, cursor: cursor, latestSequence: hasMore ? fetched.latestSequence : cursor)
             if !hasMore { return (pulled, removed, cursor) }
         }
     }
@@ -449,10 +468,61 @@ extension Replica {
         return count
     }
 
+    /// Compares this file's digest with the server's. Both hash every record, so this
+    /// file hashes its own on another thread while the server computes its answer; the
+    /// read sees the file as the pull left it, since nothing else writes during a sync
+    /// but the clinician, whose write would make the digests differ either way.
     private func digestMatches(_ transport: SyncTransport) throws -> Bool {
+        let local = Mutex<Result<String, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            local.withLock { $0 = Result { try self.dumpDigest() } }
+            done.signal()
+        }
+        // The hashing thread ends before this returns or throws: nothing outlives the sync.
+        defer { done.wait() }
         let answer = try transport.send("GET", "/v1/sync/digest")
         let object = (try? JSONParser.parse(answer))?.objectValue
         try remember(serverTime: object?["serverTime"]?.integerValue, drift: object?["maximumClockDriftMilliseconds"]?.integerValue)
-        return object?["digest"]?.stringValue == (try dumpDigest())
+        done.wait()
+        done.signal()
+        // Safe because the hashing thread stored its result before it signalled.
+        let digest = try local.withLock { $0 }!.get()
+        return object?["digest"]?.stringValue == digest
+    }
+}
+
+/// Counts what a sync has done and hands each change to the caller's progress callback.
+private struct ProgressTracker {
+    let report: (@Sendable (SyncProgress) -> Void)?
+    var state: SyncProgress
+
+    init(report: (@Sendable (SyncProgress) -> Void)?, pendingAtStart: Int, cursor: Int64) {
+        self.report = report
+        state = SyncProgress(phase: .push, pushed: 0, pendingAtStart: pendingAtStart, pulled: 0, cursor: cursor, latestSequence: nil)
+    }
+
+    func send() {
+        report?(state)
+    }
+
+    mutating func pushed(_ count: Int) {
+        state.pushed += count
+        send()
+    }
+
+    mutating func beginPull(at cursor: Int64) {
+        state.phase = .pull
+        state.cursor = cursor
+        send()
+    }
+
+    /// A stored page. The last page says nothing remains, whatever the header said: its
+    /// cursor is where the device's changes end.
+    mutating func pulled(_ count: Int, cursor: Int64, latestSequence: Int64?) {
+        state.pulled += count
+        state.cursor = cursor
+        if let latestSequence { state.latestSequence = latestSequence }
+        send()
     }
 }

@@ -16,6 +16,12 @@ struct SyncTransport: Sendable {
     /// Sends a request, retrying transient failures; any other non-2xx answer is thrown as
     /// ``ReplicaError/refused(status:code:message:field:)``.
     func send(_ method: String, _ path: String, body: [UInt8]? = nil, headers extra: [String: String] = [:]) throws(ReplicaError) -> [UInt8] {
+        try response(method, path, body: body, headers: extra).body
+    }
+
+    /// ``send(_:_:body:headers:)``, keeping the answer's headers.
+    func response(_ method: String, _ path: String, body: [UInt8]? = nil,
+                  headers extra: [String: String] = [:]) throws(ReplicaError) -> HTTPClientResponse {
         var headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
         if let clinician { headers["X-Clinician"] = clinician }
         if let instance { headers["X-RehabSync-Instance"] = instance }
@@ -27,7 +33,7 @@ struct SyncTransport: Sendable {
             var problem: String
             do {
                 let response = try client.send(method, server + path, headers: headers, body: body)
-                if (200..<300).contains(response.status) { return response.body }
+                if (200..<300).contains(response.status) { return response }
                 guard RetryPolicy.isRetryable(status: response.status) else { throw Self.refusal(response) }
                 retryAfter = response.retryAfterSeconds
                 problem = "HTTP \(response.status)"

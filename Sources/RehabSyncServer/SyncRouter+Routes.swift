@@ -67,7 +67,9 @@ extension SyncRouter {
             Route("GET", "/v1/sync/pull", .device) { context in
                 let page = try service.pull(device: try context.requireDevice(), clinician: try clinician(context.request),
                                             since: try context.integer("since") ?? 0, limit: try context.integer("limit").map { Int($0) })
-                return .json(status: .ok, bytes: page.jsonBytes)
+                var response = HTTPResponse.json(status: .ok, bytes: page.jsonBytes)
+                response.headers.add(name: SyncService.latestSequenceHeader, value: "\(page.latestSequence)")
+                return response
             },
             Route("GET", "/v1/sync/conflicts", .device) { context in
                 json(try service.conflicts(device: try context.requireDevice()))

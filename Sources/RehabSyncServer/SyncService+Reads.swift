@@ -13,6 +13,10 @@ extension SyncService {
         /// Records the device held that it no longer sees (moved out of its units, or a
         /// grant lapsed): the replica removes them, so its digest matches again.
         public var removed: [RecordRemoval] = []
+        /// The newest change sequence of the device's units when the page was read, sent
+        /// as ``SyncService/latestSequenceHeader`` so that a device can estimate how much
+        /// is left to pull.
+        public var latestSequence: Int64 = 0
 
         public var jsonBytes: [UInt8] {
             var writer = CanonicalWriter(capacity: 64 + records.reduce(0) { $0 + $1.stateBytes.count + 96 })
@@ -83,6 +87,7 @@ extension SyncService {
             }
             var page = PullPage(records: records, nextCursor: last, hasMore: moreRecords)
             page.removed = removed
+            page.latestSequence = max(try queries.latestSequence(units: units), last)
             return (head, page)
         }
         // A cursor the server never handed out: the replica was restored from another
@@ -111,6 +116,10 @@ extension SyncService {
         metrics.recordsPulled(records.count)
         return page
     }
+
+    /// The response header of a pull that names the newest change sequence of the device's
+    /// units: what remains to pull is at most that minus the cursor.
+    public static let latestSequenceHeader = "X-RehabSync-Latest-Sequence"
 
     /// One record the device may see; 404 otherwise, so that existence does not leak.
     public func record(device: Device, clinician: String, collection: String, id: String) throws -> StoredRecord {
@@ -160,11 +169,20 @@ extension SyncService {
             throw SyncError.forbidden("the device is not enrolled for this unit", field: "unit")
         }
         let units = unit.map { [$0] } ?? device.units
-        let dump = try dumpLines(units: units)
-        let count = dump.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        // Hashed line by line from one scan, so that the digest of a large unit holds one
+        // record in memory, not the whole dump.
+        let (count, digest) = try store.read { queries in
+            var hasher = SHA256Hasher()
+            var count = 0
+            try queries.forEachDumpLine(units: units) { line in
+                hasher.update(line)
+                count += 1
+            }
+            return (count, SHA256Digest.hex(hasher.finalize()))
+        }
         // The server's time rides along: a replica caps its hybrid clock at it plus the drift.
         return .object(["scope": .string(unit ?? "device"), "records": .integer(Int64(count)),
-                        "digest": .string(SHA256Digest.hex(SHA256Digest.hash(dump))),
+                        "digest": .string(digest),
                         "serverTime": .integer(now()), "maximumClockDriftMilliseconds": .integer(configuration.maximumClockDriftMilliseconds)])
     }
 

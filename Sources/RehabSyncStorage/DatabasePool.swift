@@ -29,6 +29,10 @@ public final class DatabasePool: Sendable {
     /// The single writer connection, used only by the thread holding `writerTurn`.
     private let writer: ConnectionBox
 
+    /// Whether the writer runs with `synchronous=NORMAL` for a deferred-sync write; read
+    /// and written only by the thread holding `writerTurn`.
+    private nonisolated(unsafe) var fullSyncRelaxed = false
+
     /// Holding this is what makes a thread the writer. A semaphore rather than a `Mutex`:
     /// on Linux a contended `Mutex` is a priority-inheriting futex whose waiters spin while
     /// the owner runs, and a writer holds its turn through a whole transaction, fsync
@@ -142,6 +146,38 @@ public final class DatabasePool: Sendable {
     public func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         writerTurn.wait()
         defer { writerTurn.signal() }
+        try restoreFullSync()
+        return try transaction(body)
+    }
+
+    /// ``write(_:)`` committed with `synchronous=NORMAL`, for data that can be fetched
+    /// again: the commit is atomic and survives the process being killed, but a power
+    /// loss may take it back until the next commit with `synchronous=FULL` syncs the WAL.
+    /// That sync covers every frame before it, so nothing committed later (in FULL, as
+    /// every other write is) survives without this. A caller must commit here only what
+    /// may be lost whole, together with whatever records having it (a pulled page and its
+    /// cursor). With `synchronousFull` off, the same as ``write(_:)``.
+    public func writeDeferringSync<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        writerTurn.wait()
+        defer { writerTurn.signal() }
+        guard configuration.synchronousFull else { return try transaction(body) }
+        try restoreFullSync()
+        try writer.connection.execute("PRAGMA synchronous=NORMAL")
+        fullSyncRelaxed = true
+        defer { try? restoreFullSync() }
+        return try transaction(body)
+    }
+
+    /// Sets `synchronous=FULL` back after ``writeDeferringSync(_:)``; every write asks
+    /// first, so a failed restore can never leave a later write relaxed. Under `writerTurn`.
+    private func restoreFullSync() throws {
+        guard fullSyncRelaxed else { return }
+        try writer.connection.execute("PRAGMA synchronous=FULL")
+        fullSyncRelaxed = false
+    }
+
+    /// One write transaction on the writer, its outcome noted; under `writerTurn`.
+    private func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
         do {
             if let injected = commitHealth.withLock({ $0.injected }) { throw injected }
             let result = try writer.connection.inTransaction(.immediate) { try body(writer.connection) }
@@ -199,6 +235,7 @@ public final class DatabasePool: Sendable {
     public func writeWithoutTransaction<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         writerTurn.wait()
         defer { writerTurn.signal() }
+        try restoreFullSync()
         return try body(writer.connection)
     }
 

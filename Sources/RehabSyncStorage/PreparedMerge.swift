@@ -11,7 +11,9 @@ public struct PreparedMerge: Sendable {
     public let incoming: RecordState
     /// The record as the snapshot held it; nil if it did not exist.
     public let stored: StoredRecord?
-    /// The stored state, decoded.
+    /// The stored state, decoded; nil when the record did not exist, or when no check
+    /// asked for it and the incoming state was found to be the join without decoding it
+    /// (``RecordState/isJoinResult(intoStored:)``).
     public let before: RecordState?
     /// The join of the stored and the incoming state.
     public let after: RecordState
@@ -27,12 +29,24 @@ public struct PreparedMerge: Sendable {
     public let changed: Bool
 
     /// Prepares the merge of `incoming` against what `queries` sees, placing it by `rule`.
-    init(_ incoming: IncomingRecord, queries: RecordQueries, rule: RecordPlacement.Rule) throws {
+    /// Without `decodingStored`, an incoming state that has seen all the stored one has
+    /// (and holds what it saw of it) is taken as the join without decoding the stored
+    /// state, which `before` then lacks.
+    init(_ incoming: IncomingRecord, queries: RecordQueries, rule: RecordPlacement.Rule, decodingStored: Bool = true) throws {
         key = incoming.key
         self.incoming = incoming.state
         let row = try queries.row(for: incoming.key)
         rowID = row?.rowID
         stored = row?.record
+        if !decodingStored, let stored, incoming.state.isJoinResult(intoStored: stored.stateBytes) {
+            before = nil
+            after = incoming.state
+            let encoded = after.canonicalBytes
+            changed = encoded != stored.stateBytes
+            placement = changed ? try rule(key.collection, after) : RecordPlacement(patient: stored.patient, careUnits: stored.careUnits)
+            bytes = changed ? encoded : []
+            return
+        }
         before = try stored?.state()
         after = before.map { $0.joined(with: incoming.state) } ?? incoming.state
         changed = stored == nil || after != before

@@ -99,6 +99,25 @@ public struct RecordQueries {
         return try rowIDs.map { try record(atRow: $0.rowID) }
     }
 
+    /// The newest change sequence a reader of `units` can be given: the latest change to a
+    /// record placed in one of them or a removal from one, 0 when there is none. Without
+    /// units, the latest change of any record. One index lookup per unit.
+    public func latestSequence(units: [String]?) throws -> Int64 {
+        guard let units else {
+            return try connection.cachedStatement("SELECT coalesce(max(seq), 0) FROM records").firstRow { $0.int64(at: 0) } ?? 0
+        }
+        let placed = try connection.cachedStatement("SELECT coalesce(max(seq), 0) FROM record_units WHERE unit = ?")
+        let removed = try connection.cachedStatement("SELECT coalesce(max(seq), 0) FROM unit_removals WHERE unit = ?")
+        var latest: Int64 = 0
+        for unit in Set(units) {
+            for statement in [placed, removed] {
+                try statement.bind(unit, at: 1)
+                latest = max(latest, try statement.firstRow { $0.int64(at: 0) } ?? 0)
+            }
+        }
+        return latest
+    }
+
     /// Records that left one of `units` after sequence `since`, oldest first, at most
     /// `limit`; a record that left several of them is listed once.
     public func removals(since: Int64, units: [String], limit: Int) throws -> [RecordRemoval] {
@@ -181,6 +200,49 @@ public struct RecordQueries {
             let record = try record(atRow: rowID)
             if let wanted, wanted.isDisjoint(with: record.careUnits) { continue }
             try body(record)
+        }
+    }
+
+    /// Calls `body` with the collection, id and state bytes of every record in dump order,
+    /// lent straight from SQLite's row: one query over the whole table and nothing copied,
+    /// for a digest, which reads every record after every sync. The buffers are valid
+    /// only during each call.
+    /// With `units`, only the records placed in at least one of them, filtered in SQL.
+    func forEachRecordBytes(
+        units: [String]? = nil,
+        _ body: (_ collection: UnsafeBufferPointer<UInt8>, _ id: UnsafeBufferPointer<UInt8>,
+                 _ state: UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        let statement: Statement
+        if let units {
+            // The units go in as one JSON array, so one cached statement serves any number.
+            statement = try connection.cachedStatement("""
+                SELECT r.collection, r.record_id, r.state FROM records r WHERE EXISTS (SELECT 1 FROM record_units u
+                WHERE u.record = r.id AND u.unit IN (SELECT value FROM json_each(?))) ORDER BY r.collection, r.record_id
+                """)
+            try statement.bind(JSONValue.array(Set(units).sorted().map(JSONValue.string)).canonicalText, at: 1)
+        } else {
+            statement = try connection.cachedStatement("SELECT collection, record_id, state FROM records ORDER BY collection, record_id")
+        }
+        defer { statement.reset() }
+        while try statement.step() {
+            try statement.withBytes(at: 0) { collection in
+                try statement.withBytes(at: 1) { id in
+                    try statement.withBytes(at: 2) { state in try body(collection, id, state) }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the dump line of every record (``RecordDumpLine``) in dump order,
+    /// optionally only of `units`, each written into one reused buffer that is valid only
+    /// during the call: a digest hashes them one by one, holding one record at a time.
+    public func forEachDumpLine(units: [String]? = nil, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        var line = CanonicalWriter(capacity: 4_096)
+        try forEachRecordBytes(units: units) { collection, id, state in
+            line.removeAll()
+            RecordDumpLine.write(collection: collection, id: id, state: state, to: &line)
+            try line.withBytes(body)
         }
     }
 

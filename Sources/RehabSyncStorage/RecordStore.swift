@@ -50,15 +50,25 @@ public final class RecordStore: Sendable {
 
     /// Runs `body` in one write transaction; everything it does commits together, or
     /// nothing does if it throws.
-    public func write<T: Sendable>(_ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
-        try database.write { connection in
-            var transaction = try RecordTransaction(connection: connection, placement: placement)
-            let result = try body(&transaction, connection)
-            try transaction.finish()
-            let replicaID = transaction.replicaID
-            identity.withLock { $0 = replicaID }
-            return result
+    ///
+    /// - Parameter deferringSync: Commit without waiting for the disk
+    ///   (``DatabasePool/writeDeferringSync(_:)``): only for what may be lost whole on
+    ///   power loss and fetched again.
+    public func write<T: Sendable>(deferringSync: Bool = false,
+                                   _ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
+        if deferringSync {
+            return try database.writeDeferringSync { try transact($0, body) }
         }
+        return try database.write { try transact($0, body) }
+    }
+
+    private func transact<T>(_ connection: Connection, _ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
+        var transaction = try RecordTransaction(connection: connection, placement: placement)
+        let result = try body(&transaction, connection)
+        try transaction.finish()
+        let replicaID = transaction.replicaID
+        identity.withLock { $0 = replicaID }
+        return result
     }
 
     /// Commits a write that changes nothing (the replica row rewritten as it is), to learn

@@ -9,6 +9,10 @@ public struct RecordTransaction {
     let placement: RecordPlacement.Rule
     private var clockState: ReplicaClockState
     private var clockDirty = false
+    /// Whether any record has a grant, asked once per transaction: a device's file never
+    /// holds grants, and looking a record's grants up costs a query per stored record.
+    /// Nil until asked, and again after a grant changes.
+    private var anyGrants: Bool?
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule) throws {
         queries = RecordQueries(connection: connection)
@@ -60,18 +64,45 @@ public struct RecordTransaction {
     /// - Parameters:
     ///   - check: Called with the stored and the joined state of each record that would
     ///     change; throw to refuse (domain validation). The caller's transaction then
-    ///     rolls back, so a refused batch stores nothing.
+    ///     rolls back, so a refused batch stores nothing. Without a check, a stored state
+    ///     the incoming one has wholly seen is not decoded (``PreparedMerge``).
     public mutating func merge(
         _ incoming: [IncomingRecord],
-        check: (_ key: RecordKey, _ before: RecordState?, _ after: RecordState) throws -> Void = { _, _, _ in }
+        check: ((_ key: RecordKey, _ before: RecordState?, _ after: RecordState) throws -> Void)? = nil
     ) throws -> [MergeResult] {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
             // Prepared inside this transaction, so nothing can have moved the record since.
-            let prepared = try PreparedMerge(item, queries: queries, rule: placement)
-            if prepared.changed { try check(item.key, prepared.before, prepared.after) }
+            let prepared = try PreparedMerge(item, queries: queries, rule: placement, decodingStored: check != nil)
+            if prepared.changed, let check { try check(item.key, prepared.before, prepared.after) }
             results.append(try store(prepared))
+        }
+        return results
+    }
+
+    /// Joins received states as ``merge(_:check:)`` does, with no check. A record this
+    /// replica does not hold yet and that arrived as canonical bytes is stored from those
+    /// bytes, placed by the fields its check decoded: the join with nothing is the state
+    /// itself, and encoding its decoded form would give back the same bytes. Any other
+    /// record is decoded and joined.
+    public mutating func merge(received records: [ReceivedRecord]) throws -> [MergeResult] {
+        var results: [MergeResult] = []
+        results.reserveCapacity(records.count)
+        for record in records {
+            switch record.state {
+            case .decoded(let state):
+                results += try merge([IncomingRecord(key: record.key, state: state)])
+            case .canonical(let canonical):
+                if try queries.position(of: record.key) == nil {
+                    noteIncoming(context: canonical.context, newestClock: canonical.newestClock)
+                    let stored = try save(record.key, inConflict: canonical.isInConflict, bytes: canonical.bytes,
+                                          placement: try placement(record.key.collection, canonical.partial), rowID: nil, previous: nil)
+                    results.append(MergeResult(key: record.key, changed: true, record: stored))
+                } else {
+                    results += try merge([IncomingRecord(key: record.key, state: try canonical.decoded())])
+                }
+            }
         }
         return results
     }
@@ -90,16 +121,13 @@ public struct RecordTransaction {
         if let stored = prepared.stored, !prepared.changed {
             return MergeResult(key: prepared.key, changed: false, record: stored)
         }
-        observeClocks(of: prepared.incoming)
-        // Our own writes coming back (after a restore from backup, or a replica created
-        // again for the same device) must never be followed by a reused dot.
-        let ownCounter = prepared.incoming.context[clockState.replicaID]
-        if ownCounter > clockState.counter {
-            clockState.counter = ownCounter
-            clockDirty = true
+        var newest = HLCTimestamp.zero
+        for field in prepared.incoming.fields {
+            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
         }
-        let record = try save(prepared.key, state: prepared.after, bytes: prepared.bytes, placement: prepared.placement,
-                              rowID: prepared.rowID, previous: prepared.stored)
+        noteIncoming(context: prepared.incoming.context, newestClock: newest)
+        let record = try save(prepared.key, inConflict: prepared.after.isInConflict, bytes: prepared.bytes,
+                              placement: prepared.placement, rowID: prepared.rowID, previous: prepared.stored)
         return MergeResult(key: prepared.key, changed: true, record: record)
     }
 
@@ -120,6 +148,7 @@ public struct RecordTransaction {
         try statement.bind(unit, at: 3)
         try statement.execute()
         guard queries.connection.changes > 0 else { return false }
+        anyGrants = nil
         if let existing = try queries.row(for: key) {
             _ = try save(key, state: try existing.record.state(), rowID: existing.rowID, previous: existing.record)
         }
@@ -176,29 +205,36 @@ public struct RecordTransaction {
         try statement.execute()
     }
 
-    /// Later local writes must read a clock after every write we have seen.
-    private mutating func observeClocks(of state: RecordState) {
-        var newest = clockState.clock.last
-        for field in state.fields {
-            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-        }
+    /// What an incoming state tells this replica's clock and counter: later local writes
+    /// must read a clock after every write seen, and our own writes coming back (after a
+    /// restore from backup, or a replica created again for the same device) must never be
+    /// followed by a reused dot.
+    private mutating func noteIncoming(context: VersionVector, newestClock newest: HLCTimestamp) {
         if newest > clockState.clock.last {
             clockState.clock = HybridLogicalClock(last: newest)
+            clockDirty = true
+        }
+        let ownCounter = context[clockState.replicaID]
+        if ownCounter > clockState.counter {
+            clockState.counter = ownCounter
             clockDirty = true
         }
     }
 
     private mutating func save(_ key: RecordKey, state: RecordState, rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
-        try save(key, state: state, bytes: state.canonicalBytes, placement: try placement(key.collection, state),
+        try save(key, inConflict: state.isInConflict, bytes: state.canonicalBytes, placement: try placement(key.collection, state),
                  rowID: rowID, previous: previous)
     }
 
-    /// Stores `state`, already encoded as `bytes` and placed by its fields, with the next
+    /// Stores a state, already encoded as `bytes` and placed by its fields, with the next
     /// sequence number; the record's grants are added to its units here, under the writer.
-    private mutating func save(_ key: RecordKey, state: RecordState, bytes: [UInt8], placement fields: RecordPlacement,
+    private mutating func save(_ key: RecordKey, inConflict: Bool, bytes: [UInt8], placement fields: RecordPlacement,
                                rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
         var where_ = fields
-        let granted = try queries.grants(of: key)
+        if anyGrants == nil {
+            anyGrants = try queries.connection.cachedStatement("SELECT EXISTS (SELECT 1 FROM record_grants)").firstRow { $0.int64(at: 0) != 0 }
+        }
+        let granted = anyGrants == false ? [] : try queries.grants(of: key)
         if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
         clockState.sequence += 1
         clockDirty = true
@@ -211,7 +247,7 @@ public struct RecordTransaction {
             try bindText(where_.patient, update, 1)
             try update.bind(bytes, at: 2)
             try update.bind(sequence, at: 3)
-            try update.bind(Int64(state.isInConflict ? 1 : 0), at: 4)
+            try update.bind(Int64(inConflict ? 1 : 0), at: 4)
             try update.bind(rowID, at: 5)
             try update.execute()
             row = rowID
@@ -246,7 +282,7 @@ public struct RecordTransaction {
             try bindText(where_.patient, insert, 3)
             try insert.bind(bytes, at: 4)
             try insert.bind(sequence, at: 5)
-            try insert.bind(Int64(state.isInConflict ? 1 : 0), at: 6)
+            try insert.bind(Int64(inConflict ? 1 : 0), at: 6)
             try insert.execute()
             row = connection.lastInsertRowID
             try insertUnits(where_.careUnits, row: row, sequence: sequence)

@@ -281,6 +281,16 @@ public final class Statement {
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
+    /// Lends the bytes of column `index` (a BLOB, or TEXT as UTF-8) to `body` without
+    /// copying them; empty when it is NULL. The buffer belongs to SQLite and is valid only
+    /// during the call, until the statement steps or resets.
+    public func withBytes<T>(at index: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        guard let bytes = sqlite3_column_blob(handle, index) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        // sqlite3_column_bytes must come after sqlite3_column_blob (see `text(at:)`).
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
     /// Column `index` as the ``SQLValue`` matching its storage class.
     public func value(at index: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, index) {

@@ -51,11 +51,24 @@ struct DevicePullScenario {
         }
     }
 
+    /// A command put before the replica process, such as
+    /// `valgrind --tool=callgrind --callgrind-out-file=replica.out`, so that the replica
+    /// alone can be profiled while the server runs at full speed.
+    static let clientWrapperVariable = "REHABSYNC_BENCH_CLIENT_WRAPPER"
+
     /// Starts this executable again as the replica and returns what it prints.
     private static func runClientProcess(arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = [clientScenario] + arguments
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let wrapper = (ProcessInfo.processInfo.environment[clientWrapperVariable] ?? "")
+            .split(separator: " ").map(String.init)
+        if wrapper.isEmpty {
+            process.executableURL = executable
+            process.arguments = [clientScenario] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = wrapper + [executable.path, clientScenario] + arguments
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -212,3 +212,30 @@ struct ReferenceDataTests {
         #expect(ReferenceData.newest([new, old])?.version == "2026")
     }
 }
+
+/// A replica stores a pulled record from its canonical bytes, placed by a state holding
+/// only ``DomainPlacement/fieldsRead``; that must place it as the whole state does.
+struct PartialPlacementTests {
+    typealias F = DomainFixtures
+
+    @Test("A state holding only the fields placement reads is placed as the whole state, in every collection's way")
+    func thePlacementFieldsAloneGiveTheSamePlacement() throws {
+        let cases: [(String, RecordState)] = [
+            ("carePlans", try F.state([F.carePlan])),
+            ("handovers", try F.state([HandoverRulesTests.handover])),
+            ("referrals", try F.state([ReferralRulesTests.referral])),
+            // Concurrent writes to a unit field: placement follows the provisional value.
+            ("handovers", try F.state([HandoverRulesTests.handover]).joined(with: try F.state(
+                [HandoverRulesTests.handover.with(["receivingUnit": .string("SE2321000016-C003")])], replica: F.otherReplica))),
+        ]
+        for (collection, state) in cases {
+            var reader = JSONParser(state.canonicalBytes)
+            let checked = reader.readCanonicalState(keeping: DomainPlacement.fieldsRead)
+            let canonical = try #require(checked)
+            #expect(canonical.partial.fields.count < state.fields.count, "the partial state holds fewer fields")
+            #expect(DomainPlacement.careUnits(collection: collection, state: canonical.partial)
+                == DomainPlacement.careUnits(collection: collection, state: state), "\(collection)")
+            #expect(DomainPlacement.patient(of: canonical.partial) == DomainPlacement.patient(of: state), "\(collection)")
+        }
+    }
+}

@@ -110,4 +110,40 @@ struct ReplicaPagingTests {
         #expect(report.pulled == Self.records - Self.size)
         #expect(try resumed.dump() == world.serverDump())
     }
+
+    @Test("Progress is reported for every push batch and pull page, and its counts grow monotonically to the totals")
+    func progressIsReportedPerBatchAndPageAndGrowsMonotonically() throws {
+        let world = try E2E.World(replicaCount: 2)
+        let writer = try Self.replica(world, 0)
+        for number in 0..<Self.records { try writer.write(collection: "carePlans", id: "p\(number)", values: E2E.plan("Plan \(number)")) }
+        let pushes = Mutex<[SyncProgress]>([])
+        _ = try writer.sync { progress in pushes.withLock { $0.append(progress) } }
+        let pushed = pushes.withLock { $0 }.filter { $0.phase == .push }
+        #expect(pushed.first?.pushed == 0 && pushed.first?.pendingAtStart == Self.records)
+        #expect(pushed.map(\.pushed) == pushed.map(\.pushed).sorted(), "pushed went back: \(pushed.map(\.pushed))")
+        #expect(pushed.last?.pushed == Self.records)
+        // One report at the start, then one per batch of three.
+        #expect(pushed.count == 1 + (Self.records + Self.size - 1) / Self.size)
+
+        let reports = Mutex<[SyncProgress]>([])
+        let reader = try Self.replica(world, 1)
+        let report = try reader.sync { progress in reports.withLock { $0.append(progress) } }
+        let all = reports.withLock { $0 }
+        let pulls = all.filter { $0.phase == .pull }
+        #expect(all.map(\.phase) == all.filter { $0.phase == .push }.map(\.phase) + pulls.map(\.phase), "push reports come first")
+        // The start of the pull, then one report per page of three records.
+        #expect(pulls.count == 1 + (Self.records + Self.size - 1) / Self.size)
+        #expect(pulls.first?.pulled == 0)
+        for (earlier, later) in zip(pulls, pulls.dropFirst()) {
+            #expect(later.pulled > earlier.pulled)
+            #expect(later.cursor > earlier.cursor)
+        }
+        #expect(pulls.last?.pulled == Self.records && report.pulled == Self.records)
+        // The server named its newest sequence: what remains shrinks to nothing.
+        let remaining = pulls.dropFirst().compactMap(\.remainingToPull)
+        #expect(remaining.count == pulls.count - 1)
+        #expect(remaining == remaining.sorted(by: >), "remaining grew: \(remaining)")
+        #expect(remaining.first ?? 0 > 0)
+        #expect(remaining.last == 0)
+    }
 }

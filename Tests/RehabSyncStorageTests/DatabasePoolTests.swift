@@ -19,6 +19,25 @@ struct DatabasePoolTests {
         }
     }
 
+    @Test("A write deferring its sync commits with synchronous=NORMAL, and every other write, after it or after its failure, is FULL again")
+    func aDeferredSyncWriteIsNormalOnlyForItself() throws {
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            let inside = try pool.writeDeferringSync { connection in
+                try connection.execute("INSERT INTO counter (id, value) VALUES (1, 1)")
+                return try connection.pragmaInt("synchronous")
+            }
+            #expect(inside == 1)  // NORMAL
+            #expect(try pool.write { try $0.pragmaInt("synchronous") } == 2)
+            #expect(throws: DeliberateFailure()) {
+                try pool.writeDeferringSync { _ -> Int in throw DeliberateFailure() }
+            }
+            #expect(try pool.write { try $0.pragmaInt("synchronous") } == 2)
+            #expect(try pool.writeWithoutTransaction { try $0.pragmaInt("synchronous") } == 2)
+            #expect(try pool.read { try $0.prepare("SELECT value FROM counter WHERE id = 1").firstRow { $0.int64(at: 0) } } == 1)
+        }
+    }
+
     @Test func writeThatThrowsRollsBackAndRethrowsItsError() throws {
         try withTemporaryDirectory { directory in
             let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)

@@ -1,0 +1,50 @@
+/// A record state that arrived as exactly its canonical encoding, checked by one pass over
+/// its bytes instead of being decoded: what a replica needs to store a record it does not
+/// hold yet is the bytes as they are, whether a field is in conflict, its newest clock,
+/// its context, and the few fields its placement reads.
+///
+/// Everything ``CanonicalStateCheck`` accepts, the full decoder accepts too, and encoding
+/// the decoded state gives back these very bytes; a property test holds it to that. A
+/// state in any other form (white space, escapes, fractions, other member order) is not
+/// accepted here and is decoded in full as before.
+public struct CanonicalState: Sendable {
+    /// The canonical encoding, as received.
+    public let bytes: [UInt8]
+    /// Everything the state has seen.
+    public let context: VersionVector
+    /// Whether some field has more than one sibling.
+    public let isInConflict: Bool
+    /// The greatest hybrid-clock reading of any sibling.
+    public let newestClock: HLCTimestamp
+    /// The state with only the fields asked for when it was checked (those its placement
+    /// reads), decoded; its context is the whole context.
+    public let partial: RecordState
+
+    /// The whole state, decoded; for a record that must be joined with one stored.
+    public func decoded() throws(CoreError) -> RecordState {
+        try RecordState(decoding: bytes)
+    }
+}
+
+extension JSONParser {
+    /// Reads a record state at the reader's position if its bytes are exactly a canonical
+    /// encoding of a valid state, decoding only the fields named in `keeping`; nil,
+    /// consuming nothing, otherwise (then ``RecordState/init(reading:path:)`` reads it and
+    /// names any problem).
+    public mutating func readCanonicalState(keeping: Set<String>) -> CanonicalState? {
+        skipWhitespace()
+        let start = index
+        let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field])? in
+            var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
+            guard check.state() else { return nil }
+            return (check.index, check.context, check.inConflict, check.newest, check.kept)
+        }
+        guard let (end, context, inConflict, newest, kept) = found else { return nil }
+        var partial = RecordState()
+        partial.context = context
+        partial.fields = kept
+        index = end
+        return CanonicalState(bytes: Array(bytes[start..<end]), context: context, isInConflict: inConflict,
+                              newestClock: newest, partial: partial)
+    }
+}

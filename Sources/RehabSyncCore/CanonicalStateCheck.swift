@@ -1,0 +1,323 @@
+/// One pass over bytes that must be exactly the canonical encoding of a valid record state
+/// (the form is described at the top of RecordState+Canonical.swift). Each check is as
+/// strict as the full decoder's, or stricter: anything the writer would not have written
+/// byte for byte (white space, an escape, a fraction, a leading zero, members out of order)
+/// ends the pass with false, and the full decoder takes over from the same position.
+///
+/// It builds nothing for the fields it only checks; the fields named in `keeping` are
+/// decoded, so that a placement rule reading only those fields can run on them.
+struct CanonicalStateCheck {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// The names of the fields to decode, as bytes, so that each field's name is compared
+    /// where it lies.
+    private let keeping: [[UInt8]]
+    /// Where the pass stands; after a successful ``state()``, just past the state.
+    private(set) var index: Int
+    private(set) var context = VersionVector()
+    private(set) var inConflict = false
+    private(set) var newest = HLCTimestamp.zero
+    private(set) var kept: [RecordState.Field] = []
+    /// Where the last replica id parsed was spelled, and what it was.
+    private var lastReplica: (Int, ReplicaID)?
+    /// Every sibling met, with its field's name and its own bytes, when asked for.
+    private(set) var metSiblings: [(name: Range<Int>, dot: Dot, bytes: Range<Int>)] = []
+    var collectsSiblings = false
+
+    /// Containers nested inside one value, at most. The decoder allows 60 below a sibling
+    /// value; anything deeper than this is left to it.
+    static let maximumValueDepth = 32
+
+    private static let quote = UInt8(ascii: "\"")
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, keeping: Set<String>) {
+        self.bytes = bytes
+        self.index = index
+        self.keeping = keeping.map { Array($0.utf8) }
+    }
+
+    /// Checks one whole state: `{"context":{…},"fields":{…}}`.
+    mutating func state() -> Bool {
+        contextPart() && fieldsPart()
+    }
+
+    /// The opening of a state up to its context's end: `{"context":{…}`, read into `context`.
+    mutating func contextPart() -> Bool {
+        guard literal(#"{"context":{"#) else { return false }
+        if !byte(UInt8(ascii: "}")) {
+            var last: ReplicaID?
+            repeat {
+                guard let replica = replicaID(), byte(UInt8(ascii: ":")), let counter = counter(), counter > 0 else { return false }
+                if let last, !(last < replica) { return false }
+                last = replica
+                context.raise(replica, to: counter)
+            } while byte(UInt8(ascii: ","))
+            guard byte(UInt8(ascii: "}")) else { return false }
+        }
+        return true
+    }
+
+    /// The rest of a state after ``contextPart()``: `,"fields":{…}}`.
+    mutating func fieldsPart() -> Bool {
+        guard literal(#","fields":{"#) else { return false }
+        if !byte(UInt8(ascii: "}")) {
+            var lastName: Range<Int>?
+            repeat {
+                guard let name = string(), isFieldName(name), byte(UInt8(ascii: ":")) else { return false }
+                if let lastName, !precedes(lastName, name) { return false }
+                lastName = name
+                guard field(named: name) else { return false }
+            } while byte(UInt8(ascii: ","))
+            guard byte(UInt8(ascii: "}")) else { return false }
+        }
+        return byte(UInt8(ascii: "}"))
+    }
+
+    /// One field's siblings, `[{…},…]`: at least one, in increasing dot order, each
+    /// covered by the context.
+    private mutating func field(named name: Range<Int>) -> Bool {
+        guard byte(UInt8(ascii: "[")) else { return false }
+        let nameBytes = UnsafeBufferPointer(rebasing: bytes[name])
+        let keep = keeping.contains { $0.count == nameBytes.count && $0.elementsEqual(nameBytes) }
+        var siblings: [FieldSibling] = []
+        var count = 0
+        var previous: Dot?
+        repeat {
+            let siblingStart = index
+            guard literal(#"{"author":"#), let author = string(), !author.isEmpty, author.count <= 64,
+                literal(#","dot":"#), byte(UInt8(ascii: "[")), let replica = replicaID(), byte(UInt8(ascii: ",")),
+                let counter = counter(), counter > 0,
+                literal(#"],"hlc":["#), let milliseconds = self.counter(), byte(UInt8(ascii: ",")), let logical = self.counter(),
+                literal(#"],"value":"#)
+            else { return false }
+            let valueStart = index
+            guard value(depth: 0) else { return false }
+            let valueEnd = index
+            guard literal(#","wall":"#), let wall = self.counter(), byte(UInt8(ascii: "}")) else { return false }
+            let dot = Dot(replica: replica, counter: counter)
+            if let previous, !(previous < dot) { return false }
+            previous = dot
+            guard context.contains(dot) else { return false }
+            let hlc = HLCTimestamp(milliseconds: milliseconds, logical: logical)
+            if hlc > newest { newest = hlc }
+            count += 1
+            if collectsSiblings { metSiblings.append((name, dot, siblingStart..<index)) }
+            if keep {
+                guard let value = try? JSONParser.parse(Array(bytes[valueStart..<valueEnd])) else { return false }
+                siblings.append(FieldSibling(value: value, dot: dot, hlc: hlc,
+                                             author: String(decoding: UnsafeBufferPointer(rebasing: bytes[author]), as: UTF8.self),
+                                             wallMilliseconds: wall))
+            }
+        } while byte(UInt8(ascii: ","))
+        guard byte(UInt8(ascii: "]")) else { return false }
+        if count > 1 { inConflict = true }
+        if keep {
+            kept.append(RecordState.Field(name: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self),
+                                          siblings: siblings))
+        }
+        return true
+    }
+
+    /// A JSON value as the canonical writer writes it: strings without escapes, integers
+    /// of at most 17 digits, literals, and arrays and objects of those with members in
+    /// byte order. Fractions and exponents are left to the decoder.
+    private mutating func value(depth: Int) -> Bool {
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case Self.quote:
+            return string() != nil
+        case UInt8(ascii: "{"):
+            guard depth < Self.maximumValueDepth else { return false }
+            index += 1
+            if byte(UInt8(ascii: "}")) { return true }
+            var previous: Range<Int>?
+            repeat {
+                guard let key = string(), byte(UInt8(ascii: ":")) else { return false }
+                if let previous, !precedes(previous, key) { return false }
+                previous = key
+                guard value(depth: depth + 1) else { return false }
+            } while byte(UInt8(ascii: ","))
+            return byte(UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            guard depth < Self.maximumValueDepth else { return false }
+            index += 1
+            if byte(UInt8(ascii: "]")) { return true }
+            repeat {
+                guard value(depth: depth + 1) else { return false }
+            } while byte(UInt8(ascii: ","))
+            return byte(UInt8(ascii: "]"))
+        case UInt8(ascii: "t"): return literal("true")
+        case UInt8(ascii: "f"): return literal("false")
+        case UInt8(ascii: "n"): return literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
+        default: return false
+        }
+    }
+
+    /// An integer in canonical form: no leading zero, no `-0`, at most 17 digits (so it
+    /// fits an Int64 and the decoder reads it as an integer), no fraction or exponent.
+    private mutating func integer() -> Bool {
+        var position = index
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let digitsStart = position
+        while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+        let digits = position - digitsStart
+        guard digits > 0, digits <= 17 else { return false }
+        // "0" alone; never "-0" (it decodes to 0 and encodes without the sign) nor "01".
+        if bytes[digitsStart] == UInt8(ascii: "0"), digits > 1 || digitsStart != index { return false }
+        if position < bytes.count {
+            let next = bytes[position]
+            if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return false }
+        }
+        index = position
+        return true
+    }
+
+    /// A non-negative counter or clock reading in canonical form, at most
+    /// ``Dot/maximumCounter``.
+    private mutating func counter() -> Int64? {
+        let start = index
+        // At most 16 digits: Dot.maximumCounter has 16, and more cannot overflow the sum.
+        let end = min(bytes.count, start + 17)
+        var position = start
+        var value: Int64 = 0
+        while position < end {
+            let digit = bytes[position] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int64(digit)
+            position += 1
+        }
+        let digits = position - start
+        guard digits > 0, digits <= 16, value <= Dot.maximumCounter else { return nil }
+        if digits > 1, bytes[start] == UInt8(ascii: "0") { return nil }
+        index = position
+        return value
+    }
+
+    /// A quoted replica id in its canonical form. The same few replicas recur in every
+    /// sibling of a state, so an id spelled as the one before is taken without parsing.
+    private mutating func replicaID() -> ReplicaID? {
+        guard index + 38 <= bytes.count, bytes[index] == Self.quote, bytes[index + 37] == Self.quote else { return nil }
+        if let (offset, replica) = lastReplica, let base = bytes.baseAddress,
+            Self.equal(bytes, at: index + 1, UnsafeRawPointer(base + offset), 36) {
+            index += 38
+            return replica
+        }
+        guard let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)])) else { return nil }
+        lastReplica = (index + 1, replica)
+        index += 38
+        return replica
+    }
+
+    /// A string the writer copies as it is: valid UTF-8, no control character, quote or
+    /// backslash. Returns the range of its content.
+    private mutating func string() -> Range<Int>? {
+        guard index < bytes.count, bytes[index] == Self.quote else { return nil }
+        let start = index + 1
+        let count = bytes.count
+        var position = start
+        var high: UInt8 = 0
+        while position < count {
+            let byte = bytes[position]
+            if byte == Self.quote { break }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            high |= byte
+            position += 1
+        }
+        guard position < count else { return nil }
+        let ascii = high < 0x80
+        if !ascii, !Self.isWellFormedUTF8(bytes[start..<position]) { return nil }
+        index = position + 1
+        return start..<position
+    }
+
+    /// A field name: an ASCII letter, then letters, digits and `_`, at most
+    /// ``RecordState/maximumFieldNameLength`` bytes.
+    private func isFieldName(_ range: Range<Int>) -> Bool {
+        guard !range.isEmpty, range.count <= RecordState.maximumFieldNameLength else { return false }
+        for position in range {
+            let byte = bytes[position] | 0x20
+            let letter = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
+            if position == range.lowerBound {
+                guard letter else { return false }
+            } else {
+                guard letter || Self.isDigit(bytes[position]) || bytes[position] == UInt8(ascii: "_") else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Whether the bytes of `lhs` come strictly before those of `rhs`.
+    private func precedes(_ lhs: Range<Int>, _ rhs: Range<Int>) -> Bool {
+        UnsafeBufferPointer(rebasing: bytes[lhs]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[rhs]))
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let length = text.utf8CodeUnitCount
+        guard index + length <= bytes.count, Self.equal(bytes, at: index, UnsafeRawPointer(text.utf8Start), length) else {
+            return false
+        }
+        index += length
+        return true
+    }
+
+    /// Whether the `length` bytes of `bytes` at `offset` (all within it) equal those at
+    /// `other`, compared eight at a time.
+    @inline(__always)
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ other: UnsafeRawPointer, _ length: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return length == 0 }
+        let here = UnsafeRawPointer(base + offset)
+        var position = 0
+        while position + 8 <= length {
+            guard here.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                == other.loadUnaligned(fromByteOffset: position, as: UInt64.self) else { return false }
+            position += 8
+        }
+        while position < length {
+            guard here.load(fromByteOffset: position, as: UInt8.self) == other.load(fromByteOffset: position, as: UInt8.self) else {
+                return false
+            }
+            position += 1
+        }
+        return true
+    }
+
+    private mutating func byte(_ expected: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == expected else { return false }
+        index += 1
+        return true
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    /// Well-formed UTF-8 as Unicode defines it (table 3-7): no overlong forms, no
+    /// surrogates, nothing above U+10FFFF; what Swift's own validation accepts.
+    static func isWellFormedUTF8(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var position = text.startIndex
+        while position < text.endIndex {
+            let lead = text[position]
+            if lead < 0x80 {
+                position += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard position + length <= text.endIndex, (low...high).contains(text[position + 1]) else { return false }
+            for offset in 2..<length where !(0x80...0xBF).contains(text[position + offset]) { return false }
+            position += length
+        }
+        return true
+    }
+}

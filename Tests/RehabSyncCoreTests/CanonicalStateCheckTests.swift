@@ -1,0 +1,126 @@
+import RehabSyncCore
+import Testing
+
+/// The one-pass check of canonical state bytes (``JSONParser/readCanonicalState(keeping:)``)
+/// against the full decoder, on states from random simulations and on damaged copies of
+/// their bytes.
+struct CanonicalStateCheckTests {
+    static let seeds: [UInt64] = Array(1...30)
+    static let keeping: Set<String> = ["careUnits", "status"]
+
+    /// What the generated cases covered, so that the test can require each kind.
+    struct Counts: CustomStringConvertible {
+        var accepted = 0
+        var acceptedInConflict = 0
+        var acceptedWithKeptFields = 0
+        /// Canonical bytes left to the decoder (a fraction, an escape): not an error.
+        var canonicalLeftToDecoder = 0
+        var damagedRejected = 0
+        var damagedStillCanonical = 0
+
+        var description: String {
+            "\(accepted) accepted (\(acceptedInConflict) in conflict, \(acceptedWithKeptFields) with kept fields), "
+                + "\(canonicalLeftToDecoder) canonical left to the decoder, \(damagedRejected) damaged copies refused, "
+                + "\(damagedStillCanonical) damaged copies that were still canonical"
+        }
+    }
+
+    /// Checks one byte string: if the one-pass check accepts it, the decoder must read the
+    /// same state and encode it to the very same bytes. Returns whether it was accepted.
+    static func compare(_ given: [UInt8], seed: UInt64, counts: inout Counts) -> Bool {
+        var reader = JSONParser(given)
+        // White space before a value is allowed anywhere in a document; the state begins after it.
+        let bytes = Array(given.drop { $0 == UInt8(ascii: " ") })
+        guard let fast = reader.readCanonicalState(keeping: keeping) else { return false }
+        let whole = (try? reader.finish()) != nil
+        guard let full = try? RecordState(decoding: given) else {
+            Issue.record("seed \(seed): accepted bytes the decoder refuses: \(String(decoding: bytes, as: UTF8.self))")
+            return true
+        }
+        #expect(whole, "seed \(seed): the check stopped inside the state")
+        #expect(full.canonicalBytes == bytes, "seed \(seed): accepted bytes that are not canonical: \(String(decoding: bytes, as: UTF8.self))")
+        #expect(fast.bytes == bytes, "seed \(seed)")
+        #expect(fast.context == full.context, "seed \(seed)")
+        #expect(fast.isInConflict == full.isInConflict, "seed \(seed)")
+        let newest = full.fields.flatMap(\.siblings).map(\.hlc).max() ?? .zero
+        #expect(fast.newestClock == newest, "seed \(seed)")
+        #expect(fast.partial.fields == full.fields.filter { keeping.contains($0.name) }, "seed \(seed)")
+        #expect(fast.partial.context == full.context, "seed \(seed)")
+        #expect((try? fast.decoded()) == full, "seed \(seed)")
+        counts.accepted += 1
+        if full.isInConflict { counts.acceptedInConflict += 1 }
+        if !fast.partial.fields.isEmpty { counts.acceptedWithKeptFields += 1 }
+        return true
+    }
+
+    @Test("Canonical bytes checked in one pass give exactly what the full decoder reads, and damaged bytes are left to it")
+    func oneCheckAgreesWithTheFullDecoder() throws {
+        var counts = Counts()
+        for seed in propertySeeds(default: Self.seeds) {
+            print("CanonicalStateCheckTests seed \(seed)")
+            var simulation = Simulation(seed: seed, replicaCount: 4)
+            var generator = SplitMix64(seed: seed ^ 0x5EED)
+            for _ in 0..<120 {
+                try simulation.randomStep()
+                let replica = simulation.replicas[Generators.int(0..<4, using: &generator)]
+                guard let state = replica.records[simulation.recordIDs[Generators.int(0..<2, using: &generator)]] else { continue }
+                let bytes = state.canonicalBytes
+                if !Self.compare(bytes, seed: seed, counts: &counts) { counts.canonicalLeftToDecoder += 1 }
+                // A damaged copy: a byte changed, a space inserted, or a byte dropped.
+                var damaged = bytes
+                let position = Generators.int(0..<damaged.count, using: &generator)
+                switch Generators.int(0..<3, using: &generator) {
+                case 0: damaged[position] = UInt8(truncatingIfNeeded: Generators.int(0..<256, using: &generator))
+                case 1: damaged.insert(UInt8(ascii: " "), at: position)
+                default: damaged.remove(at: position)
+                }
+                if Self.compare(damaged, seed: seed, counts: &counts) {
+                    counts.damagedStillCanonical += 1
+                } else {
+                    counts.damagedRejected += 1
+                }
+            }
+        }
+        print("CanonicalStateCheckTests: \(counts)")
+        guard ProcessInfoShim.environment("REHABSYNC_SEED") == nil else { return }
+        #expect(counts.accepted >= 500, "\(counts)")
+        #expect(counts.acceptedInConflict >= 100, "\(counts)")
+        #expect(counts.acceptedWithKeptFields >= 300, "\(counts)")
+        #expect(counts.canonicalLeftToDecoder >= 100, "\(counts)")
+        #expect(counts.damagedRejected >= 1_000, "\(counts)")
+    }
+
+    @Test("Forms the writer never produces are left to the full decoder", arguments: [
+        #"{"context":{},"fields":{} }"#,
+        #"{ "context":{},"fields":{}}"#,
+        #"{"fields":{},"context":{}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":01},"fields":{}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":0},"fields":{}}"#,
+        #"{"context":{"00000000-0000-4000-8000-00000000000A":1},"fields":{}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000002":1,"00000000-0000-4000-8000-000000000001":1},"fields":{}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",2],"hlc":[1,0],"value":1,"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":-0,"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":1.5,"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":"\u0041","wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":{"b":1,"a":2},"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":1,"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"1a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":1,"wall":1}]}}"#,
+        #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[]}}"#,
+    ])
+    func formsTheWriterNeverProducesAreLeftToTheDecoder(text: String) {
+        var reader = JSONParser(Array(text.utf8))
+        #expect(reader.readCanonicalState(keeping: []) == nil)
+    }
+
+    @Test("Invalid UTF-8 inside a value is refused by the one-pass check as by Swift's own validation")
+    func invalidUTF8IsRefused() {
+        let prefix = #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":""#
+        let suffix = #"","wall":1}]}}"#
+        let cases: [[UInt8]] = [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xC3, 0xA5], [0xF0, 0x9F, 0x98, 0x80]]
+        for content in cases {
+            var reader = JSONParser(Array(prefix.utf8) + content + Array(suffix.utf8))
+            let accepted = reader.readCanonicalState(keeping: []) != nil
+            #expect(accepted == (String(validating: content, as: UTF8.self) != nil), "\(content)")
+        }
+    }
+}
