@@ -10,8 +10,7 @@ import Darwin
 
 /// Writes a ``ProgressReporter``'s text to standard error, with the monotonic clock and the
 /// terminal check the reporter leaves out. Shared by the long commands (`admin backup`,
-/// `export run`, and `replica sync` once the replica reports its progress); safe to call
-/// from any thread.
+/// `export run` and `replica sync`); safe to call from any thread.
 final class ProgressWriter: Sendable {
     /// `--quiet`, for every command that shows progress.
     static let quietOption = CommandOption.flag("quiet", "print no progress or summary on standard error")

@@ -69,7 +69,10 @@ enum ReplicaCommand {
                 It is validated and goes with the next sync.
                 """, options: [setAsideNumber, author], handler: run),
             CommandSpec("sync", summary: "Push pending records, pull until none remains; prints the counts.", discussion: """
-                --quiet is accepted for scripts; sync does not show progress yet.
+                Progress goes to standard error: on a terminal the records pushed and pulled, the rate
+                and the time left (estimated from the server's newest change), redrawn; elsewhere a
+                one-line summary at the end; --quiet writes neither. Standard output holds only the
+                JSON counts.
                 """, options: tlsOptions + [ProgressWriter.quietOption], handler: run),
             CommandSpec("status", summary: "Pending records, last sync, cursor, whether the digest matched.", options: [OutputFormat.option],
                         handler: run),
@@ -201,7 +204,7 @@ enum ReplicaCommand {
                 output(.object(["collection": .string(stored.collection), "id": .string(stored.recordID),
                                 "field": .string(try required("field"))]))
             case "sync":
-                output(try replica.sync().json)
+                output(try sync(replica, quiet: arguments.has("quiet")).json)
             case "set":
                 // Only a token given to this command replaces the stored one.
                 let token = arguments.value("token-file") != nil || arguments.has("token-stdin") || arguments.value("token") != nil
@@ -240,6 +243,24 @@ enum ReplicaCommand {
             throw CommandFailure.failed(error.description)
         } catch let error as DatabaseError {
             throw CommandFailure.failed("local database: \(error)")
+        }
+    }
+
+    /// Syncs with progress on standard error: records pushed and pulled of those pending at
+    /// the start plus the server's estimate of what remains to pull.
+    private static func sync(_ replica: Replica, quiet: Bool) throws -> Replica.SyncReport {
+        let progress = ProgressWriter(task: "sync", unit: "records", quiet: quiet)
+        do {
+            let report = try replica.sync { step in
+                let done = step.pushed + step.pulled
+                let total = step.remainingToPull.map { done + Int($0) + max(0, step.pendingAtStart - step.pushed) }
+                progress.update(done: done, total: total)
+            }
+            progress.finish(detail: ": \(report.pushed) pushed, \(report.pulled) pulled, \(report.setAside.count) set aside")
+            return report
+        } catch {
+            progress.abandon()
+            throw error
         }
     }
 

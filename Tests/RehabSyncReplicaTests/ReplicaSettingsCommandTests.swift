@@ -1,4 +1,5 @@
 import Foundation
+import RehabSyncCore
 import RehabSyncReplica
 import Testing
 
@@ -65,5 +66,32 @@ struct ReplicaSettingsCommandTests {
         let refused = try TestExecutables.runRehabsync(["replica", "status", "--db", path, "--output", "yaml"])
         #expect(refused.status == 2)
         #expect(refused.errors.contains("--output takes json or table, not 'yaml'"))
+    }
+
+    @Test("replica sync to a pipe writes a one-line summary of pushed and pulled on stderr, --quiet nothing, and stdout stays one JSON line")
+    func syncProgressOnStandardError() throws {
+        let world = try E2E.World(replicaCount: 2)
+        let config = E2E.root.appendingPathComponent("Config").path
+        for index in 0..<5 {
+            _ = try world.replicas[1].write(collection: "carePlans", id: "pulled-\(index)", values: E2E.plan("Plan \(index)"))
+        }
+        _ = try world.replicas[1].sync()
+        _ = try world.replicas[0].write(collection: "carePlans", id: "pushed", values: E2E.plan("Pushed"))
+        let path = world.directory.appendingPathComponent("replica-0.sqlite").path
+        let summarised = try TestExecutables.runRehabsync(["replica", "sync", "--db", path, "--config-dir", config])
+        #expect(summarised.status == 0, "\(summarised.errors)")
+        #expect(summarised.errors.wholeMatch(of: /sync: \d+ records in \d+(\.\d)?s( \(\d+ records\/s\))?: 1 pushed, \d+ pulled, 0 set aside\n/) != nil,
+                "\(summarised.errors)")
+        #expect(!summarised.errors.contains("\u{1B}"), "no redrawing without a terminal")
+        let report = try #require(try JSONParser.parse(Array(summarised.output.utf8)).objectValue)
+        // The five written elsewhere, and the device's own write as the server stored it.
+        #expect(report["pushed"] == .integer(1) && report["pulled"] == .integer(6))
+        #expect(summarised.errors.contains(": 1 pushed, 6 pulled, 0 set aside"))
+        _ = try world.replicas[1].write(collection: "carePlans", id: "later", values: E2E.plan("Later"))
+        _ = try world.replicas[1].sync()
+        let quiet = try TestExecutables.runRehabsync(["replica", "sync", "--db", path, "--config-dir", config, "--quiet"])
+        #expect(quiet.status == 0)
+        #expect(quiet.errors.isEmpty, "\(quiet.errors)")
+        #expect(try JSONParser.parse(Array(quiet.output.utf8)).objectValue?["pulled"] == .integer(1))
     }
 }
