@@ -267,10 +267,11 @@ enum ReplicaCommand {
     /// Refuses a collection name this build does not sync: a misspelt one would otherwise
     /// list nothing and look like an empty replica.
     private static func knownCollection(_ name: String) throws {
-        guard CollectionName(rawValue: name) == nil else { return }
-        let known = CollectionName.allCases.map(\.rawValue)
-        let near = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
-        throw CommandFailure.usage("unknown collection '\(name)'\(near); the collections are \(known.joined(separator: ", "))")
+        do {
+            _ = try CollectionArgument.parse(name)
+        } catch {
+            throw CommandFailure.usage(error.description)
+        }
     }
 
     /// A record as `conflicts` describes it, one row per sibling of each field in conflict,

@@ -36,10 +36,11 @@ enum SchemaCommand {
     /// The collection spelled exactly so; a wrong case or an unknown name is a usage error
     /// that lists the known names, never an empty answer.
     static func collection(named name: String) throws -> CollectionName {
-        if let collection = CollectionName(rawValue: name) { return collection }
-        let known = CollectionName.allCases.map(\.rawValue)
-        let hint = known.first { $0.lowercased() == name.lowercased() }.map { " (did you mean \($0)?)" } ?? ""
-        throw CommandFailure.usage("unknown collection '\(name)'\(hint); known: \(known.joined(separator: ", "))")
+        do {
+            return try CollectionArgument.parse(name)
+        } catch {
+            throw CommandFailure.usage(error.description)
+        }
     }
 
     /// The reference data of the configuration directory. A directory named with

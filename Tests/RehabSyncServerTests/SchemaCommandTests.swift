@@ -19,8 +19,8 @@ struct SchemaCommandTests {
         let run = try TestExecutables.runRehabsync(["schema", "careplans"])
         #expect(run.status == 2)
         #expect(run.output.isEmpty)
-        #expect(run.errors.contains("did you mean carePlans?"))
-        #expect(run.errors.contains("known: patients, carePlans, planGoals, plannedInterventions, assessments, handovers, referrals"))
+        #expect(run.errors.contains("did you mean 'carePlans'?"))
+        #expect(run.errors.contains("the collections are patients, carePlans, planGoals, plannedInterventions, assessments, handovers, referrals"))
     }
 
     @Test("One collection's text lists its fields, allowed values and the reference data it uses")
