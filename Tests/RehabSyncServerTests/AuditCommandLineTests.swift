@@ -103,4 +103,29 @@ struct AuditCommandLineTests {
             #expect(result.errors.split(separator: ":").count >= 3, "\(result.errors)")
         }
     }
+
+    @Test("admin devices --output table lists each device in aligned columns with its units and Swedish times")
+    func devicesAsATable() throws {
+        try withServer { server, port, scratch in
+            _ = try server.service.enrol(name: "Laptop Åsa", units: [F.unitA])
+            _ = try server.service.enrol(name: "Tablet", units: [F.unitA, F.unitB])
+            let admin = ["--server", "http://127.0.0.1:\(port)", "--data-dir", scratch.path("data")]
+            let table = try run(["admin", "devices", "--output", "table"] + admin)
+            #expect(table.status == 0)
+            let lines = table.output.split(separator: "\n").map(String.init)
+            #expect(lines.count == 3, "\(table.output)")
+            #expect(lines.first?.hasPrefix("REPLICA ID") == true, "\(table.output)")
+            // Columns line up: every row has its name where the header has NAME.
+            let nameColumn = try #require(lines.first?.range(of: "NAME")).lowerBound.utf16Offset(in: lines[0])
+            for row in lines.dropFirst() {
+                let name = try #require(row.range(of: row.contains("Tablet") ? "Tablet" : "Laptop Åsa"))
+                #expect(row.distance(from: row.startIndex, to: name.lowerBound) == nameColumn, "\(row)")
+                #expect(row.contains(F.unitA))
+                #expect(row.firstMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00/) != nil, "enrolment time in Swedish time: \(row)")
+            }
+            let json = try run(["admin", "devices"] + admin)
+            #expect(json.status == 0)
+            #expect(try JSONParser.parse(Array(json.output.utf8)).objectValue?["devices"]?.arrayValue?.count == 2)
+        }
+    }
 }
