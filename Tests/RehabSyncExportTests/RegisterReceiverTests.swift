@@ -3,6 +3,7 @@ import RehabSyncClient
 import RehabSyncCore
 import RehabSyncExport
 import RehabSyncStorage
+import RehabSyncTestSupport
 import Testing
 
 /// The reference receiver over loopback with libcurl, and the exporter against it when it
@@ -81,6 +82,34 @@ struct RegisterReceiverTests {
         #expect(attempts.first?.0 == nil)
         #expect(attempts.first?.1?.contains("curl 28") == true)
         #expect(attempts.last?.0 == 200)
+    }
+
+    @Test("export run to a pipe writes a one-line summary of its deliveries on stderr, --quiet nothing, and stdout stays JSON")
+    func exportRunSummaryOnStandardError() throws {
+        let harness = try DeliveryHarness(february: false)
+        let dataDirectory = harness.scratch.path("data")
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let service = try F.service(harness.scratch, now: harness.clock.function, path: dataDirectory + "/rehabsync.sqlite")
+        try F.february(service.store)
+        let jobs = harness.scratch.path("jobs")
+        try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
+        try Data(#"{"name":"monthly-register-export"}"#.utf8).write(to: URL(fileURLWithPath: jobs + "/job.json"))
+        let environment = ["REHABSYNC_DATA_DIR": dataDirectory, "REHABSYNC_JOBS_DIR": jobs, "REHABSYNC_REGISTER_URL": harness.url,
+                           "REHABSYNC_LOG_LEVEL": "critical"]
+        let words = ["export", "run", "--job", F.job, "--period", "2026-02",
+                     "--config", ExportJobTests.repository.appendingPathComponent("Config/rehabsync.json").path]
+        let first = try TestExecutables.runRehabsync(words, environment: environment)
+        #expect(first.status == 0, "\(first.errors)")
+        let delivered = harness.receiver.accepted.count
+        #expect(delivered > 0)
+        #expect(first.errors.wholeMatch(of: /export 2026-02: (\d+) deliveries in \d+(\.\d)?s( \(\d+ deliveries\/s\))?, [a-z]+, \d+ unchanged\n/)?.1 == Substring("\(delivered)"),
+                "\(first.errors)")
+        #expect(!first.errors.contains("\u{1B}"), "no redrawing without a terminal")
+        #expect(try JSONParser.parse(Array(first.output.utf8)).objectValue != nil, "\(first.output)")
+        let quiet = try TestExecutables.runRehabsync(words + ["--quiet"], environment: environment)
+        #expect(quiet.status == 0)
+        #expect(quiet.errors.isEmpty, "\(quiet.errors)")
+        #expect(harness.receiver.accepted.count == delivered, "an unchanged month is not sent again")
     }
 
     @Test func killingTheExporterProcessWhileTheRegistersAnswerIsOnItsWayCountsTheMonthOnce() throws {
