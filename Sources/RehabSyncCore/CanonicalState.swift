@@ -48,3 +48,38 @@ extension JSONParser {
                               newestClock: newest, partial: partial)
     }
 }
+
+extension JSONParser {
+    /// Reads a record state as ``RecordState/init(reading:path:)`` does, and also returns
+    /// its bytes as received when they are exactly its canonical encoding (nil otherwise).
+    /// A server stores a new record's state as it arrived instead of encoding it again:
+    /// whatever ``CanonicalStateCheck`` accepts, the full decoder reads as the same state,
+    /// and encoding that state gives back these very bytes.
+    ///
+    /// Canonical bytes are decoded by the check's own pass, which then keeps every field;
+    /// anything else is read by the full decoder, which names any problem.
+    public mutating func readState(keepingCanonicalBytes path: @autoclosure () -> String) throws(CoreError)
+        -> (state: RecordState, canonicalBytes: [UInt8]?) {
+        skipWhitespace()
+        let start = index
+        let checked = bytes.withUnsafeBufferPointer { buffer -> (end: Int, context: VersionVector, fields: [RecordState.Field])? in
+            var check = CanonicalStateCheck(buffer, at: start, keeping: [])
+            check.keepsEveryField = true
+            guard check.state() else { return nil }
+            return (check.index, check.context, check.kept)
+        }
+        guard let checked else {
+            return (try RecordState(reading: &self, path: path()), nil)
+        }
+        // The same checks as at the end of the full decoder; bytes the check accepts pass them.
+        let state: RecordState
+        do {
+            state = try RecordState(context: checked.context, fields: checked.fields)
+        } catch {
+            let prefix = path().isEmpty ? "" : path() + "."
+            throw CoreError(error.code, error.message, field: prefix + (error.field ?? ""))
+        }
+        index = checked.end
+        return (state, Array(bytes[start..<checked.end]))
+    }
+}

@@ -42,11 +42,12 @@ struct PushBatch: Sendable {
         var collection: String?
         var id: String?
         var state: RecordState?
+        var canonicalBytes: [UInt8]?
         try reader.readObject(path: path(), names: recordMembers) { reader, member throws(CoreError) in
             switch member {
             case 0: collection = try reader.readValue().stringValue
             case 1: id = try reader.readValue().stringValue
-            default: state = try RecordState(reading: &reader, path: path() + ".state")
+            default: (state, canonicalBytes) = try reader.readState(keepingCanonicalBytes: path() + ".state")
             }
         }
         guard let collection, let id, let state else {
@@ -56,7 +57,7 @@ struct PushBatch: Sendable {
         guard seen.insert(key).inserted else {
             throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path())
         }
-        return IncomingRecord(key: key, state: state)
+        return IncomingRecord(key: key, state: state, canonicalBytes: canonicalBytes)
     }
 
     /// Which answer a decoding problem deserves.

@@ -44,7 +44,7 @@ extension SyncRouter {
                     throw SyncError.badRequest("missing_sent_mark", "a replica's push says how far it has sent in \(SyncService.sentMarkHeader)",
                                                field: SyncService.sentMarkHeader)
                 }
-                return json(try service.push(device: device, body: context.request.body, sentMark: mark).json)
+                return .json(status: .ok, bytes: try service.push(device: device, body: context.request.body, sentMark: mark).jsonBytes)
             },
             Route("POST", "/v1/sync/hello", .deviceGreeting) { context in
                 let body = try parseJSONBody(context.request, members: ["instance", "replace"])

@@ -18,6 +18,34 @@ extension SyncService {
                 }),
             ])
         }
+
+        /// The bytes of `json.canonicalBytes`, written directly: a receipt names every
+        /// record of its batch, and a tree of dictionaries for it costs more than the writing.
+        /// Members in byte order, as the canonical writer puts them.
+        public var jsonBytes: [UInt8] {
+            var writer = CanonicalWriter(capacity: 64 + results.count * 96)
+            writer.append(#"{"accepted":"#)
+            writer.appendInteger(Int64(accepted))
+            writer.append(#","changed":"#)
+            writer.appendInteger(Int64(changed))
+            writer.append(#","results":["#)
+            for (offset, result) in results.enumerated() {
+                if offset > 0 { writer.append(UInt8(ascii: ",")) }
+                if result.changed {
+                    writer.append(#"{"changed":true,"collection":"#)
+                } else {
+                    writer.append(#"{"changed":false,"collection":"#)
+                }
+                writer.appendString(result.key.collection)
+                writer.append(#","id":"#)
+                writer.appendString(result.key.recordID)
+                writer.append(#","sequence":"#)
+                writer.appendInteger(result.record.sequence)
+                writer.append(UInt8(ascii: "}"))
+            }
+            writer.append("]}")
+            return writer.bytes
+        }
     }
 
     /// Joins a batch of record states into the server's copy: all of it in one transaction,

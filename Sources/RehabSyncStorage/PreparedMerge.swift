@@ -41,7 +41,7 @@ public struct PreparedMerge: Sendable {
         if !decodingStored, let stored, incoming.state.isJoinResult(intoStored: stored.stateBytes) {
             before = nil
             after = incoming.state
-            let encoded = after.canonicalBytes
+            let encoded = incoming.canonicalBytes ?? after.canonicalBytes
             changed = encoded != stored.stateBytes
             placement = changed ? try rule(key.collection, after) : RecordPlacement(patient: stored.patient, careUnits: stored.careUnits)
             bytes = changed ? encoded : []
@@ -52,7 +52,9 @@ public struct PreparedMerge: Sendable {
         changed = stored == nil || after != before
         if changed {
             placement = try rule(key.collection, after)
-            bytes = after.canonicalBytes
+            // A new record is the incoming state itself: kept as it arrived when that was
+            // already its canonical encoding.
+            bytes = (stored == nil ? incoming.canonicalBytes : nil) ?? after.canonicalBytes
         } else {
             placement = RecordPlacement(patient: stored?.patient, careUnits: stored?.careUnits ?? [])
             bytes = []

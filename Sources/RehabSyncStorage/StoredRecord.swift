@@ -53,10 +53,15 @@ public struct RecordKey: Hashable, Sendable, Comparable {
 public struct IncomingRecord: Sendable {
     public let key: RecordKey
     public let state: RecordState
+    /// The state's bytes as they arrived, when they are exactly its canonical encoding
+    /// (``JSONParser/readState(keepingCanonicalBytes:)``): a record new to the store is
+    /// stored as these bytes instead of being encoded again.
+    public let canonicalBytes: [UInt8]?
 
-    public init(key: RecordKey, state: RecordState) {
+    public init(key: RecordKey, state: RecordState, canonicalBytes: [UInt8]? = nil) {
         self.key = key
         self.state = state
+        self.canonicalBytes = canonicalBytes
     }
 }
 

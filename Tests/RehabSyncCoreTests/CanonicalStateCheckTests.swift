@@ -31,7 +31,22 @@ struct CanonicalStateCheckTests {
         var reader = JSONParser(given)
         // White space before a value is allowed anywhere in a document; the state begins after it.
         let bytes = Array(given.drop { $0 == UInt8(ascii: " ") })
-        guard let fast = reader.readCanonicalState(keeping: keeping) else { return false }
+        let fast = reader.readCanonicalState(keeping: keeping)
+        // A server stores what the decoder reads kept as it arrived: only bytes the check
+        // accepts are kept, and they are the decoded state's own encoding.
+        var keepingReader = JSONParser(given)
+        var decoder = JSONParser(given)
+        let decoded = try? RecordState(reading: &decoder, path: "")
+        if let (state, kept) = try? keepingReader.readState(keepingCanonicalBytes: "") {
+            #expect((kept != nil) == (fast != nil), "seed \(seed)")
+            #expect(state == decoded, "seed \(seed)")
+            // Both stop at the same byte: what follows the state reads the same.
+            #expect(((try? keepingReader.finish()) != nil) == ((try? decoder.finish()) != nil), "seed \(seed)")
+            if let kept { #expect(kept == state.canonicalBytes, "seed \(seed)") }
+        } else {
+            #expect(fast == nil && decoded == nil, "seed \(seed)")
+        }
+        guard let fast else { return false }
         let whole = (try? reader.finish()) != nil
         guard let full = try? RecordState(decoding: given) else {
             Issue.record("seed \(seed): accepted bytes the decoder refuses: \(String(decoding: bytes, as: UTF8.self))")

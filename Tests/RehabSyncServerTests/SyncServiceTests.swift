@@ -37,6 +37,38 @@ struct SyncServiceTests {
         #expect(second.results.first?.record.sequence == first.results.first?.record.sequence)
     }
 
+    @Test("A push receipt's bytes, written directly, are its JSON's canonical bytes, changed or not")
+    func receiptBytesAreTheCanonicalJSON() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        let records = try (0..<3).map { ("carePlans", "p\($0)", try F.state(F.plan(title: "t\($0)"), replica: device.replicaID, counter: Int64($0 + 1))) }
+        let first = try service.push(device: device, body: F.body(records))
+        let again = try service.push(device: device, body: F.body(records))
+        #expect(first.changed == 3 && again.changed == 0)
+        #expect(first.jsonBytes == first.json.canonicalBytes)
+        #expect(again.jsonBytes == again.json.canonicalBytes)
+    }
+
+    @Test("A new record is stored as the canonical encoding of its state, whether it arrived in that form or not")
+    func aNewRecordIsStoredCanonicalWhateverItsForm() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
+        let canonical = try F.state(F.plan(title: "as written"), replica: device.replicaID, counter: 1)
+        let spaced = try F.state(F.plan(title: "with spaces"), replica: device.replicaID, counter: 2)
+        // The same state with white space after every comma: valid JSON, not canonical.
+        let spacedText = spaced.canonicalText.replacingOccurrences(of: ",", with: ", ")
+        let body = Array(("{\"records\":[{\"collection\":\"carePlans\",\"id\":\"p1\",\"state\":\(canonical.canonicalText)},"
+            + "{\"collection\":\"carePlans\",\"id\":\"p2\",\"state\":\(spacedText)}]}").utf8)
+        let receipt = try service.push(device: device, body: body)
+        #expect(receipt.changed == 2)
+        let page = try service.pull(device: device, clinician: F.nurse, since: 0, limit: nil)
+        let stored = Dictionary(uniqueKeysWithValues: page.records.map { ($0.recordID, $0.stateBytes) })
+        #expect(stored["p1"] == canonical.canonicalBytes)
+        #expect(stored["p2"] == spaced.canonicalBytes)
+    }
+
     @Test func pagesFollowTheCursorUntilNothingRemains() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)
