@@ -206,7 +206,8 @@ extension Replica {
         try update.execute()
     }
 
-
+    /// Marks a record to be pushed at its current sequence (a local write, or a set-aside
+    /// write the server's copy has replaced).
     static func markPending(_ record: StoredRecord, connection: Connection) throws {
         let mark = try connection.cachedStatement(
             "INSERT INTO pending (collection, record_id, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq")

@@ -246,12 +246,7 @@ public final class Replica: Sendable {
                     try requiring(before)
                     try validator.validate(collection: key.collection, recordID: key.recordID, before: before, after: after)
                 }
-                let mark = try connection.cachedStatement(
-                    "INSERT INTO pending (collection, record_id, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq")
-                try mark.bind(key.collection, at: 1)
-                try mark.bind(key.recordID, at: 2)
-                try mark.bind(stored.sequence, at: 3)
-                try mark.execute()
+                try Self.markPending(stored, connection: connection)
                 return stored
             }
         } catch let error as DomainError {

@@ -114,12 +114,7 @@ enum ExportCommand {
     }
 
     static func openExporter(arguments: Arguments, environment: [String: String], configuration: ExportConfiguration) throws -> RegisterExporter {
-        let settings: ServerSettings
-        do {
-            settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
-        } catch {
-            throw CommandFailure.failed("configuration: \(error)")
-        }
+        let settings = try ServeCommand.serverSettings(arguments, environment: environment)
         try DatabaseGuard.require(.currentServer, at: settings.databasePath)
         do {
             // The server's database, opened as the server opens it: owner-only data directory,

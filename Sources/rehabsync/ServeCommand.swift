@@ -37,12 +37,7 @@ enum ServeCommand {
     @Sendable static func run(_ invocation: CommandInvocation) throws {
         let arguments = invocation.arguments
         let environment = invocation.environment
-        let settings: ServerSettings
-        do {
-            settings = try ServerSettings.load(path: arguments.value("config"), environment: environment)
-        } catch {
-            throw CommandFailure.failed("configuration: \(error)")
-        }
+        let settings = try serverSettings(arguments, environment: environment)
         // The server migrates what it opens: any other file named by mistake (a replica, some
         // other SQLite database) is refused before it is touched.
         try DatabaseGuard.require(.serverOrNone, at: settings.databasePath)
@@ -75,5 +70,15 @@ enum ServeCommand {
         application.http.waitUntilStopped()
         watcher.cancel()
         application.finish()
+    }
+
+    /// The server's settings as `--config` (or its default) and the environment give them;
+    /// `export` reads the same, to open the same database.
+    static func serverSettings(_ arguments: Arguments, environment: [String: String]) throws -> ServerSettings {
+        do {
+            return try ServerSettings.load(path: arguments.value("config"), environment: environment)
+        } catch {
+            throw CommandFailure.failed("configuration: \(error)")
+        }
     }
 }

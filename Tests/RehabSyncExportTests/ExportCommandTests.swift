@@ -8,7 +8,7 @@ struct ExportCommandTests {
     typealias F = ExportFixtures
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errors: String) {
-        try F.runProcess(try F.executable(), arguments, environment: environment)
+        try F.runProcess(try TestExecutables.rehabsync(), arguments, environment: environment)
     }
 
     @Test func validateAcceptsTheShippedJobAndNamesTheFileAndFieldOfABadOne() throws {

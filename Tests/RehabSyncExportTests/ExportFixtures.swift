@@ -5,7 +5,6 @@ import RehabSyncExport
 import RehabSyncHTTP
 import RehabSyncServer
 import RehabSyncStorage
-import RehabSyncTestSupport
 import Synchronization
 
 /// A fresh directory per test, removed when the test ends.
@@ -79,17 +78,6 @@ enum ExportFixtures {
     static func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil,
                            environment: [String: String]? = nil) throws -> (status: Int32, output: String, errors: String) {
         try TestExecutables.runProcess(executable, arguments, directory: directory, environment: environment)
-    }
-
-    /// The built `rehabsync` executable, next to the test bundle in the build folder.
-    static func executable() throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("rehabsync")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw POSIXError(.ENOENT)
     }
 
     static func targets(_ url: String, maxAttempts: Int = 4) -> [String: RegisterTarget] {

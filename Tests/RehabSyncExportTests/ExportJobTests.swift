@@ -3,7 +3,7 @@ import RehabSyncExport
 import Testing
 
 struct ExportJobTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = TestExecutables.repositoryRoot
 
     @Test func theShippedJobAndTargetValidate() throws {
         let targets = try RegisterTarget.load(path: Self.repository.appendingPathComponent("Config/register.json").path, environment: [:])

@@ -2,8 +2,8 @@ import Foundation
 import RehabSyncClient
 import RehabSyncCore
 import RehabSyncExport
+import RehabSyncServer
 import RehabSyncStorage
-import RehabSyncTestSupport
 import Testing
 
 /// The reference receiver over loopback with libcurl, and the exporter against it when it
@@ -84,9 +84,14 @@ struct RegisterReceiverTests {
         #expect(attempts.last?.0 == 200)
     }
 
-    @Test("export run to a pipe writes a one-line summary of its deliveries on stderr, --quiet nothing, and stdout stays JSON")
-    func exportRunSummaryOnStandardError() throws {
-        let harness = try DeliveryHarness(february: false)
+    /// `rehabsync export run` of February 2026 for the test job.
+    static let exportRun = ["export", "run", "--job", F.job, "--period", "2026-02",
+                            "--config", ExportJobTests.repository.appendingPathComponent("Config/rehabsync.json").path]
+
+    /// February's records in a database where an exporter process finds it (its data
+    /// directory), a job directory, and the environment that points the process at both
+    /// and at the harness's register.
+    static func exporterProcessSetting(_ harness: DeliveryHarness) throws -> (SyncService, [String: String]) {
         let dataDirectory = harness.scratch.path("data")
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let service = try F.service(harness.scratch, now: harness.clock.function, path: dataDirectory + "/rehabsync.sqlite")
@@ -94,10 +99,15 @@ struct RegisterReceiverTests {
         let jobs = harness.scratch.path("jobs")
         try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
         try Data(#"{"name":"monthly-register-export"}"#.utf8).write(to: URL(fileURLWithPath: jobs + "/job.json"))
-        let environment = ["REHABSYNC_DATA_DIR": dataDirectory, "REHABSYNC_JOBS_DIR": jobs, "REHABSYNC_REGISTER_URL": harness.url,
-                           "REHABSYNC_LOG_LEVEL": "critical"]
-        let words = ["export", "run", "--job", F.job, "--period", "2026-02",
-                     "--config", ExportJobTests.repository.appendingPathComponent("Config/rehabsync.json").path]
+        return (service, ["REHABSYNC_DATA_DIR": dataDirectory, "REHABSYNC_JOBS_DIR": jobs, "REHABSYNC_REGISTER_URL": harness.url,
+                          "REHABSYNC_LOG_LEVEL": "critical"])
+    }
+
+    @Test("export run to a pipe writes a one-line summary of its deliveries on stderr, --quiet nothing, and stdout stays JSON")
+    func exportRunSummaryOnStandardError() throws {
+        let harness = try DeliveryHarness(february: false)
+        let (_, environment) = try Self.exporterProcessSetting(harness)
+        let words = Self.exportRun
         let first = try TestExecutables.runRehabsync(words, environment: environment)
         #expect(first.status == 0, "\(first.errors)")
         let delivered = harness.receiver.accepted.count
@@ -114,23 +124,14 @@ struct RegisterReceiverTests {
 
     @Test func killingTheExporterProcessWhileTheRegistersAnswerIsOnItsWayCountsTheMonthOnce() throws {
         let harness = try DeliveryHarness(february: false)
-        // The database the process opens is the one in its data directory.
-        let dataDirectory = harness.scratch.path("data")
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let service = try F.service(harness.scratch, now: harness.clock.function, path: dataDirectory + "/rehabsync.sqlite")
-        try F.february(service.store)
-        let jobs = harness.scratch.path("jobs")
-        try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
-        try Data(#"{"name":"monthly-register-export"}"#.utf8).write(to: URL(fileURLWithPath: jobs + "/job.json"))
+        let (service, environment) = try Self.exporterProcessSetting(harness)
 
         // The register stores the report, then takes its time answering; the exporter dies meanwhile.
         harness.receiver.slowNext(1, milliseconds: 20_000)
         let process = Process()
-        process.executableURL = try F.executable()
-        process.arguments = ["export", "run", "--job", F.job, "--period", "2026-02",
-                             "--config", ExportJobTests.repository.appendingPathComponent("Config/rehabsync.json").path]
-        process.environment = ["REHABSYNC_DATA_DIR": dataDirectory, "REHABSYNC_JOBS_DIR": jobs, "REHABSYNC_REGISTER_URL": harness.url,
-                               "REHABSYNC_LOG_LEVEL": "critical"]
+        process.executableURL = try TestExecutables.rehabsync()
+        process.arguments = Self.exportRun
+        process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -17,7 +17,7 @@ struct DeviceTokenSourceTests {
                            standardInput: (String) -> String = { _ in "" }) throws -> (Outcome, token: String) {
         let (_, token) = try world.server.service.enrol(name: "token test", units: [E2E.unit])
         let process = Process()
-        process.executableURL = try KilledClientTests.executable()
+        process.executableURL = try TestExecutables.rehabsync()
         process.arguments = ["replica", "init", "--db", path, "--server", "http://127.0.0.1:\(world.port)", "--clinician", "SE2321000016-N001"]
             + extra(token)
         process.environment = environment(token)

@@ -7,11 +7,6 @@ import Testing
 struct KilledClientTests {
     typealias E2E = ReplicaEndToEndTests
 
-    /// The built `rehabsync` executable, next to the test bundle in the build folder.
-    static func executable() throws -> URL {
-        try TestExecutables.rehabsync()
-    }
-
     /// Audit entries the server has made for `device`: each push stored and each pull page
     /// delivered adds one, so a new one means a sync of that device is under way.
     static func auditEntries(_ world: E2E.World, device: String) throws -> Int64 {
@@ -31,7 +26,7 @@ struct KilledClientTests {
         for _ in 0..<6 {
             let before = try Self.auditEntries(world, device: device)
             let process = Process()
-            process.executableURL = try Self.executable()
+            process.executableURL = try TestExecutables.rehabsync()
             process.arguments = ["replica", "sync", "--db", world.directory.appendingPathComponent("replica-0.sqlite").path,
                                  "--config-dir", E2E.root.appendingPathComponent("Config").path]
             process.standardOutput = FileHandle.nullDevice

@@ -12,7 +12,7 @@ import Testing
 struct ReplicaEndToEndTests {
     static let unit = "SE2321000016-A001"
     static let patient = "191212121212"
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestExecutables.repositoryRoot
 
     final class World {
         private let scratch: TemporaryDirectory

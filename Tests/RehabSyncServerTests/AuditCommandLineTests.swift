@@ -14,7 +14,7 @@ struct AuditCommandLineTests {
     /// Runs `rehabsync` with `arguments`; the exit status and stdout, within a deadline.
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = try ShutdownTests.executable()
+        process.executableURL = try TestExecutables.rehabsync()
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output

@@ -25,7 +25,7 @@ struct LiveServerTests {
             var settings = try ServerSettings.load(path: nil, environment: [:])
             settings.port = 0
             settings.dataDirectory = scratch.path("data")
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let root = TestExecutables.repositoryRoot
             settings.kvaDirectory = root.appendingPathComponent("Config/kva").path
             settings.questionnaireDirectory = root.appendingPathComponent("Config/questionnaires").path
             settings.requestTimeoutSeconds = 1

@@ -8,12 +8,12 @@ final class ServerProcess {
     private let collected = LogBuffer()
     private let errors = Pipe()
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestExecutables.repositoryRoot
 
     /// Starts `rehabsync arguments…` with `environment`; with `umask`, through `sh` after
     /// `umask` sets it, the way an operator's shell would.
     init(_ arguments: [String], environment: [String: String], umask: String? = nil) throws {
-        let executable = try ShutdownTests.executable().path
+        let executable = try TestExecutables.rehabsync().path
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "umask \(umask) && exec \"$@\"", "sh", executable] + arguments

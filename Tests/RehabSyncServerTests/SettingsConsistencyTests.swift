@@ -26,7 +26,7 @@ struct SettingsConsistencyTests {
     }
 
     @Test func everyRehabsyncVariableTheRepositoryMentionsIsASettingOrInTheList() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestExecutables.repositoryRoot
         var names = Set<String>()
         for folder in ["Sources", "Tests", ".ci"] {
             let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent(folder).path)

@@ -10,16 +10,11 @@ import Testing
 struct ShutdownTests {
     typealias F = ServerFixtures
 
-    /// The built `rehabsync` executable, next to the test bundle in the build folder.
-    static func executable() throws -> URL {
-        try TestExecutables.rehabsync()
-    }
-
     @Test func sigtermDuringPushesLosesNothingThatWasAcknowledged() throws {
         let scratch = try ServerScratch()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestExecutables.repositoryRoot
         let process = Process()
-        process.executableURL = try Self.executable()
+        process.executableURL = try TestExecutables.rehabsync()
         process.arguments = ["serve", "--config", root.appendingPathComponent("Config/rehabsync.json").path]
         process.environment = ["REHABSYNC_LISTEN": "127.0.0.1:0", "REHABSYNC_DATA_DIR": scratch.path("data"),
                                "REHABSYNC_SHUTDOWN_GRACE_SECONDS": "5", "REHABSYNC_MAX_CLOCK_DRIFT_SECONDS": "31536000"]

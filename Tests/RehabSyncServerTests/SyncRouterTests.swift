@@ -159,7 +159,7 @@ struct ServerSettingsTests {
     }
 
     @Test func theShippedConfigurationAndReferenceDataLoad() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestExecutables.repositoryRoot
         let settings = try ServerSettings.load(path: root.appendingPathComponent("Config/rehabsync.json").path, environment: [:])
         #expect(settings.port == 8088)
         let reference = try settings.loadReferenceData(today: ServerFixtures.reference().today)

@@ -26,9 +26,17 @@ public enum TestExecutables {
         try runProcess(try rehabsync(), arguments, environment: environment)
     }
 
+    /// A run still going at its deadline: it was killed, and the test fails with this.
+    public struct ProcessTimeout: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     /// Runs a program to completion: its exit status, standard output and standard error.
+    /// A program still running after `deadline` seconds (a server that should have refused
+    /// to start, say) is killed with SIGKILL and the run throws ``ProcessTimeout``.
     public static func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil,
-                                  environment: [String: String]? = nil) throws -> (status: Int32, output: String, errors: String) {
+                                  environment: [String: String]? = nil,
+                                  deadline: Double = 300) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -39,6 +47,17 @@ public enum TestExecutables {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        let pid = process.processIdentifier
+        // Set once the run has ended, under the lock the watchdog takes, so that a run that
+        // ended in time is never reported as killed.
+        let ended = Mutex((finished: false, killed: false))
+        DispatchQueue.global().asyncAfter(deadline: .now() + deadline) {
+            ended.withLock { state in
+                guard !state.finished else { return }
+                state.killed = true
+                kill(pid, SIGKILL)
+            }
+        }
         // Standard error is read on another thread, so neither pipe can fill and block the child.
         let errorText = Mutex("")
         let done = DispatchSemaphore(value: 0)
@@ -51,6 +70,14 @@ public enum TestExecutables {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         done.wait()
         process.waitUntilExit()
+        let killed = ended.withLock { state in
+            state.finished = true
+            return state.killed
+        }
+        if killed {
+            throw ProcessTimeout(description: "\(executable.lastPathComponent) \(arguments) still ran after \(deadline) s and was killed; "
+                + "standard error: \(errorText.withLock { $0 })")
+        }
         return (process.terminationStatus, text, errorText.withLock { $0 })
     }
 }
