@@ -51,15 +51,9 @@ extension RecordState {
 
     /// Writes the canonical encoding.
     public func write(to writer: inout CanonicalWriter) {
-        writer.append(#"{"context":{"#)
-        for (offset, entry) in context.entries.enumerated() {
-            if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.append(UInt8(ascii: "\""))
-            writer.appendReplicaID(entry.replica)
-            writer.append(#"":"#)
-            writer.appendInteger(entry.counter)
-        }
-        writer.append(#"},"fields":{"#)
+        writer.append(#"{"context":"#)
+        context.write(to: &writer)
+        writer.append(#","fields":{"#)
         for (offset, field) in fields.enumerated() {
             if offset > 0 { writer.append(UInt8(ascii: ",")) }
             writer.appendString(field.name)
@@ -75,7 +69,21 @@ extension RecordState {
 
     /// Decodes a state from its JSON bytes, refusing anything malformed with a typed
     /// error that names the offending field.
+    ///
+    /// Bytes that are exactly a canonical encoding (every state RehabSync stores) are
+    /// decoded by ``CanonicalStateCheck``'s single pass, which builds no parser state per
+    /// member; anything else is read by the general reader, which names any problem.
     public init(decoding bytes: [UInt8]) throws(CoreError) {
+        let checked = bytes.withUnsafeBufferPointer { buffer -> (context: VersionVector, fields: [Field])? in
+            var check = CanonicalStateCheck(buffer, at: 0, keeping: [])
+            check.keepsEveryField = true
+            guard check.state(), check.index == buffer.count else { return nil }
+            return (check.context, check.kept)
+        }
+        if let checked, let state = try? RecordState(context: checked.context, fields: checked.fields) {
+            self = state
+            return
+        }
         var reader = JSONParser(bytes)
         try self.init(reading: &reader, path: "")
         try reader.finish()

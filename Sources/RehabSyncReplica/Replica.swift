@@ -109,7 +109,7 @@ public final class Replica: Sendable {
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, configuration: storeConfiguration, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
+        }, placementReads: DomainPlacement.fieldsRead, configuration: storeConfiguration, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
     }
 
     /// A device's database settings: the server's, with smaller caches and no memory map

@@ -21,6 +21,9 @@ public struct RecordPlacement: Hashable, Sendable {
     /// Derives a record's placement from its state.
     public typealias Rule = @Sendable (_ collection: String, _ state: RecordState) throws -> RecordPlacement
 
+    /// The fields ``fromFields`` reads.
+    public static let fromFieldsReads: Set<String> = ["patient", "careUnits"]
+
     /// The plainest rule: the provisional values of the `patient` (string) and
     /// `careUnits` (array of strings) fields. The domain layer supplies a richer one.
     public static let fromFields: Rule = { _, state in

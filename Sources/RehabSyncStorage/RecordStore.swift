@@ -17,6 +17,7 @@ public final class RecordStore: Sendable {
     public var replicaID: ReplicaID { identity.withLock { $0 } }
     private let identity: Mutex<ReplicaID>
     private let placement: RecordPlacement.Rule
+    private let placementReads: Set<String>?
 
     /// Opens or creates a record database.
     ///
@@ -25,16 +26,22 @@ public final class RecordStore: Sendable {
     ///   - replicaID: The id to give a new database. Ignored for an existing one, whose id
     ///     never changes; if nil, a new database gets a random id.
     ///   - placement: How a record's patient and care units follow from its state.
+    ///   - placementReads: Every field `placement` reads, if known. A state holding only
+    ///     these fields (and its context) must be placed as the whole state is; then a
+    ///     merge with no check joins canonical states on their bytes (``CanonicalJoin``)
+    ///     and decodes only these fields. Nil (the default, safe for any rule) always
+    ///     decodes whole states.
     ///   - extraMigrations: Migrations of layers above (server, replica client) that keep
     ///     tables in the same file; their versions follow the record schema's.
     public init(
         path: String, replicaID: ReplicaID? = nil,
-        placement: @escaping RecordPlacement.Rule = RecordPlacement.fromFields,
+        placement: @escaping RecordPlacement.Rule = RecordPlacement.fromFields, placementReads: Set<String>? = nil,
         configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
     ) throws {
         database = try DatabasePool(path: path, configuration: configuration,
                                     migrator: Migrator(Self.migrator.migrations + extraMigrations))
         self.placement = placement
+        self.placementReads = placementReads
         let newID = (replicaID ?? ReplicaID.random()).description
         let replicaID = try database.write { connection in
             let insert = try connection.cachedStatement("""
@@ -63,7 +70,7 @@ public final class RecordStore: Sendable {
     }
 
     private func transact<T>(_ connection: Connection, _ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
-        var transaction = try RecordTransaction(connection: connection, placement: placement)
+        var transaction = try RecordTransaction(connection: connection, placement: placement, placementReads: placementReads)
         let result = try body(&transaction, connection)
         try transaction.finish()
         let replicaID = transaction.replicaID

@@ -7,6 +7,9 @@ public struct RecordTransaction {
     /// The reads, seeing this transaction's own writes.
     public let queries: RecordQueries
     let placement: RecordPlacement.Rule
+    /// The fields `placement` reads, when known: merges with no check then join canonical
+    /// states on their bytes.
+    let placementReads: Set<String>?
     private var clockState: ReplicaClockState
     private var clockDirty = false
     /// Whether any record has a grant, asked once per transaction: a device's file never
@@ -14,9 +17,10 @@ public struct RecordTransaction {
     /// Nil until asked, and again after a grant changes.
     private var anyGrants: Bool?
 
-    init(connection: Connection, placement: @escaping RecordPlacement.Rule) throws {
+    init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: Set<String>? = nil) throws {
         queries = RecordQueries(connection: connection)
         self.placement = placement
+        self.placementReads = placementReads
         clockState = try queries.clockState()
     }
 
@@ -73,6 +77,10 @@ public struct RecordTransaction {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
+            if check == nil, let bytes = item.canonicalBytes, let joined = try joinCanonical(item.key, bytes, decoded: item.state) {
+                results.append(joined)
+                continue
+            }
             // Prepared inside this transaction, so nothing can have moved the record since.
             let prepared = try PreparedMerge(item, queries: queries, rule: placement, decodingStored: check != nil)
             if prepared.changed, let check { try check(item.key, prepared.before, prepared.after) }
@@ -99,12 +107,43 @@ public struct RecordTransaction {
                     let stored = try save(record.key, inConflict: canonical.isInConflict, bytes: canonical.bytes,
                                           placement: try placement(record.key.collection, canonical.partial), rowID: nil, previous: nil)
                     results.append(MergeResult(key: record.key, changed: true, record: stored))
+                } else if let joined = try joinCanonical(record.key, canonical.bytes, decoded: nil) {
+                    results.append(joined)
                 } else {
                     results += try merge([IncomingRecord(key: record.key, state: try canonical.decoded())])
                 }
             }
         }
         return results
+    }
+
+    /// Joins a state that arrived as canonical bytes into the stored record without
+    /// decoding the stored state; nil when the placement's fields are not known, the record
+    /// is new, or either state is not canonical, and the caller then decodes and joins.
+    ///
+    /// A state that has seen all the stored one has is the join itself
+    /// (``RecordState/isJoinResult(intoStored:)``), told from `decoded` when the caller
+    /// has it; any other is joined on the bytes (``CanonicalJoin``).
+    private mutating func joinCanonical(_ key: RecordKey, _ bytes: [UInt8], decoded: RecordState?) throws -> MergeResult? {
+        guard let placementReads, let existing = try queries.row(for: key) else { return nil }
+        let stored = existing.record
+        if let decoded, decoded.isJoinResult(intoStored: stored.stateBytes) {
+            guard bytes != stored.stateBytes else { return MergeResult(key: key, changed: false, record: stored) }
+            var newest = HLCTimestamp.zero
+            for field in decoded.fields {
+                for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
+            }
+            noteIncoming(context: decoded.context, newestClock: newest)
+            let record = try save(key, inConflict: decoded.isInConflict, bytes: bytes, placement: try placement(key.collection, decoded),
+                                  rowID: existing.rowID, previous: stored)
+            return MergeResult(key: key, changed: true, record: record)
+        }
+        guard let join = CanonicalJoin.join(stored: stored.stateBytes, incoming: bytes, keeping: placementReads) else { return nil }
+        guard join.changed else { return MergeResult(key: key, changed: false, record: stored) }
+        noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
+        let record = try save(key, inConflict: join.isInConflict, bytes: join.bytes,
+                              placement: try placement(key.collection, join.partial), rowID: existing.rowID, previous: stored)
+        return MergeResult(key: key, changed: true, record: record)
     }
 
     /// Stores a merge prepared on a snapshot (``RecordStore/prepareMerge(_:queries:)``), if

@@ -26,9 +26,11 @@ struct MergeJoinScenario {
         for index in 0..<records {
             let (key, conflicted, next) = try Self.states(index: index, replicas: replicas, counters: &counters)
             stored.append(IncomingRecord(key: key, state: conflicted))
-            incoming.append(IncomingRecord(key: key, state: next))
+            // As a pull page or a push carries it: the state's canonical bytes.
+            incoming.append(IncomingRecord(key: key, state: next, canonicalBytes: next.canonicalBytes))
         }
-        let store = try RecordStore(path: directory.appendingPathComponent("merge-join.sqlite").path)
+        let store = try RecordStore(path: directory.appendingPathComponent("merge-join.sqlite").path,
+                                    placementReads: RecordPlacement.fromFieldsReads)
         try Self.merge(stored, into: store, batchSize: batchSize)
         try store.database.checkpoint()
         stored = []

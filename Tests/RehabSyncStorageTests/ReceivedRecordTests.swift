@@ -3,8 +3,9 @@ import RehabSyncCore
 import RehabSyncStorage
 import Testing
 
-/// Records stored from their canonical bytes as received (``RecordTransaction/merge(received:)``)
-/// against the same records decoded and joined (``RecordTransaction/merge(_:check:)``).
+/// Records stored from their canonical bytes as received (``RecordTransaction/merge(received:)``),
+/// and joined into stored ones on the bytes (``CanonicalJoin``), against the same records
+/// decoded and joined (``RecordTransaction/merge(_:check:)``).
 struct ReceivedRecordTests {
     static let units = ["SE2321000016-A", "SE2321000016-B", "SE2321000016-C"]
 
@@ -43,7 +44,7 @@ struct ReceivedRecordTests {
         }
     }
 
-    @Test("A pulled record stored from its canonical bytes is stored, placed, flagged and clocked exactly as one decoded and joined")
+    @Test("A pulled record stored or joined on its canonical bytes is stored, placed, flagged and clocked exactly as one decoded and joined")
     func storingReceivedBytesEqualsDecodingAndJoining() throws {
         var newRecords = 0
         var joinedRecords = 0
@@ -54,20 +55,30 @@ struct ReceivedRecordTests {
             let scratch = try ScratchDirectory()
             let own = ReplicaID.random(using: &generator)
             let decoded = try RecordStore(path: scratch.path("decoded.sqlite"), replicaID: own)
-            let received = try RecordStore(path: scratch.path("received.sqlite"), replicaID: own)
+            // Both stores that are told what the placement reads join stored records on
+            // the bytes (CanonicalJoin); the first decodes and joins.
+            let received = try RecordStore(path: scratch.path("received.sqlite"), replicaID: own,
+                                           placementReads: RecordPlacement.fromFieldsReads)
+            let bytes = try RecordStore(path: scratch.path("bytes.sqlite"), replicaID: own,
+                                        placementReads: RecordPlacement.fromFieldsReads)
             let writers = [own, ReplicaID.random(using: &generator), ReplicaID.random(using: &generator)]
             var counters = [Int64](repeating: 0, count: writers.count)
             for round in 0..<3 {
                 let batch = try Self.states(count: 30, writers: writers, counters: &counters, round: round, generator: &generator)
                 let expected = try decoded.write { transaction, _ in try transaction.merge(batch) }
                 let actual = try received.write { transaction, _ in try transaction.merge(received: Self.received(batch)) }
+                let withBytes = batch.map { IncomingRecord(key: $0.key, state: $0.state, canonicalBytes: $0.state.canonicalBytes) }
+                let joinedOnBytes = try bytes.write { transaction, _ in try transaction.merge(withBytes) }
                 #expect(expected == actual, "seed \(seed), round \(round)")
+                #expect(expected == joinedOnBytes, "seed \(seed), round \(round)")
                 if round == 0 { newRecords += batch.count } else { joinedRecords += batch.count }
             }
             let keys = try decoded.read { try $0.allRecords() }
-            #expect(keys == (try received.read { try $0.allRecords() }), "seed \(seed)")
-            #expect(try decoded.read { try $0.conflicts() } == (try received.read { try $0.conflicts() }), "seed \(seed)")
-            #expect(try decoded.read { try $0.clockState() } == (try received.read { try $0.clockState() }), "seed \(seed)")
+            for other in [received, bytes] {
+                #expect(keys == (try other.read { try $0.allRecords() }), "seed \(seed)")
+                #expect(try decoded.read { try $0.conflicts() } == (try other.read { try $0.conflicts() }), "seed \(seed)")
+                #expect(try decoded.read { try $0.clockState() } == (try other.read { try $0.clockState() }), "seed \(seed)")
+            }
             conflicts += try received.read { try $0.conflictCount() }
         }
         print("ReceivedRecordTests: \(newRecords) stored as received, \(joinedRecords) joined into stored ones, \(conflicts) in conflict")
