@@ -2,10 +2,11 @@ import Foundation
 import RehabSyncCore
 import RehabSyncStorage
 
-/// `merge-join`: what a conflict-heavy clinic does to the server's store. Every record is
+/// `merge-join`: what a conflict-heavy clinic does to a store. Every record is
 /// already stored with three concurrent siblings in its summary; the measured phase joins
-/// one incoming state into each, through the record store in batches of 1,000 (one
-/// transaction each, the push path). Half the incoming states are one more concurrent
+/// one incoming state into each, arriving as canonical bytes as a pull page or a push
+/// carries it, through the record store's unchecked merge in batches of 1,000 (one
+/// transaction each: a replica's pull). Half the incoming states are one more concurrent
 /// edit of the summary (four siblings then), half a resolution by a writer who saw all
 /// three (one sibling then).
 struct MergeJoinScenario {
@@ -21,6 +22,9 @@ struct MergeJoinScenario {
         var counters = [Int64](repeating: 0, count: replicas.count)
         var stored: [IncomingRecord] = []
         var incoming: [IncomingRecord] = []
+        // The yardstick's rows: the stored states, and the joined states it writes over them.
+        var rawStored: [(collection: String, recordID: String, state: [UInt8])] = []
+        var rawJoined: [(collection: String, recordID: String, state: [UInt8])] = []
         stored.reserveCapacity(records)
         incoming.reserveCapacity(records)
         for index in 0..<records {
@@ -28,12 +32,32 @@ struct MergeJoinScenario {
             stored.append(IncomingRecord(key: key, state: conflicted))
             // As a pull page or a push carries it: the state's canonical bytes.
             incoming.append(IncomingRecord(key: key, state: next, canonicalBytes: next.canonicalBytes))
+            rawStored.append((key.collection, key.recordID, conflicted.canonicalBytes))
+            rawJoined.append((key.collection, key.recordID, conflicted.joined(with: next).canonicalBytes))
         }
+        let (seconds, cpuSeconds, siblingsAfter) = try joinIntoStore(stored: stored, incoming: incoming)
+        stored = []
+        incoming = []
+        // Taken once the store and its checkpointer have stopped (joinIntoStore has returned).
+        let rawSeconds = try RawUpdate.seconds(stored: rawStored, updates: rawJoined, batchSize: batchSize,
+                                               path: directory.appendingPathComponent("raw-update.sqlite").path)
+        var report = BenchmarkReport(scenario: "merge-join", records: records, seconds: seconds,
+                                     recordsPerSecond: Double(records) / seconds,
+                                     rawRecordsPerSecond: Double(records) / rawSeconds)
+        report.extra = [("goal_records_per_s", Self.goalRecordsPerSecond),
+                        ("summary_siblings_per_record", Double(siblingsAfter) / Double(max(records, 1))),
+                        ("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(max(records, 1)))]
+        return report
+    }
+
+    /// Stores `stored`, then times joining `incoming` into it; checks the result and closes
+    /// the store (and its checkpointer) before returning.
+    private func joinIntoStore(stored: [IncomingRecord], incoming: [IncomingRecord]) throws
+        -> (seconds: Double, cpuSeconds: Double, siblingsAfter: Int) {
         let store = try RecordStore(path: directory.appendingPathComponent("merge-join.sqlite").path,
                                     placementReads: RecordPlacement.fromFieldsReads)
         try Self.merge(stored, into: store, batchSize: batchSize)
         try store.database.checkpoint()
-        stored = []
         progress("stored \(records) records with three siblings each; joining")
 
         let cpuBefore = processCPUSeconds()
@@ -48,12 +72,7 @@ struct MergeJoinScenario {
         guard siblingsAfter == expected else {
             throw BenchFailure("the joins left \(siblingsAfter) summary siblings, expected \(expected)")
         }
-        var report = BenchmarkReport(scenario: "merge-join", records: records, seconds: seconds,
-                                     recordsPerSecond: Double(records) / seconds, rawRecordsPerSecond: nil)
-        report.extra = [("goal_records_per_s", Self.goalRecordsPerSecond),
-                        ("summary_siblings_per_record", Double(siblingsAfter) / Double(max(records, 1))),
-                        ("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(max(records, 1)))]
-        return report
+        return (seconds, cpuSeconds, siblingsAfter)
     }
 
     /// Merges in batches, one transaction each.

@@ -1,0 +1,62 @@
+import Foundation
+import RehabSyncStorage
+
+/// The yardstick of the `merge-join` scenario: the least a join into stored records must
+/// do in SQLite, by the plainest prepared-statement loop. For each record it reads the
+/// stored state by key and writes the joined state's bytes in its place, in batches of the
+/// same size, under the same pragmas and with the same background checkpointer as the
+/// record store; no sequence numbers, units or conflict flags. The stored rows are loaded
+/// and checkpointed before the loop is timed.
+enum RawUpdate {
+    /// Seconds taken to read and replace the state of every row in `updates`, in a new file
+    /// at `path` first filled with `stored`.
+    static func seconds(stored: [(collection: String, recordID: String, state: [UInt8])],
+                        updates: [(collection: String, recordID: String, state: [UInt8])],
+                        batchSize: Int, path: String) throws -> Double {
+        let raw = try DatabasePool(path: path, configuration: DatabaseConfiguration(checkpointsInBackground: true),
+                                   migrator: Migrator([
+            Migration(version: 1, name: "raw") { connection in
+                try connection.execute("""
+                    CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL,
+                                      UNIQUE (collection, record_id))
+                    """)
+            },
+        ]))
+        try inBatches(stored, batchSize: batchSize, pool: raw) { connection, row in
+            let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
+            try insert.bind(row.collection, at: 1)
+            try insert.bind(row.recordID, at: 2)
+            try insert.bind(row.state, at: 3)
+            try insert.execute()
+        }
+        try raw.checkpoint()
+        return try measure {
+            try inBatches(updates, batchSize: batchSize, pool: raw) { connection, row in
+                let select = try connection.cachedStatement("SELECT rowid, state FROM raw WHERE collection = ? AND record_id = ?")
+                try select.bind(row.collection, at: 1)
+                try select.bind(row.recordID, at: 2)
+                guard let (id, state) = try select.firstRow(nil, { ($0.int64(at: 0), $0.blob(at: 1)) }), !state.isEmpty else {
+                    throw BenchFailure("the raw loop found no stored row for \(row.recordID)")
+                }
+                let update = try connection.cachedStatement("UPDATE raw SET state = ? WHERE rowid = ?")
+                try update.bind(row.state, at: 1)
+                try update.bind(id, at: 2)
+                try update.execute()
+            }
+        }
+    }
+
+    /// Runs `body` for every row, `batchSize` rows to a write transaction.
+    private static func inBatches(_ rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
+                                  pool: DatabasePool,
+                                  _ body: (Connection, (collection: String, recordID: String, state: [UInt8])) throws -> Void) throws {
+        var start = 0
+        while start < rows.count {
+            let end = min(start + batchSize, rows.count)
+            try pool.write { connection in
+                for row in rows[start..<end] { try body(connection, row) }
+            }
+            start = end
+        }
+    }
+}
