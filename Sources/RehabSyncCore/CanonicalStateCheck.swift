@@ -17,8 +17,12 @@ struct CanonicalStateCheck {
     private(set) var inConflict = false
     private(set) var newest = HLCTimestamp.zero
     private(set) var kept: [RecordState.Field] = []
-    /// Where the last replica id parsed was spelled, and what it was.
-    private var lastReplica: (Int, ReplicaID)?
+    /// Where each replica id parsed so far was spelled, and what it was; the context names
+    /// every replica that wrote the state, so every dot's id is met here again.
+    private var metReplicas: [(offset: Int, replica: ReplicaID)] = []
+    /// Replica ids remembered at most: a state has few writers, and a longer list would
+    /// cost more to search than parsing.
+    private static let rememberedReplicas = 16
     /// Every sibling met, with its field's name and its own bytes, when asked for.
     private(set) var metSiblings: [(name: Range<Int>, dot: Dot, bytes: Range<Int>)] = []
     var collectsSiblings = false
@@ -219,16 +223,25 @@ struct CanonicalStateCheck {
     }
 
     /// A quoted replica id in its canonical form. The same few replicas recur in every
-    /// sibling of a state, so an id spelled as the one before is taken without parsing.
+    /// sibling of a state, so an id spelled as one met before is taken without parsing:
+    /// its first eight bytes tell most ids apart, and all 36 are compared.
     private mutating func replicaID() -> ReplicaID? {
-        guard index + 38 <= bytes.count, bytes[index] == Self.quote, bytes[index + 37] == Self.quote else { return nil }
-        if let (offset, replica) = lastReplica, let base = bytes.baseAddress,
-            Self.equal(bytes, at: index + 1, UnsafeRawPointer(base + offset), 36) {
-            index += 38
-            return replica
+        guard index + 38 <= bytes.count, bytes[index] == Self.quote, bytes[index + 37] == Self.quote,
+              let base = bytes.baseAddress else { return nil }
+        let here = UnsafeRawPointer(base + index + 1)
+        let head = here.loadUnaligned(as: UInt64.self)
+        for met in metReplicas {
+            let there = UnsafeRawPointer(base + met.offset)
+            if there.loadUnaligned(as: UInt64.self) == head, Self.equal(bytes, at: index + 1, there, 36) {
+                index += 38
+                return met.replica
+            }
         }
         guard let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)])) else { return nil }
-        lastReplica = (index + 1, replica)
+        if metReplicas.count < Self.rememberedReplicas {
+            if metReplicas.isEmpty { metReplicas.reserveCapacity(8) }
+            metReplicas.append((index + 1, replica))
+        }
         index += 38
         return replica
     }

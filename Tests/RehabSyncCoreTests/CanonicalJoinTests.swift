@@ -85,6 +85,27 @@ struct CanonicalJoinTests {
         return reader.readCanonicalState(keeping: []) != nil
     }
 
+    @Test("When both sides hold one write with different bytes, the byte join keeps the same one as the decoded join, either way round")
+    func aWriteHeldDifferentlyIsPickedAsTheDecodedJoinPicksIt() throws {
+        let replica = try #require(ReplicaID("00000000-0000-4000-8000-000000000001"))
+        let other = try #require(ReplicaID("00000000-0000-4000-8000-000000000002"))
+        func stamp(_ replica: ReplicaID, _ counter: Int64) -> WriteStamp {
+            WriteStamp(dot: Dot(replica: replica, counter: counter), hlc: HLCTimestamp(milliseconds: 1_790_000_000_000, logical: 0),
+                       author: "SE2321000016-1000", wallMilliseconds: 1_790_000_000_000)
+        }
+        // The same dot carrying two values, as only a corrupt peer would send.
+        let base = try RecordState().applying(["title": .string("Plan")], stamp: stamp(other, 1))
+        let honest = try base.applying(["summary": .string("Bedömning")], stamp: stamp(replica, 1))
+        let altered = try base.applying(["summary": .string("Ändrad")], stamp: stamp(replica, 1))
+        for (stored, incoming) in [(honest, altered), (altered, honest)] {
+            let join = try #require(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: []))
+            let expected = stored.joined(with: incoming)
+            #expect(join.changed == (expected != stored))
+            if join.changed { #expect(join.bytes == expected.canonicalBytes) }
+        }
+        #expect(honest.joined(with: altered) == altered.joined(with: honest))
+    }
+
     @Test("A state that is not exactly canonical is left to the decoded join")
     func nonCanonicalBytesAreDeclined() throws {
         var simulation = Simulation(seed: 7, replicaCount: 2)
