@@ -254,6 +254,20 @@ struct CanonicalStateCheck {
         let count = bytes.count
         var position = start
         var high: UInt8 = 0
+        // Eight bytes at a time while none of them ends the string or needs a look (a
+        // quote, a backslash, a control character); the bytes loop below takes the rest.
+        // Values and authors are most of a state's bytes.
+        if let base = bytes.baseAddress {
+            var highBits: UInt64 = 0
+            while position + 8 <= count {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                guard !Self.hasByte(word, equalTo: Self.quote), !Self.hasByte(word, equalTo: UInt8(ascii: "\\")),
+                      !Self.hasByte(word, below: 0x20) else { break }
+                highBits |= word
+                position += 8
+            }
+            if highBits & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
+        }
         while position < count {
             let byte = bytes[position]
             if byte == Self.quote { break }
@@ -266,6 +280,24 @@ struct CanonicalStateCheck {
         if !ascii, !Self.isWellFormedUTF8(bytes[start..<position]) { return nil }
         index = position + 1
         return start..<position
+    }
+
+    private static let lowBits: UInt64 = 0x0101_0101_0101_0101
+    private static let highBitsMask: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether some byte of `word` is `byte` (the classic test for a zero byte, applied
+    /// to `word` XOR the byte repeated): exact for the question "is there one".
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, equalTo byte: UInt8) -> Bool {
+        let zeroWhereEqual = word ^ (lowBits &* UInt64(byte))
+        return (zeroWhereEqual &- lowBits) & ~zeroWhereEqual & highBitsMask != 0
+    }
+
+    /// Whether some byte of `word` is below `limit` (at most 128): exact for the question
+    /// "is there one".
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, below limit: UInt8) -> Bool {
+        (word &- lowBits &* UInt64(limit)) & ~word & highBitsMask != 0
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most
@@ -333,7 +365,14 @@ struct CanonicalStateCheck {
     /// surrogates, nothing above U+10FFFF; what Swift's own validation accepts.
     static func isWellFormedUTF8(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         var position = text.startIndex
+        let base = text.base.baseAddress
         while position < text.endIndex {
+            // Eight ASCII bytes at a time: Swedish text is mostly ASCII between its letters.
+            if let base, position + 8 <= text.endIndex,
+               UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) & highBitsMask == 0 {
+                position += 8
+                continue
+            }
             let lead = text[position]
             if lead < 0x80 {
                 position += 1

@@ -138,4 +138,30 @@ struct CanonicalStateCheckTests {
             #expect(accepted == (String(validating: content, as: UTF8.self) != nil), "\(content)")
         }
     }
+
+    @Test("A byte that ends, escapes or spoils a string is found wherever it falls in the eight-byte words the check reads")
+    func stringBytesAreCheckedAtEveryOffset() {
+        let prefix = #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":""#
+        let suffix = #"","wall":1}]}}"#
+        // A backslash, a control character, a lone continuation byte and a lead byte with
+        // nothing after it: each spoils the string; "å" is well formed.
+        let inserts: [([UInt8], Bool)] = [([0x5C], false), ([0x09], false), ([0x80], false), ([0xC3], false), ([0xC3, 0xA5], true)]
+        var checked = 0
+        for length in 0..<20 {
+            for offset in 0...length {
+                for (insert, valid) in inserts {
+                    var content = Array(repeating: UInt8(ascii: "a"), count: length)
+                    content.insert(contentsOf: insert, at: offset)
+                    var reader = JSONParser(Array(prefix.utf8) + content + Array(suffix.utf8))
+                    let accepted = reader.readCanonicalState(keeping: ["a"])
+                    #expect((accepted != nil) == valid, "length \(length), offset \(offset), \(insert)")
+                    if let accepted {
+                        #expect(accepted.partial["a"]?.siblings.first?.value == .string(String(decoding: content, as: UTF8.self)))
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 1_050)
+    }
 }
