@@ -27,7 +27,7 @@ public struct CanonicalJoin: Sendable {
     /// Joins `incoming` into `stored`, both canonical encodings of valid states, decoding
     /// the fields named in `keeping` of the result. Nil when either is not exactly a
     /// canonical encoding; the caller then decodes and joins them.
-    public static func join(stored: [UInt8], incoming: [UInt8], keeping: Set<String>) -> CanonicalJoin? {
+    public static func join(stored: [UInt8], incoming: [UInt8], keeping: CanonicalFieldNames) -> CanonicalJoin? {
         stored.withUnsafeBufferPointer { storedBuffer in
             incoming.withUnsafeBufferPointer { incomingBuffer in
                 join(storedBuffer, incomingBuffer, keeping: keeping)
@@ -45,14 +45,14 @@ public struct CanonicalJoin: Sendable {
     }
 
     private static func join(_ stored: UnsafeBufferPointer<UInt8>, _ incoming: UnsafeBufferPointer<UInt8>,
-                             keeping: Set<String>) -> CanonicalJoin? {
+                             keeping: CanonicalFieldNames) -> CanonicalJoin? {
         // The stored state's placement fields are decoded here: when the join leaves them
         // as they were (nearly always), they are the join's too, and the result needs no
         // pass of its own.
         var mine = CanonicalStateCheck(stored, at: 0, keeping: keeping)
         mine.collectsSiblings = true
         guard mine.state(), mine.index == stored.count else { return nil }
-        var theirs = CanonicalStateCheck(incoming, at: 0, keeping: [])
+        var theirs = CanonicalStateCheck(incoming, at: 0, keeping: .none)
         theirs.collectsSiblings = true
         guard theirs.state(), theirs.index == incoming.count else { return nil }
         if stored.count == incoming.count, let base = incoming.baseAddress,
@@ -71,7 +71,6 @@ public struct CanonicalJoin: Sendable {
         var firstField = true
         var inConflict = false
         var keptFieldChanged = false
-        let keptNames = keeping.map { Array($0.utf8) }
         // Both sibling lists run field by field in name order, and by dot within a field.
         while leftIndex < left.count || rightIndex < right.count {
             let order: Int
@@ -135,7 +134,7 @@ public struct CanonicalJoin: Sendable {
             if emitted > 1 { inConflict = true }
             // A placement field whose siblings are not exactly the stored ones.
             if emitted != emittedFromStored || emitted != leftEnd - leftIndex,
-               keptNames.contains(where: { isName($0, name.0, name.1) }) {
+               keeping.contains(name.0, name.1) {
                 keptFieldChanged = true
             }
             leftIndex = leftEnd
@@ -169,17 +168,6 @@ public struct CanonicalJoin: Sendable {
         }
         guard let partial else { return nil }
         return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
-    }
-
-    /// Whether the name at `range` of `buffer` is `name`.
-    private static func isName(_ name: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        guard name.count == range.count else { return false }
-        var offset = 0
-        while offset < name.count {
-            if name[offset] != buffer[range.lowerBound + offset] { return false }
-            offset += 1
-        }
-        return true
     }
 
     /// The index just past the last sibling of the field that `siblings[start]` belongs

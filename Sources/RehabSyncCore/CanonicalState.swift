@@ -32,6 +32,12 @@ extension JSONParser {
     /// consuming nothing, otherwise (then ``RecordState/init(reading:path:)`` reads it and
     /// names any problem).
     public mutating func readCanonicalState(keeping: Set<String>) -> CanonicalState? {
+        readCanonicalState(keeping: CanonicalFieldNames(keeping))
+    }
+
+    /// ``readCanonicalState(keeping:)`` with the names already turned into bytes, for a
+    /// reader of many states.
+    public mutating func readCanonicalState(keeping: CanonicalFieldNames) -> CanonicalState? {
         skipWhitespace()
         let start = index
         let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field])? in
@@ -63,7 +69,7 @@ extension JSONParser {
         skipWhitespace()
         let start = index
         let checked = bytes.withUnsafeBufferPointer { buffer -> (end: Int, context: VersionVector, fields: [RecordState.Field])? in
-            var check = CanonicalStateCheck(buffer, at: start, keeping: [])
+            var check = CanonicalStateCheck(buffer, at: start, keeping: .none)
             check.keepsEveryField = true
             guard check.state() else { return nil }
             return (check.index, check.context, check.kept)

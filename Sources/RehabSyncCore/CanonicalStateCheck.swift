@@ -10,7 +10,7 @@ struct CanonicalStateCheck {
     private let bytes: UnsafeBufferPointer<UInt8>
     /// The names of the fields to decode, as bytes, so that each field's name is compared
     /// where it lies.
-    private let keeping: [[UInt8]]
+    private let keeping: CanonicalFieldNames
     /// Where the pass stands; after a successful ``state()``, just past the state.
     private(set) var index: Int
     private(set) var context = VersionVector()
@@ -39,10 +39,10 @@ struct CanonicalStateCheck {
 
     private static let quote = UInt8(ascii: "\"")
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, keeping: Set<String>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, keeping: CanonicalFieldNames) {
         self.bytes = bytes
         self.index = index
-        self.keeping = keeping.map { Array($0.utf8) }
+        self.keeping = keeping
     }
 
     /// Checks one whole state: `{"context":{…},"fields":{…}}`.
@@ -86,8 +86,7 @@ struct CanonicalStateCheck {
     /// covered by the context.
     private mutating func field(named name: Range<Int>) -> Bool {
         guard byte(UInt8(ascii: "[")) else { return false }
-        let nameBytes = UnsafeBufferPointer(rebasing: bytes[name])
-        let keep = keepsEveryField || keeping.contains { $0.count == nameBytes.count && $0.elementsEqual(nameBytes) }
+        let keep = keepsEveryField || keeping.contains(bytes, name)
         var siblings: [FieldSibling] = []
         var count = 0
         var previous: Dot?

@@ -75,7 +75,7 @@ extension RecordState {
     /// member; anything else is read by the general reader, which names any problem.
     public init(decoding bytes: [UInt8]) throws(CoreError) {
         let checked = bytes.withUnsafeBufferPointer { buffer -> (context: VersionVector, fields: [Field])? in
-            var check = CanonicalStateCheck(buffer, at: 0, keeping: [])
+            var check = CanonicalStateCheck(buffer, at: 0, keeping: .none)
             check.keepsEveryField = true
             guard check.state(), check.index == buffer.count else { return nil }
             return (check.context, check.kept)

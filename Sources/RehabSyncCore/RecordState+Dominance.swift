@@ -13,7 +13,7 @@ extension RecordState {
     /// canonical; the caller then decodes and joins.
     public func isJoinResult(intoStored bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
-            var check = CanonicalStateCheck(buffer, at: 0, keeping: [])
+            var check = CanonicalStateCheck(buffer, at: 0, keeping: .none)
             check.collectsSiblings = true
             // The contexts first: concurrent states, the usual reason to decline, are told
             // from the context alone.

@@ -17,7 +17,7 @@ public final class RecordStore: Sendable {
     public var replicaID: ReplicaID { identity.withLock { $0 } }
     private let identity: Mutex<ReplicaID>
     private let placement: RecordPlacement.Rule
-    private let placementReads: Set<String>?
+    private let placementReads: CanonicalFieldNames?
 
     /// Opens or creates a record database.
     ///
@@ -41,7 +41,7 @@ public final class RecordStore: Sendable {
         database = try DatabasePool(path: path, configuration: configuration,
                                     migrator: Migrator(Self.migrator.migrations + extraMigrations))
         self.placement = placement
-        self.placementReads = placementReads
+        self.placementReads = placementReads.map(CanonicalFieldNames.init)
         let newID = (replicaID ?? ReplicaID.random()).description
         let replicaID = try database.write { connection in
             let insert = try connection.cachedStatement("""

@@ -9,7 +9,7 @@ public struct RecordTransaction {
     let placement: RecordPlacement.Rule
     /// The fields `placement` reads, when known: merges with no check then join canonical
     /// states on their bytes.
-    let placementReads: Set<String>?
+    let placementReads: CanonicalFieldNames?
     private var clockState: ReplicaClockState
     private var clockDirty = false
     /// Whether any record has a grant, asked once per transaction: a device's file never
@@ -17,7 +17,7 @@ public struct RecordTransaction {
     /// Nil until asked, and again after a grant changes.
     private var anyGrants: Bool?
 
-    init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: Set<String>? = nil) throws {
+    init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil) throws {
         queries = RecordQueries(connection: connection)
         self.placement = placement
         self.placementReads = placementReads

@@ -25,7 +25,7 @@ struct CanonicalJoinTests {
                 let stored = states[Generators.int(0..<states.count, using: &generator)]
                 let incoming = states[Generators.int(0..<states.count, using: &generator)]
                 let expected = stored.joined(with: incoming)
-                guard let join = CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: Self.keeping)
+                guard let join = CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: CanonicalFieldNames(Self.keeping))
                 else {
                     // Declined only when one side holds what the one-pass check leaves to the
                     // full decoder (the generator writes escapes and fractions).
@@ -98,7 +98,7 @@ struct CanonicalJoinTests {
         let honest = try base.applying(["summary": .string("Bedömning")], stamp: stamp(replica, 1))
         let altered = try base.applying(["summary": .string("Ändrad")], stamp: stamp(replica, 1))
         for (stored, incoming) in [(honest, altered), (altered, honest)] {
-            let join = try #require(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: []))
+            let join = try #require(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: .none))
             let expected = stored.joined(with: incoming)
             #expect(join.changed == (expected != stored))
             if join.changed { #expect(join.bytes == expected.canonicalBytes) }
@@ -113,9 +113,9 @@ struct CanonicalJoinTests {
         let state = try #require(simulation.replicas.compactMap { $0.records["plan-1"] }.first)
         let canonical = state.canonicalBytes
         let spaced = Array(String(decoding: canonical, as: UTF8.self).replacingColons().utf8)
-        #expect(CanonicalJoin.join(stored: spaced, incoming: canonical, keeping: []) == nil)
-        #expect(CanonicalJoin.join(stored: canonical, incoming: spaced, keeping: []) == nil)
-        #expect(CanonicalJoin.join(stored: canonical, incoming: Array(canonical.dropLast()), keeping: []) == nil)
+        #expect(CanonicalJoin.join(stored: spaced, incoming: canonical, keeping: .none) == nil)
+        #expect(CanonicalJoin.join(stored: canonical, incoming: spaced, keeping: .none) == nil)
+        #expect(CanonicalJoin.join(stored: canonical, incoming: Array(canonical.dropLast()), keeping: .none) == nil)
     }
 }
 

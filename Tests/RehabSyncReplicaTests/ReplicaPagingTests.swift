@@ -101,7 +101,11 @@ struct ReplicaPagingTests {
             stored.withLock { $0 = cursor }
         }
         #expect(throws: Interrupted.self) { try reader.sync() }
-        #expect(Self.pullsAnswered(world) - before == 3, "pages 1 and 2, and page 3 fetched ahead")
+        // Pages 1 and 2, page 3 fetched ahead while page 2 was stored, and perhaps page 4:
+        // the fetcher asks for the page after the one waiting, and the request in flight
+        // when the sync stops is answered. Never more: one page waits, one is fetched.
+        let answered = Self.pullsAnswered(world) - before
+        #expect(answered == 3 || answered == 4, "pages 1 and 2, page 3 fetched ahead and at most page 4 in flight: \(answered)")
         #expect(try reader.settings().cursor == stored.withLock { $0 } && stored.withLock { $0 } != nil)
         #expect(Set(try reader.list().map(\.recordID)) == Set(delivered.prefix(Self.size).map(\.recordID)))
 
