@@ -2,12 +2,17 @@ import Foundation
 import RehabSyncCore
 import RehabSyncDomain
 import RehabSyncReplica
+import RehabSyncStorage
 
 /// `device-pull`: the product's path for a clinic's device. A real server on loopback
 /// holds N records of 8 care units; a fresh replica, the library the device runs, syncs
 /// them into its own SQLite file (fetch, decode, join and commit page by page, cursor
 /// with each page, then the digest check). The replica runs in a process of its own so
 /// that its peak memory is reported apart from the server's.
+///
+/// Beside it, the ceilings (``DevicePullCeiling``): the server alone, fetching the same
+/// pages and storing nothing, and the plainest insert loop storing the same rows into a
+/// file laid out as a device's (`raw_records_per_s`, and `ratio` to it).
 struct DevicePullScenario {
     let records: Int
     let directory: URL
@@ -19,25 +24,55 @@ struct DevicePullScenario {
     static let clientScenario = "device-pull-client"
 
     func run() throws -> BenchmarkReport {
-        let server = try LoopbackServer(directory: directory)
-        defer { server.stop() }
-        let writers = try Self.units.map { try server.enrol(unit: $0) }
-        let perUnit = (records + writers.count - 1) / writers.count
-        for writer in writers { try server.load(perUnit, by: writer) }
-        let total = perUnit * writers.count
-        let device = try server.enrol(units: Self.units)
-        progress("loaded \(total) records in \(Self.units.count) units; a replica process syncs them")
-        let answer = try Self.runClientProcess(arguments: [
-            "--server", server.base, "--token", device.token, "--db", directory.appendingPathComponent("device.sqlite").path,
-        ])
+        let devicePath = directory.appendingPathComponent("device.sqlite").path
+        let total: Int
+        let answer: String
+        let server: (records: Int, pages: Int, bytes: Int, seconds: Double)
+        do {
+            let loopback = try LoopbackServer(directory: directory)
+            defer { loopback.stop() }
+            let writers = try Self.units.map { try loopback.enrol(unit: $0) }
+            let perUnit = (records + writers.count - 1) / writers.count
+            for writer in writers { try loopback.load(perUnit, by: writer) }
+            total = perUnit * writers.count
+            let device = try loopback.enrol(units: Self.units)
+            progress("loaded \(total) records in \(Self.units.count) units; a replica process syncs them")
+            answer = try Self.runClientProcess(arguments: ["--server", loopback.base, "--token", device.token, "--db", devicePath])
+            // Then, with the replica gone, a second device of the same units fetches the
+            // same pages and does nothing with them: what the server and the wire deliver.
+            progress("the server alone: a client fetches the same pages and stores nothing")
+            server = try DevicePullCeiling.serverOnly(server: loopback, device: try loopback.enrol(units: Self.units),
+                                                      pageRecords: Replica.pullPageSize)
+        }
         guard let object = try JSONParser.parse(Array(answer.utf8)).objectValue,
             let seconds = Self.number(object["seconds"]), let pulled = object["pulled"]?.integerValue,
             let peak = Self.number(object["peak_rss_bytes"]), object["digest_matches"] == .bool(true)
         else { throw BenchFailure("the replica process answered \(answer)") }
         guard pulled == total else { throw BenchFailure("the replica pulled \(pulled) of \(total) records") }
+        guard server.records == total else { throw BenchFailure("the server alone delivered \(server.records) of \(total) records") }
+        // The ceiling, timed alone (the server stopped): the rows the replica stored, by
+        // the plainest loop into a file laid out as a device's, then into one with the
+        // record schema alone (every index the server keeps), for comparison.
+        progress("the yardstick: the same rows by a plain insert loop")
+        let rows = try DevicePullCeiling.rows(ofReplicaAt: devicePath)
+        guard rows.count == total else { throw BenchFailure("the replica's file holds \(rows.count) of \(total) records") }
+        let rawCPUBefore = processCPUSeconds()
+        let rawSeconds = try DevicePullCeiling.rawSeconds(rows: rows, pageRecords: Replica.pullPageSize,
+                                                          path: directory.appendingPathComponent("raw-device.sqlite").path,
+                                                          migrations: Replica.fileMigrations)
+        let rawCPUSeconds = processCPUSeconds() - rawCPUBefore
+        let rawSharedSeconds = try DevicePullCeiling.rawSeconds(rows: rows, pageRecords: Replica.pullPageSize,
+                                                                path: directory.appendingPathComponent("raw-shared.sqlite").path,
+                                                                migrations: RecordStore.migrator.migrations)
         var report = BenchmarkReport(scenario: "device-pull", records: total, seconds: seconds,
-                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: nil)
-        report.extra = [("goal_records_per_s", Self.goalRecordsPerSecond), ("client_peak_rss_bytes", peak),
+                                     recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(total) / rawSeconds)
+        report.extra = [("goal_records_per_s", Self.goalRecordsPerSecond),
+                        ("raw_cpu_microseconds_per_record", rawCPUSeconds * 1e6 / Double(max(total, 1))),
+                        ("raw_shared_schema_records_per_s", Double(total) / rawSharedSeconds),
+                        ("server_only_records_per_s", Double(server.records) / server.seconds),
+                        ("server_only_pages", Double(server.pages)),
+                        ("server_only_bytes_per_record", Double(server.bytes) / Double(max(server.records, 1))),
+                        ("client_peak_rss_bytes", peak),
                         ("goal_client_peak_rss_bytes", Self.goalClientPeakBytes),
                         ("client_cpu_microseconds_per_record", (Self.number(object["cpu_seconds"]) ?? 0) * 1e6 / Double(max(total, 1)))]
         return report
