@@ -3,6 +3,7 @@ import RehabSyncCore
 import RehabSyncDomain
 import RehabSyncReplica
 import RehabSyncStorage
+import Synchronization
 
 /// `device-pull`: the product's path for a clinic's device. A real server on loopback
 /// holds N records of 8 care units; a fresh replica, the library the device runs, syncs
@@ -74,6 +75,12 @@ struct DevicePullScenario {
                         ("server_only_bytes_per_record", Double(server.bytes) / Double(max(server.records, 1))),
                         ("client_peak_rss_bytes", peak),
                         ("goal_client_peak_rss_bytes", Self.goalClientPeakBytes),
+                        ("client_pull_seconds", Self.number(object["pull_seconds"]) ?? 0),
+                        ("client_digest_seconds", Self.number(object["after_pull_seconds"]) ?? 0),
+                        ("client_local_digest_seconds", Self.number(object["local_digest_seconds"]) ?? 0),
+                        ("client_written_bytes", Self.number(object["written_bytes"]) ?? 0),
+                        ("client_write_calls", Self.number(object["write_calls"]) ?? 0),
+                        ("state_bytes", Double(rows.reduce(0) { $0 + $1.state.count })),
                         ("client_cpu_microseconds_per_record", (Self.number(object["cpu_seconds"]) ?? 0) * 1e6 / Double(max(total, 1)))]
         return report
     }
@@ -128,11 +135,47 @@ struct DevicePullScenario {
         let replica = try Replica(path: path, reference: ReferenceData(kvaList: nil, questionnaires: [],
                                                                        today: CivilDate.swedishToday(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000))))
         var report: Replica.SyncReport?
+        // When the pull began and when its last page was stored, from the sync's progress
+        // calls: what comes after is the digest (both sides hash every record).
+        let start = DispatchTime.now().uptimeNanoseconds
+        let marks = Mutex<(pullBegan: UInt64?, lastPage: UInt64?)>((nil, nil))
         let cpuBefore = processCPUSeconds()
-        let seconds = try measure { report = try replica.sync() }
+        let seconds = try measure {
+            report = try replica.sync { progress in
+                guard progress.phase == .pull else { return }
+                let time = DispatchTime.now().uptimeNanoseconds
+                marks.withLock { marks in
+                    if marks.pullBegan == nil { marks.pullBegan = time }
+                    if progress.pulled > 0 { marks.lastPage = time }
+                }
+            }
+        }
+        let (pullBegan, lastPage) = marks.withLock { ($0.pullBegan ?? start, $0.lastPage ?? start) }
+        let pullSeconds = Double(lastPage - pullBegan) / 1e9
+        let afterPullSeconds = seconds - Double(lastPage - start) / 1e9
         let cpuSeconds = processCPUSeconds() - cpuBefore
         guard let report else { throw BenchFailure("no sync report") }
+        let written = Self.writtenBytes()
+        // The device's half of the digest alone, after the timed sync: whether the wait
+        // after the last page is this side's hashing or the server's.
+        let localDigestSeconds = try measure { _ = try replica.dumpDigest() }
         return #"{"seconds":\#(seconds),"pulled":\#(report.pulled),"digest_matches":\#(report.digestMatches),"#
-            + #""cpu_seconds":\#(cpuSeconds),"peak_rss_bytes":\#(BenchmarkReport.peakResidentBytes())}"#
+            + #""cpu_seconds":\#(cpuSeconds),"peak_rss_bytes":\#(BenchmarkReport.peakResidentBytes()),"#
+            + #""written_bytes":\#(written.bytes),"write_calls":\#(written.calls),"#
+            + #""pull_seconds":\#(pullSeconds),"after_pull_seconds":\#(afterPullSeconds),"#
+            + #""local_digest_seconds":\#(localDigestSeconds)}"#
+    }
+
+    /// Bytes this process has handed to `write`-family system calls so far, and how many
+    /// calls (Linux's /proc/self/io `wchar`, `syscw`): what the replica's SQLite writes,
+    /// WAL and checkpoints included, whether or not the disk has seen it yet.
+    private static func writtenBytes() -> (bytes: Int, calls: Int) {
+        guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return (0, 0) }
+        var fields: [Substring: Int] = [:]
+        for line in io.split(separator: "\n") {
+            let parts = line.split(separator: ":")
+            if parts.count == 2 { fields[parts[0]] = Int(parts[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        return (fields["wchar"] ?? 0, fields["syscw"] ?? 0)
     }
 }
