@@ -104,7 +104,7 @@ extension RecordQueries {
                 let row = streams[index]
                 let record = StoredRecord(
                     collection: try row.requireText(at: 1), recordID: try row.requireText(at: 2), patient: row.text(at: 3),
-                    careUnits: (row.text(at: 5) ?? "").split(separator: "\u{1F}").map(String.init).sorted(),
+                    careUnits: row.withBytes(at: 5) { Self.units(joined: $0) },
                     sequence: sequence, stateBytes: row.blob(at: 4))
                 let size = record.stateBytes.count + record.collection.utf8.count + record.recordID.utf8.count + 64
                 if !records.isEmpty && bytes + size > maxBytes { return (records, true) }
@@ -114,5 +114,17 @@ extension RecordQueries {
             }
             heads[index] = try streams[index].step() ? streams[index].int64(at: 0) : nil
         }
+    }
+
+    /// Units joined by the unit separator, split and sorted as ``units(ofRow:)`` gives
+    /// them. Split on the bytes: splitting the text by characters cost more than the row.
+    private static func units(joined bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        var units: [String] = []
+        var start = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x1F {
+            if index > start { units.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) }
+            start = index + 1
+        }
+        return units.count > 1 ? units.sorted() : units
     }
 }
