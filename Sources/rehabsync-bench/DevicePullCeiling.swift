@@ -92,6 +92,16 @@ enum DevicePullCeiling {
         return (records, pages, bytes, seconds)
     }
 
+    /// Seconds the server takes to answer `device`'s digest request: what a replica waits
+    /// for after its last page, if its own hashing is done sooner.
+    static func serverDigestSeconds(server: LoopbackServer, device: LoopbackServer.Device) throws -> Double {
+        try measure {
+            let response = try server.client.send("GET", server.base + "/v1/sync/digest",
+                                                  headers: ["Authorization": "Bearer \(device.token)", "X-Clinician": "SE2321000016-N001"])
+            guard response.status == 200 else { throw BenchFailure("digest failed: \(response.status)") }
+        }
+    }
+
     /// The records on a page, counted by their `"collection":` members: a count for the
     /// report, not a check (the replica's run checks every state).
     private static func recordCount(_ body: [UInt8]) -> Int {
