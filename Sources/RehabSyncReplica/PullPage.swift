@@ -68,6 +68,8 @@ public struct PullPage: Sendable {
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
     /// Of a canonical state, the fields in `keeping` are decoded and the rest checked.
     public init(decoding body: [UInt8], cursor: Int64, keeping: Set<String> = DomainPlacement.fieldsRead) throws(CoreError) {
+        // Turned into bytes once for the page, not for each of its states.
+        let keeping = CanonicalFieldNames(keeping)
         var records: [ReceivedRecord] = []
         var next = cursor
         var hasMore = false

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Fetches pull pages on a thread of its own, one page ahead of the replica that decodes
-/// and stores them, so that the server and the wire work on the next page while this one
-/// is joined and committed.
+/// Fetches and decodes pull pages on a thread of its own, one page ahead of the replica
+/// that stores them, so that the server, the wire and the check of every state work on
+/// the next page while this one is joined and committed. Decoding is pure (it reads the
+/// body and nothing else), so doing it here changes nothing of what is stored or when.
 ///
-/// It only fetches: it never touches the replica's file, so a page fetched ahead and never
-/// stored leaves the cursor where it was. The next page's cursor is read from a page's
-/// opening bytes (``PullPage/cursor(peekingAt:)``); when a page does not open that way, or
-/// says there is nothing more, the thread stops after handing that page over. Every body
-/// carries the cursor it was asked for, and the replica uses a body only when that is the
-/// cursor it holds, so a wrong guess costs a fetch and never a record.
+/// It never touches the replica's file, so a page fetched ahead and never stored leaves
+/// the cursor where it was. The next page is asked for at the cursor the decoded page
+/// names; when a page fails to decode, or says there is nothing more, the thread stops
+/// after handing that page (or its error) over. Every page carries the cursor it was
+/// asked for, and the replica uses a page only when that is the cursor it holds, so a
+/// wrong guess costs a fetch and never a record.
 ///
 /// At most one page waits here besides the one being fetched, so memory stays flat.
 final class PullPrefetcher: @unchecked Sendable {
@@ -28,9 +29,9 @@ final class PullPrefetcher: @unchecked Sendable {
         thread.start()
     }
 
-    /// A page's body and the newest change sequence the server named beside it.
+    /// A page, decoded, and the newest change sequence the server named beside it.
     struct Fetched: Sendable {
-        let body: [UInt8]
+        let page: PullPage
         let latestSequence: Int64?
     }
 
@@ -71,7 +72,13 @@ final class PullPrefetcher: @unchecked Sendable {
                 let response = try transport.response("GET", "/v1/sync/pull?since=\(since)&limit=\(pageRecords)")
                 // Header names arrive lowercased.
                 let latest = response.headers["x-rehabsync-latest-sequence"].flatMap { Int64($0) }
-                body = .success(Fetched(body: response.body, latestSequence: latest))
+                let page: PullPage
+                do {
+                    page = try PullPage(decoding: response.body, cursor: since)
+                } catch {
+                    throw ReplicaError.unreachable("the server sent a malformed pull page: \(error)")
+                }
+                body = .success(Fetched(page: page, latestSequence: latest))
             } catch {
                 body = .failure(error)
             }
@@ -81,10 +88,8 @@ final class PullPrefetcher: @unchecked Sendable {
             if !stopped { waiting = (since, body) }
             condition.broadcast()
             condition.unlock()
-            guard !stopped, case .success(let fetched) = body, let peeked = PullPage.cursor(peekingAt: fetched.body), peeked.hasMore else {
-                return
-            }
-            since = peeked.nextCursor
+            guard !stopped, case .success(let fetched) = body, fetched.page.hasMore else { return }
+            since = fetched.page.nextCursor
         }
     }
 }

@@ -380,7 +380,7 @@ extension Replica {
         var pulled = 0
         var removed = 0
         var pageNumber = 0
-        // The next page is fetched while this one is decoded and stored; the cursor still
+        // The next page is fetched and decoded while this one is stored; the cursor still
         // moves only in the transaction that joins its page.
         var prefetcher = PullPrefetcher(transport, from: cursor, pageRecords: paging.pullPageRecords)
         defer { prefetcher.stop() }
@@ -398,12 +398,7 @@ extension Replica {
                 }
                 fetched = page
             }
-            let page: PullPage
-            do {
-                page = try PullPage(decoding: fetched.body, cursor: cursor)
-            } catch {
-                throw ReplicaError.unreachable("the server sent a malformed pull page: \(error)")
-            }
+            let page = fetched.page
             let (records, next, hasMore) = (page.records, page.nextCursor, page.hasMore)
             let time = now()
             let gone = page.removed

@@ -103,20 +103,24 @@ public final class Replica: Sendable {
     /// The newest replica schema version this build knows; a file at a newer one was written
     /// by a newer RehabSync and is refused before it is opened.
     public static var schemaVersion: Int32 {
-        max(RecordStore.migrator.newestVersion, (ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations).map(\.version).max() ?? 0)
+        max(RecordStore.migrator.newestVersion, ReplicaSchema.all.map(\.version).max() ?? 0)
     }
+
+    /// Every migration of a replica's file, the record schema's first: what a tool needs
+    /// to build a file laid out exactly as a device's (the benchmark's yardstick does).
+    public static var fileMigrations: [Migration] { RecordStore.migrator.migrations + ReplicaSchema.all }
 
     private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, placementReads: DomainPlacement.fieldsRead, configuration: storeConfiguration, extraMigrations: ReplicaSchema.migrations + ReplicaSchema.accessLogMigrations)
+        }, placementReads: DomainPlacement.fieldsRead, configuration: storeConfiguration, extraMigrations: ReplicaSchema.all)
     }
 
     /// A device's database settings: the server's, with smaller caches and no memory map
     /// for readers. A device runs one sync at a time beside the clinic's other programs;
     /// a map of the file would count every page a digest reads into the process's memory.
-    static let storeConfiguration = DatabaseConfiguration(writerCacheKibibytes: 16_384, readerCacheKibibytes: 4_096,
-                                                          readerMmapBytes: 0)
+    public static let storeConfiguration = DatabaseConfiguration(writerCacheKibibytes: 16_384, readerCacheKibibytes: 4_096,
+                                                                 readerMmapBytes: 0)
 
     /// What `sync_settings` holds.
     public struct Settings: Sendable {

@@ -91,4 +91,27 @@ enum ReplicaSchema {
                 """)
         },
     ]
+
+    /// Indexes of the shared record schema that serve only a server (versions 240–249).
+    ///
+    /// `records_by_seq` answers "every change since N" and `record_units_by_unit_seq`
+    /// "changes since N for unit U": the two pulls a server serves. A device never asks
+    /// either: it reads records by key, by row, in key order (the dump and listings), its
+    /// conflicts through `records_in_conflict`, and a record's units through the primary
+    /// key of `record_units`. Each index costs a B-tree insert per pulled record (and one
+    /// per unit), and its pages go through the WAL at every page's commit, so a device's
+    /// file goes without them. A query that still asked for one would stay correct, only
+    /// slower (a scan): the indexes carry no constraint the replica relies on, since the
+    /// sequence numbers come from the one counter in `replica`.
+    static let deviceIndexMigrations = [
+        Migration(version: 240, name: "drop the server's pull indexes") { connection in
+            try connection.execute("""
+                DROP INDEX IF EXISTS records_by_seq;
+                DROP INDEX IF EXISTS record_units_by_unit_seq;
+                """)
+        },
+    ]
+
+    /// Every migration of a replica's own tables, oldest first, after the record schema's.
+    static var all: [Migration] { migrations + accessLogMigrations + deviceIndexMigrations }
 }

@@ -68,7 +68,7 @@ extension SyncService {
         let (head, page) = try store.read { queries in
             let head = try queries.clockState().sequence
             guard since <= head else { return (head, PullPage(records: [], nextCursor: since, hasMore: false)) }
-            var (records, moreRecords) = try queries.changesPage(since: since, units: units, limit: limit, maxBytes: maximumBytes)
+            var (records, moreRecords) = try queries.changesPageStreamed(since: since, units: units, limit: limit, maxBytes: maximumBytes)
             let fetched = try queries.removals(since: since, units: units, limit: limit + 1)
             // Records and removals in sequence order, cut together at `limit` entries and
             // never past a record page cut short, so the cursor never passes an entry the

@@ -18,19 +18,32 @@ enum RawInsert {
                 try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
             },
         ]))
-        return try measure {
+        return try seconds(rows: rows, batchSize: batchSize, into: raw) { connection in
+            let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
+            return { row in
+                try insert.bind(row.collection, at: 1)
+                try insert.bind(row.recordID, at: 2)
+                try insert.bind(row.state, at: 3)
+                try insert.execute()
+            }
+        }
+    }
+
+    /// The loop itself: `rows` in transactions of `batchSize` on `pool`'s writer, each
+    /// batch's statements prepared once by `prepare`, which returns what inserts one row.
+    /// With `deferringSync`, each batch commits with `synchronous=NORMAL`, as a replica
+    /// commits a pulled page (``DatabasePool/writeDeferringSync(_:)``).
+    static func seconds<Row>(rows: [Row], batchSize: Int, into pool: DatabasePool, deferringSync: Bool = false,
+                             prepare: (Connection) throws -> (Row) throws -> Void) throws -> Double {
+        try measure {
             var start = 0
             while start < rows.count {
                 let end = min(start + batchSize, rows.count)
-                try raw.write { connection in
-                    let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
-                    for row in rows[start..<end] {
-                        try insert.bind(row.collection, at: 1)
-                        try insert.bind(row.recordID, at: 2)
-                        try insert.bind(row.state, at: 3)
-                        try insert.execute()
-                    }
+                let batch = { (connection: Connection) in
+                    let insert = try prepare(connection)
+                    for row in rows[start..<end] { try insert(row) }
                 }
+                if deferringSync { try pool.writeDeferringSync(batch) } else { try pool.write(batch) }
                 start = end
             }
         }
