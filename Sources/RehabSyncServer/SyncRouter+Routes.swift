@@ -65,8 +65,10 @@ extension SyncRouter {
                 return json(try service.rotateWriter(device: try context.requireDevice(), newInstance: body["instance"]?.stringValue))
             },
             Route("GET", "/v1/sync/pull", .device) { context in
+                // HEAD is answered as GET without the body, so it delivers nothing to audit.
                 let page = try service.pull(device: try context.requireDevice(), clinician: try clinician(context.request),
-                                            since: try context.integer("since") ?? 0, limit: try context.integer("limit").map { Int($0) })
+                                            since: try context.integer("since") ?? 0, limit: try context.integer("limit").map { Int($0) },
+                                            delivering: context.request.method != "HEAD")
                 var response = HTTPResponse.json(status: .ok, bytes: page.jsonBytes)
                 response.headers.add(name: SyncService.latestSequenceHeader, value: "\(page.latestSequence)")
                 return response
@@ -79,7 +81,8 @@ extension SyncRouter {
             },
             Route("GET", "/v1/records/{collection}/{id}", .device) { context in
                 let record = try service.record(device: try context.requireDevice(), clinician: try clinician(context.request),
-                                                collection: context.parameters["collection"] ?? "", id: context.parameters["id"] ?? "")
+                                                collection: context.parameters["collection"] ?? "", id: context.parameters["id"] ?? "",
+                                                delivering: context.request.method != "HEAD")
                 var writer = CanonicalWriter(capacity: record.stateBytes.count + 128)
                 SyncService.writeRecord(record, to: &writer)
                 return .json(status: .ok, bytes: writer.bytes)

@@ -56,7 +56,12 @@ extension SyncService {
     /// records and at most ``SyncServiceConfiguration/maximumPageBytes`` of state. Every
     /// record delivered is logged with the clinician using the device. A `since` beyond the
     /// server's newest change is refused. An empty page writes nothing to the database.
-    public func pull(device: Device, clinician: String, since: Int64, limit requested: Int?) throws -> PullPage {
+    ///
+    /// - Parameter delivering: False for a HEAD request, which is answered with the page's
+    ///   status and headers but not its records: nothing is delivered, so nothing is
+    ///   audited, and the device's cursor is not taken to have moved.
+    public func pull(device: Device, clinician: String, since: Int64, limit requested: Int?,
+                     delivering: Bool = true) throws -> PullPage {
         let clinician = try checkedClinician(clinician)
         guard since >= 0 else { throw SyncError.badRequest("invalid_cursor", "the cursor is a non-negative integer", field: "since") }
         let limit = requested ?? configuration.defaultPageSize
@@ -96,6 +101,7 @@ extension SyncService {
         guard since <= head else {
             throw SyncError.badRequest("cursor_ahead", "since is beyond the server's newest change (\(head))", field: "since")
         }
+        guard delivering else { return page }
         let time = now()
         let records = page.records
         let flushDue = activity.note(device.replicaID, cursor: page.nextCursor, at: time)
@@ -122,12 +128,16 @@ extension SyncService {
     public static let latestSequenceHeader = "X-RehabSync-Latest-Sequence"
 
     /// One record the device may see; 404 otherwise, so that existence does not leak.
-    public func record(device: Device, clinician: String, collection: String, id: String) throws -> StoredRecord {
+    /// Audited as read unless `delivering` is false (a HEAD request, answered without the
+    /// record).
+    public func record(device: Device, clinician: String, collection: String, id: String,
+                       delivering: Bool = true) throws -> StoredRecord {
         let clinician = try checkedClinician(clinician)
         let key = RecordKey(collection: collection, recordID: id)
         guard let record = try store.read({ try $0.record(key) }), device.canSee(record.careUnits) else {
             throw SyncError.notFound("no such record in the device's care units")
         }
+        guard delivering else { return record }
         let time = now()
         try store.write { _, connection in
             try audit.append(.read, device: device.replicaID.description, subjects: [

@@ -119,6 +119,29 @@ struct ServerIOTests {
         #expect(refused.headers["Allow"] == "GET, HEAD")
     }
 
+    @Test("HEAD on a pull or a record delivers nothing, so it leaves no audit entry, where GET leaves one")
+    func headDeliversNothingAndIsNotAudited() throws {
+        let scratch = try ServerScratch()
+        let service = try F.service(scratch)
+        let router = router(service)
+        let (device, token) = try service.enrol(name: "Laptop", units: [F.unitA])
+        _ = try service.push(device: device, body: F.body([
+            ("carePlans", "p1", try F.state(F.plan(), replica: device.replicaID, counter: 1)),
+        ]))
+        let headers = [("X-Clinician", F.nurse)]
+        for target in ["/v1/sync/pull?since=0", "/v1/records/carePlans/p1"] {
+            let before = try service.auditHead()
+            let head = send(router, "HEAD", target, token: token, headers: headers)
+            #expect(head.status.code == 200, "HEAD \(target)")
+            #expect(try service.auditHead() == before, "HEAD \(target) wrote an audit entry")
+            let get = send(router, "GET", target, token: token, headers: headers)
+            #expect(get.status.code == 200, "GET \(target)")
+            // The same answer, whose body the HTTP layer leaves out of a HEAD response.
+            #expect(get.body == head.body && !get.body.isEmpty, "GET \(target)")
+            #expect(try service.auditHead() != before, "GET \(target) wrote no audit entry")
+        }
+    }
+
     @Test func anUnknownMemberIsEchoedOnlyAsAShortPrefix() throws {
         let scratch = try ServerScratch()
         let service = try F.service(scratch)
