@@ -66,10 +66,11 @@ extension SyncService {
         let time = now()
         let validator = validator(at: time)
         let prepared = try store.read { queries in
-            try batch.records.enumerated().map { index, incoming in
-                let merge = try store.prepareMerge(incoming, queries: queries)
-                return CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time,
-                                                                       validator: validator, queries: queries))
+            // Grants are asked for per record only when the snapshot holds any.
+            let grants = try queries.hasGrants()
+            return try store.prepareMerges(batch.records, queries: queries).enumerated().map { index, merge in
+                CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time, validator: validator,
+                                                                 queries: queries, anyGrants: grants))
             }
         }
         let receipt = try store.write { transaction, connection -> PushReceipt in
@@ -86,12 +87,14 @@ extension SyncService {
             var handovers: [(key: RecordKey, receivedBy: String?)] = []
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
-                var applied = try transaction.apply(checked.merge)
+                // A record new to the snapshot is inserted without a lookup; its unique
+                // address tells if another push created it meanwhile (nil, as from apply).
+                var applied = try transaction.applyNew(checked.merge)
                 if applied == nil {
                     metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
                     clinicians = try check(merge, at: index, device: device, time: time,
-                                           validator: validator, queries: transaction.queries)
+                                           validator: validator, queries: transaction.queries, anyGrants: true)
                     applied = try transaction.apply(merge)
                 }
                 // Inside the writer nothing moves a record between a read and an apply, so
@@ -141,8 +144,11 @@ extension SyncService {
     /// clinicians whose writes the record brings, for the audit log.
     ///
     /// Runs for every record of every push, so error paths are built only when thrown.
+    ///
+    /// - Parameter anyGrants: False when `queries` holds no grant at all
+    ///   (``RecordQueries/hasGrants()``), so that no record's grants need asking for.
     private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64,
-                       validator: RecordValidator, queries: RecordQueries) throws -> String? {
+                       validator: RecordValidator, queries: RecordQueries, anyGrants: Bool) throws -> String? {
         var path: String { "records[\(index)]" }
         let key = merge.key
         let incoming = merge.incoming
@@ -162,7 +168,7 @@ extension SyncService {
         try checkHistory(of: incoming, against: before, at: path, device: device)
         if !merge.changed { return nil }
         let after = merge.after
-        let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (try queries.grants(of: key))
+        let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (anyGrants ? try queries.grants(of: key) : [])
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)
         }
@@ -308,7 +314,9 @@ extension SyncService {
     /// Returns those clinicians, comma-separated.
     private func checkWrites(of state: RecordState, since before: RecordState?, at path: @autoclosure () -> String, time: Int64,
                              device: Device) throws -> String? {
-        var authors = Set<String>()
+        // An array, not a set: a record's writes name one clinician, rarely two, and
+        // hashing them cost more than the search.
+        var authors: [String] = []
         // One clinician usually writes every field of a record: check each author once.
         var lastAuthor: String?
         for field in state.fields {
@@ -326,7 +334,7 @@ extension SyncService {
                         throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
                                         field: siblingPath + ".author")
                     }
-                    authors.insert(sibling.author)
+                    if !authors.contains(sibling.author) { authors.append(sibling.author) }
                     lastAuthor = sibling.author
                 }
                 guard HybridLogicalClock.isPlausible(sibling.hlc, wallMilliseconds: time,
@@ -338,7 +346,11 @@ extension SyncService {
                 }
             }
         }
-        return authors.isEmpty ? nil : authors.sorted().joined(separator: ",")
+        switch authors.count {
+        case 0: return nil
+        case 1: return authors[0]
+        default: return authors.sorted().joined(separator: ",")
+        }
     }
 
     /// The care programme sends the rehabilitation plan, and the interventions under way,

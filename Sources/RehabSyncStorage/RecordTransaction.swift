@@ -116,8 +116,8 @@ public struct RecordTransaction {
         return try store(prepared)
     }
 
-    /// Stores a prepared merge known to be current.
-    private mutating func store(_ prepared: PreparedMerge) throws -> MergeResult {
+    /// Stores a prepared merge known to be current. Internal for ``applyNew(_:)``.
+    mutating func store(_ prepared: PreparedMerge) throws -> MergeResult {
         if let stored = prepared.stored, !prepared.changed {
             return MergeResult(key: prepared.key, changed: false, record: stored)
         }
@@ -232,13 +232,13 @@ public struct RecordTransaction {
                                rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
         var where_ = fields
         if anyGrants == nil {
-            anyGrants = try queries.connection.cachedStatement("SELECT EXISTS (SELECT 1 FROM record_grants)").firstRow { $0.int64(at: 0) != 0 }
+            anyGrants = try queries.hasGrants()
         }
         let granted = anyGrants == false ? [] : try queries.grants(of: key)
         if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
-        clockState.sequence += 1
-        clockDirty = true
-        let sequence = clockState.sequence
+        // Taken only once the row is written: a new record's insert that fails on the
+        // address (another push created it meanwhile, see ``applyNew(_:)``) leaves no gap.
+        let sequence = clockState.sequence + 1
         let connection = queries.connection
         let row: Int64
         if let rowID {
@@ -250,6 +250,8 @@ public struct RecordTransaction {
             try update.bind(Int64(inConflict ? 1 : 0), at: 4)
             try update.bind(rowID, at: 5)
             try update.execute()
+            clockState.sequence = sequence
+            clockDirty = true
             row = rowID
             let old = Set(previous?.careUnits ?? [])
             let removed = old.subtracting(where_.careUnits)
@@ -284,6 +286,8 @@ public struct RecordTransaction {
             try insert.bind(sequence, at: 5)
             try insert.bind(Int64(inConflict ? 1 : 0), at: 6)
             try insert.execute()
+            clockState.sequence = sequence
+            clockDirty = true
             row = connection.lastInsertRowID
             try insertUnits(where_.careUnits, row: row, sequence: sequence)
         }
