@@ -30,6 +30,17 @@ public struct RecordValidator: Sendable {
     /// Validates the change from `before` (nil for a new record) to `after`.
     public func validate(collection collectionName: String, recordID: String,
                          before: RecordState?, after: RecordState) throws(DomainError) {
+        var validPatients: Set<String> = []
+        try validate(collection: collectionName, recordID: recordID, before: before, after: after, validPatients: &validPatients)
+    }
+
+    /// Validates one record of a batch, as ``validate(collection:recordID:before:after:)``
+    /// does. `validPatients` carries the patient identifiers this validator has found valid
+    /// for earlier records of the batch, and gains this record's: a patient's records
+    /// travel together, and parsing a personnummer costs more than the rest of its field.
+    /// The same validator (reference data and day) must be used for the whole batch.
+    public func validate(collection collectionName: String, recordID: String, before: RecordState?, after: RecordState,
+                         validPatients: inout Set<String>) throws(DomainError) {
         func refuse(_ field: String?, _ rule: String, _ message: String) -> DomainError {
             DomainError(collection: collectionName, recordID: recordID, field: field, rule: rule, message: message)
         }
@@ -53,7 +64,7 @@ public struct RecordValidator: Sendable {
                     if rule.requiredOnCreate { throw refuse(field.name, "required", "this field cannot be cleared") }
                     continue
                 }
-                try check(sibling.value, against: rule.kind, field: field.name, refuse: refuse)
+                try check(sibling.value, against: rule.kind, field: field.name, validPatients: &validPatients, refuse: refuse)
             }
         }
         let values = after.provisional
@@ -78,7 +89,7 @@ public struct RecordValidator: Sendable {
         return result
     }
 
-    private func check(_ value: JSONValue, against kind: FieldKind, field: String,
+    private func check(_ value: JSONValue, against kind: FieldKind, field: String, validPatients: inout Set<String>,
                        refuse: (String?, String, String) -> DomainError) throws(DomainError) {
         switch kind {
         case .text(let maximum):
@@ -109,15 +120,19 @@ public struct RecordValidator: Sendable {
             guard let items = value.arrayValue, !items.isEmpty else {
                 throw refuse(field, "type", "expected a non-empty array of HSA-ids")
             }
+            // Most lists name one unit, which needs no set to be free of duplicates.
             var seen = Set<String>()
             for item in items {
                 guard let text = item.stringValue else { throw refuse(field, "type", "expected HSA-id strings") }
                 do { _ = try HSAID(text) } catch { throw refuse(field, error.rule, error.message) }
-                guard seen.insert(text).inserted else { throw refuse(field, "duplicate", "an HSA-id appears twice") }
+                guard items.count == 1 || seen.insert(text).inserted else { throw refuse(field, "duplicate", "an HSA-id appears twice") }
             }
         case .patientIdentifier:
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a patient identifier string") }
+            // By bytes: a set finds a canonically equivalent string too, which may not parse.
+            if let known = validPatients.firstIndex(of: text), Self.sameBytes(validPatients[known], text) { return }
             try checkPatientIdentifier(text, field: field, refuse: refuse)
+            validPatients.insert(text)
         case .kvaCode:
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a KVÅ code string") }
             do { _ = try KVACode(text) } catch { throw refuse(field, error.rule, error.message) }
@@ -155,7 +170,7 @@ public struct RecordValidator: Sendable {
                 guard let member = object[name], member != .null else {
                     throw refuse("\(field).\(name)", "required", "this member must be answered")
                 }
-                try check(member, against: kind, field: "\(field).\(name)", refuse: refuse)
+                try check(member, against: kind, field: "\(field).\(name)", validPatients: &validPatients, refuse: refuse)
             }
         }
     }

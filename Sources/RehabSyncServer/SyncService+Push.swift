@@ -68,10 +68,14 @@ extension SyncService {
         let prepared = try store.read { queries in
             // Grants are asked for per record only when the snapshot holds any.
             let grants = try queries.hasGrants()
-            return try store.prepareMerges(batch.records, queries: queries).enumerated().map { index, merge in
-                CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time, validator: validator,
-                                                                 queries: queries, anyGrants: grants))
+            var validPatients: Set<String> = []
+            var checked: [CheckedMerge] = []
+            checked.reserveCapacity(batch.records.count)
+            for (index, merge) in try store.prepareMerges(batch.records, queries: queries).enumerated() {
+                checked.append(CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time, validator: validator,
+                                                                                queries: queries, anyGrants: grants, validPatients: &validPatients)))
             }
+            return checked
         }
         let receipt = try store.write { transaction, connection -> PushReceipt in
             let stored = try DeviceRegistry.device(device.replicaID, connection: connection)
@@ -85,6 +89,7 @@ extension SyncService {
             var results: [MergeResult] = []
             var writes: [AuditSubject] = []
             var handovers: [(key: RecordKey, receivedBy: String?)] = []
+            var validPatients: Set<String> = []
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
                 // A record new to the snapshot is inserted without a lookup; its unique
@@ -94,7 +99,7 @@ extension SyncService {
                     metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
                     clinicians = try check(merge, at: index, device: device, time: time,
-                                           validator: validator, queries: transaction.queries, anyGrants: true)
+                                           validator: validator, queries: transaction.queries, anyGrants: true, validPatients: &validPatients)
                     applied = try transaction.apply(merge)
                 }
                 // Inside the writer nothing moves a record between a read and an apply, so
@@ -145,10 +150,12 @@ extension SyncService {
     ///
     /// Runs for every record of every push, so error paths are built only when thrown.
     ///
-    /// - Parameter anyGrants: False when `queries` holds no grant at all
-    ///   (``RecordQueries/hasGrants()``), so that no record's grants need asking for.
-    private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64,
-                       validator: RecordValidator, queries: RecordQueries, anyGrants: Bool) throws -> String? {
+    /// - Parameters:
+    ///   - anyGrants: False when `queries` holds no grant at all (``RecordQueries/hasGrants()``),
+    ///     so that no record's grants need asking for.
+    ///   - validPatients: The patient identifiers `validator` found valid earlier in the batch.
+    private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64, validator: RecordValidator,
+                       queries: RecordQueries, anyGrants: Bool, validPatients: inout Set<String>) throws -> String? {
         var path: String { "records[\(index)]" }
         let key = merge.key
         let incoming = merge.incoming
@@ -183,7 +190,8 @@ extension SyncService {
         // context could otherwise move a shared record out of a unit through the join.
         if before != nil { try checkPlacement(of: key, seen: before, written: after, at: path, device: device) }
         do {
-            try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written)
+            try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written,
+                                   validPatients: &validPatients)
         } catch {
             throw SyncError.invalidRecord(error, at: path + ".state")
         }
