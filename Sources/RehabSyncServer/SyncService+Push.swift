@@ -90,11 +90,14 @@ extension SyncService {
             var writes: [AuditSubject] = []
             var handovers: [(key: RecordKey, receivedBy: String?)] = []
             var validPatients: Set<String> = []
+            // Records new to the snapshot are inserted without a lookup, several to a
+            // statement; a unique address tells if another push created one meanwhile
+            // (nil, as for a record that moved). Each record's checks depend only on its
+            // own states, so rechecking after the rest of the batch is stored is the same.
+            let appliedInOrder = try transaction.applyNew(batch: prepared.map(\.merge))
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
-                // A record new to the snapshot is inserted without a lookup; its unique
-                // address tells if another push created it meanwhile (nil, as from apply).
-                var applied = try transaction.applyNew(checked.merge)
+                var applied = appliedInOrder[index]
                 if applied == nil {
                     metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
@@ -175,7 +178,8 @@ extension SyncService {
         try checkHistory(of: incoming, against: before, at: path, device: device)
         if !merge.changed { return nil }
         let after = merge.after
-        let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (anyGrants ? try queries.grants(of: key) : [])
+        let placed = DomainPlacement.careUnits(collection: key.collection, state: after)
+        let units = anyGrants ? placed + (try queries.grants(of: key)) : placed
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)
         }
@@ -185,7 +189,8 @@ extension SyncService {
         // accepted, and shows as a conflict.
         let seen = before.map { $0.seen(by: incoming.context) }
         let written = seen.map { $0.joined(with: incoming) } ?? incoming
-        try checkPlacement(of: key, seen: seen, written: written, at: path, device: device)
+        // A new record is written as it arrived, which is its joined state: its units are known.
+        try checkPlacement(of: key, seen: seen, written: written, writtenUnits: merge.stored == nil ? placed : nil, at: path, device: device)
         // And what the join does to the record's placement: a state that understates its
         // context could otherwise move a shared record out of a unit through the join.
         if before != nil { try checkPlacement(of: key, seen: before, written: after, at: path, device: device) }
@@ -210,15 +215,17 @@ extension SyncService {
     /// enrolled there may do it. A handover or referral names its other unit by nature,
     /// but its own side must be one of the device's units, both sides are set when it is
     /// created, and changing either later needs enrolment in the old and the new unit.
-    private func checkPlacement(of key: RecordKey, seen: RecordState?, written: RecordState, at path: @autoclosure () -> String,
-                                device: Device) throws {
+    ///
+    /// - Parameter writtenUnits: The care units of `written` when the caller has them.
+    private func checkPlacement(of key: RecordKey, seen: RecordState?, written: RecordState, writtenUnits: [String]? = nil,
+                                at path: @autoclosure () -> String, device: Device) throws {
         if Self.namesCounterpartUnit(key.collection) {
             try checkCounterpartUnits(of: key, seen: seen, written: written, at: path(), device: device)
             return
         }
         // Arrays, not sets: a record names one or two units, and this runs per record.
         let old = seen.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
-        let new = DomainPlacement.careUnits(collection: key.collection, state: written)
+        let new = writtenUnits ?? DomainPlacement.careUnits(collection: key.collection, state: written)
         let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
         if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
             throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",

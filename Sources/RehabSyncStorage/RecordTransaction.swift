@@ -7,12 +7,13 @@ public struct RecordTransaction {
     /// The reads, seeing this transaction's own writes.
     public let queries: RecordQueries
     let placement: RecordPlacement.Rule
-    private var clockState: ReplicaClockState
-    private var clockDirty = false
+    // Internal, not private, as the next three: the batch insert (`RecordTransaction+Batch.swift`) takes them.
+    var clockState: ReplicaClockState
+    var clockDirty = false
     /// Whether any record has a grant, asked once per transaction: a device's file never
     /// holds grants, and looking a record's grants up costs a query per stored record.
     /// Nil until asked, and again after a grant changes.
-    private var anyGrants: Bool?
+    var anyGrants: Bool?
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule) throws {
         queries = RecordQueries(connection: connection)
@@ -121,11 +122,7 @@ public struct RecordTransaction {
         if let stored = prepared.stored, !prepared.changed {
             return MergeResult(key: prepared.key, changed: false, record: stored)
         }
-        var newest = HLCTimestamp.zero
-        for field in prepared.incoming.fields {
-            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-        }
-        noteIncoming(context: prepared.incoming.context, newestClock: newest)
+        noteIncoming(of: prepared)
         let record = try save(prepared.key, inConflict: prepared.after.isInConflict, bytes: prepared.bytes,
                               placement: prepared.placement, rowID: prepared.rowID, previous: prepared.stored)
         return MergeResult(key: prepared.key, changed: true, record: record)
@@ -209,7 +206,7 @@ public struct RecordTransaction {
     /// must read a clock after every write seen, and our own writes coming back (after a
     /// restore from backup, or a replica created again for the same device) must never be
     /// followed by a reused dot.
-    private mutating func noteIncoming(context: VersionVector, newestClock newest: HLCTimestamp) {
+    mutating func noteIncoming(context: VersionVector, newestClock newest: HLCTimestamp) {
         if newest > clockState.clock.last {
             clockState.clock = HybridLogicalClock(last: newest)
             clockDirty = true
@@ -306,7 +303,7 @@ public struct RecordTransaction {
         }
     }
 
-    private func bindText(_ value: String?, _ statement: Statement, _ index: Int32) throws {
+    func bindText(_ value: String?, _ statement: Statement, _ index: Int32) throws {
         if let value { try statement.bind(value, at: index) } else { try statement.bindNull(at: index) }
     }
 }

@@ -76,4 +76,27 @@ struct BatchMergeTests {
         #expect(joined.changed && joined.record.sequence == 3)
         #expect(try joined.record.state().isInConflict)
     }
+
+    @Test("a batch of many new records is stored sixteen to a statement, and a chunk holding one created meanwhile goes record by record")
+    func aBatchOfManyNewRecordsIsStoredSixteenToAStatementAndAChunkHoldingOneCreatedMeanwhileGoesRecordByRecord() throws {
+        let scratch = try ScratchDirectory()
+        let device = try RecordStore(path: scratch.path("device.sqlite"))
+        let other = try RecordStore(path: scratch.path("other.sqlite"))
+        let server = try RecordStore(path: scratch.path("server.sqlite"))
+        let batch = try (0..<40).map { try Self.write(device, "p\($0)", "Plan \($0)") }
+        let prepared = try server.read { try server.prepareMerges(batch, queries: $0) }
+        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p20", "Theirs")]) }
+        let results = try server.write { transaction, _ in try transaction.applyNew(batch: prepared) }
+        #expect(results.indices.filter { results[$0] == nil } == [20])
+        let stored = results.compactMap { $0 }
+        #expect(stored.map(\.record.sequence) == Array(2...40))
+        #expect(stored.map(\.key) == batch.map(\.key).filter { $0 != Self.plan("p20") })
+        for result in stored {
+            #expect(try server.read { try $0.record(result.key) } == result.record)
+        }
+        #expect(try server.read { try $0.clockState().sequence } == 40)
+        // The units rows carry each record's own sequence number: a unit's pull sees them all.
+        let pulled = try server.read { try $0.changes(since: 0, units: ["U1"], limit: 100) }
+        #expect(pulled.map(\.sequence) == Array(1...40))
+    }
 }
