@@ -48,13 +48,15 @@ extension SyncService {
         }
     }
 
-    /// Joins a batch of record states into the server's copy: all of it in one transaction,
-    /// or nothing. Refused whole with 403 if any record lies outside the device's units, and
-    /// with 422 if any record breaks a domain rule. Re-sending a batch changes nothing.
+    /// Joins a batch of record states into the server's copy: all of it, or nothing.
+    /// Refused whole with 403 if any record lies outside the device's units, and with 422
+    /// if any record breaks a domain rule. Re-sending a batch changes nothing.
     ///
     /// Every record is joined and checked on a reader first, in parallel with other pushes;
     /// the single writer then only stores what is still current, and checks again any
-    /// record that another push changed in the meantime.
+    /// record that another push changed in the meantime. Pushes that wait for the writer
+    /// at the same time share its transaction and its sync to disk, each in a savepoint
+    /// of its own (``PushCommitGroup``); none is answered before that transaction commits.
     ///
     /// - Parameter sentMark: The highest counter the replica file has ever sent, from its
     ///   `X-RehabSync-Sent-Mark` header. Below the highest counter the server has stored
@@ -62,6 +64,25 @@ extension SyncService {
     ///   `replica_behind`: its new writes may carry dots the server already holds, which a
     ///   join would silently take for old ones.
     public func push(device: Device, body: [UInt8], sentMark: Int64? = nil) throws -> PushReceipt {
+        let writes = try preparePush(device: device, body: body, sentMark: sentMark)
+        // Stored with whatever other pushes wait for the writer: one commit for all.
+        let receipt = try pushCommits.commit(store, writes)
+        metrics.recordsPushed(receipt.changed)
+        return receipt
+    }
+
+    /// Several pushes stored as one group, as ``push(device:body:sentMark:)`` stores those
+    /// that meet at the writer; each push's outcome in order. For tests of the grouping.
+    func pushTogether(_ pushes: [(device: Device, body: [UInt8], sentMark: Int64?)]) throws -> [Result<PushReceipt, any Error>] {
+        let writes = try pushes.map { try preparePush(device: $0.device, body: $0.body, sentMark: $0.sentMark) }
+        let outcomes = pushCommits.storeTogether(store, writes)
+        for case .success(let receipt) in outcomes { metrics.recordsPushed(receipt.changed) }
+        return outcomes
+    }
+
+    /// Parses and checks a push on a reader, and returns what the single writer must do
+    /// to store it.
+    private func preparePush(device: Device, body: [UInt8], sentMark: Int64?) throws -> PushCommitGroup.Body {
         let batch = try PushBatch(json: body, maximumRecords: configuration.maximumBatchRecords)
         let time = now()
         let validator = validator(at: time)
@@ -77,7 +98,7 @@ extension SyncService {
             }
             return checked
         }
-        let receipt = try store.write { transaction, connection -> PushReceipt in
+        return { [self] transaction, connection -> PushReceipt in
             let stored = try DeviceRegistry.device(device.replicaID, connection: connection)
             if let sentMark, let stored, sentMark < stored.counterMark {
                 throw SyncError.replicaBehind(sent: sentMark, stored: stored.counterMark)
@@ -138,8 +159,6 @@ extension SyncService {
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
             return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }
-        metrics.recordsPushed(receipt.changed)
-        return receipt
     }
 
     /// A merge that passed the checks, with the clinicians whose writes it brings.
