@@ -1,4 +1,5 @@
 import RehabSyncCore
+import RehabSyncDomain
 
 /// One entry of the access log that PDL and HSLF-FS 2016:40 ask for: which device did
 /// what, when, and to which records, each with its clinician(s), care units and patient.
@@ -131,7 +132,7 @@ struct AuditSubject: Hashable, Sendable {
             head.withBytes { writer.append($0) }
             subject.writeMiddle(to: &writer)
             let sharesTail = tailOf.map { $0.units.count == subject.units.count
-                && zip($0.units, subject.units).allSatisfy { $0.utf8.elementsEqual($1.utf8) } } ?? false
+                && zip($0.units, subject.units).allSatisfy { RecordValidator.sameBytes($0, $1) } } ?? false
             if !sharesTail {
                 tail.removeAll()
                 subject.writeTail(to: &tail)
@@ -146,7 +147,7 @@ struct AuditSubject: Hashable, Sendable {
     private static func sameBytes(_ lhs: String?, _ rhs: String?) -> Bool {
         switch (lhs, rhs) {
         case (nil, nil): true
-        case let (lhs?, rhs?): lhs.utf8.elementsEqual(rhs.utf8)
+        case let (lhs?, rhs?): RecordValidator.sameBytes(lhs, rhs)
         default: false
         }
     }
