@@ -1,5 +1,4 @@
 import RehabSyncCore
-import RehabSyncDomain
 
 /// One entry of the access log that PDL and HSLF-FS 2016:40 ask for: which device did
 /// what, when, and to which records, each with its clinician(s), care units and patient.
@@ -73,29 +72,17 @@ struct AuditSubject: Hashable, Sendable {
 
     /// Writes the canonical encoding: `{"clinician","collection","patient","record","units"}`.
     func write(to writer: inout CanonicalWriter) {
-        writeHead(to: &writer)
-        writeMiddle(to: &writer)
-        writeTail(to: &writer)
-    }
-
-    /// `{"clinician":…,"collection":…,"patient":`
-    private func writeHead(to writer: inout CanonicalWriter) {
+        func optional(_ text: String?) {
+            if let text { writer.appendString(text) } else { writer.append("null") }
+        }
         writer.append(#"{"clinician":"#)
-        Self.write(clinician, to: &writer)
+        optional(clinician)
         writer.append(#","collection":"#)
-        Self.write(collection, to: &writer)
+        optional(collection)
         writer.append(#","patient":"#)
-    }
-
-    /// The patient and `,"record":…`
-    private func writeMiddle(to writer: inout CanonicalWriter) {
-        Self.write(patient, to: &writer)
+        optional(patient)
         writer.append(#","record":"#)
-        Self.write(recordID, to: &writer)
-    }
-
-    /// `,"units":[…]}`
-    private func writeTail(to writer: inout CanonicalWriter) {
+        optional(recordID)
         writer.append(#","units":["#)
         for (offset, unit) in units.enumerated() {
             if offset > 0 { writer.append(UInt8(ascii: ",")) }
@@ -104,52 +91,16 @@ struct AuditSubject: Hashable, Sendable {
         writer.append("]}")
     }
 
-    private static func write(_ text: String?, to writer: inout CanonicalWriter) {
-        if let text { writer.appendString(text) } else { writer.append("null") }
-    }
-
     /// The canonical JSON array of `subjects`, as stored and hashed.
-    ///
-    /// A push's subjects mostly share their clinician, collection and units: the encoding
-    /// before each patient and after each record is written once and copied while it
-    /// repeats, which halves the writing under the single writer. Compared by bytes, as
-    /// the encoding is: equal Swift strings may differ in them.
     static func encode(_ subjects: [AuditSubject]) -> [UInt8] {
-        var writer = CanonicalWriter(capacity: 2 + subjects.count * 160)
-        var head = CanonicalWriter(capacity: 96)
-        var tail = CanonicalWriter(capacity: 64)
-        var headOf: AuditSubject?
-        var tailOf: AuditSubject?
+        var writer = CanonicalWriter(capacity: 2 + subjects.count * 128)
         writer.append(UInt8(ascii: "["))
         for (offset, subject) in subjects.enumerated() {
             if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            let sharesHead = headOf.map { sameBytes($0.clinician, subject.clinician) && sameBytes($0.collection, subject.collection) } ?? false
-            if !sharesHead {
-                head.removeAll()
-                subject.writeHead(to: &head)
-                headOf = subject
-            }
-            head.withBytes { writer.append($0) }
-            subject.writeMiddle(to: &writer)
-            let sharesTail = tailOf.map { $0.units.count == subject.units.count
-                && zip($0.units, subject.units).allSatisfy { RecordValidator.sameBytes($0, $1) } } ?? false
-            if !sharesTail {
-                tail.removeAll()
-                subject.writeTail(to: &tail)
-                tailOf = subject
-            }
-            tail.withBytes { writer.append($0) }
+            subject.write(to: &writer)
         }
         writer.append(UInt8(ascii: "]"))
         return writer.bytes
-    }
-
-    private static func sameBytes(_ lhs: String?, _ rhs: String?) -> Bool {
-        switch (lhs, rhs) {
-        case (nil, nil): true
-        case let (lhs?, rhs?): RecordValidator.sameBytes(lhs, rhs)
-        default: false
-        }
     }
 
     init(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
