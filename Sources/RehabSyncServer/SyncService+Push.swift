@@ -48,13 +48,15 @@ extension SyncService {
         }
     }
 
-    /// Joins a batch of record states into the server's copy: all of it in one transaction,
-    /// or nothing. Refused whole with 403 if any record lies outside the device's units, and
-    /// with 422 if any record breaks a domain rule. Re-sending a batch changes nothing.
+    /// Joins a batch of record states into the server's copy: all of it, or nothing.
+    /// Refused whole with 403 if any record lies outside the device's units, and with 422
+    /// if any record breaks a domain rule. Re-sending a batch changes nothing.
     ///
     /// Every record is joined and checked on a reader first, in parallel with other pushes;
     /// the single writer then only stores what is still current, and checks again any
-    /// record that another push changed in the meantime.
+    /// record that another push changed in the meantime. Pushes that wait for the writer
+    /// at the same time share its transaction and its sync to disk, each in a savepoint
+    /// of its own (``PushCommitGroup``); none is answered before that transaction commits.
     ///
     /// - Parameter sentMark: The highest counter the replica file has ever sent, from its
     ///   `X-RehabSync-Sent-Mark` header. Below the highest counter the server has stored
@@ -62,17 +64,41 @@ extension SyncService {
     ///   `replica_behind`: its new writes may carry dots the server already holds, which a
     ///   join would silently take for old ones.
     public func push(device: Device, body: [UInt8], sentMark: Int64? = nil) throws -> PushReceipt {
+        let writes = try preparePush(device: device, body: body, sentMark: sentMark)
+        // Stored with whatever other pushes wait for the writer: one commit for all.
+        let receipt = try pushCommits.commit(store, writes)
+        metrics.recordsPushed(receipt.changed)
+        return receipt
+    }
+
+    /// Several pushes stored as one group, as ``push(device:body:sentMark:)`` stores those
+    /// that meet at the writer; each push's outcome in order. For tests of the grouping.
+    func pushTogether(_ pushes: [(device: Device, body: [UInt8], sentMark: Int64?)]) throws -> [Result<PushReceipt, any Error>] {
+        let writes = try pushes.map { try preparePush(device: $0.device, body: $0.body, sentMark: $0.sentMark) }
+        let outcomes = pushCommits.storeTogether(store, writes)
+        for case .success(let receipt) in outcomes { metrics.recordsPushed(receipt.changed) }
+        return outcomes
+    }
+
+    /// Parses and checks a push on a reader, and returns what the single writer must do
+    /// to store it.
+    private func preparePush(device: Device, body: [UInt8], sentMark: Int64?) throws -> PushCommitGroup.Body {
         let batch = try PushBatch(json: body, maximumRecords: configuration.maximumBatchRecords)
         let time = now()
         let validator = validator(at: time)
         let prepared = try store.read { queries in
-            try batch.records.enumerated().map { index, incoming in
-                let merge = try store.prepareMerge(incoming, queries: queries)
-                return CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time,
-                                                                       validator: validator, queries: queries))
+            // Grants are asked for per record only when the snapshot holds any.
+            let grants = try queries.hasGrants()
+            var validPatients: Set<String> = []
+            var checked: [CheckedMerge] = []
+            checked.reserveCapacity(batch.records.count)
+            for (index, merge) in try store.prepareMerges(batch.records, queries: queries).enumerated() {
+                checked.append(CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time, validator: validator,
+                                                                                queries: queries, anyGrants: grants, validPatients: &validPatients)))
             }
+            return checked
         }
-        let receipt = try store.write { transaction, connection -> PushReceipt in
+        return { [self] transaction, connection -> PushReceipt in
             let stored = try DeviceRegistry.device(device.replicaID, connection: connection)
             if let sentMark, let stored, sentMark < stored.counterMark {
                 throw SyncError.replicaBehind(sent: sentMark, stored: stored.counterMark)
@@ -84,14 +110,20 @@ extension SyncService {
             var results: [MergeResult] = []
             var writes: [AuditSubject] = []
             var handovers: [(key: RecordKey, receivedBy: String?)] = []
+            var validPatients: Set<String> = []
+            // Records new to the snapshot are inserted without a lookup, several to a
+            // statement; a unique address tells if another push created one meanwhile
+            // (nil, as for a record that moved). Each record's checks depend only on its
+            // own states, so rechecking after the rest of the batch is stored is the same.
+            let appliedInOrder = try transaction.applyNew(batch: prepared.map(\.merge))
             for (index, checked) in prepared.enumerated() {
                 var clinicians = checked.clinicians
-                var applied = try transaction.apply(checked.merge)
+                var applied = appliedInOrder[index]
                 if applied == nil {
                     metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
                     clinicians = try check(merge, at: index, device: device, time: time,
-                                           validator: validator, queries: transaction.queries)
+                                           validator: validator, queries: transaction.queries, anyGrants: true, validPatients: &validPatients)
                     applied = try transaction.apply(merge)
                 }
                 // Inside the writer nothing moves a record between a read and an apply, so
@@ -127,8 +159,6 @@ extension SyncService {
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
             return PushReceipt(accepted: results.count, changed: writes.count, results: results)
         }
-        metrics.recordsPushed(receipt.changed)
-        return receipt
     }
 
     /// A merge that passed the checks, with the clinicians whose writes it brings.
@@ -141,8 +171,13 @@ extension SyncService {
     /// clinicians whose writes the record brings, for the audit log.
     ///
     /// Runs for every record of every push, so error paths are built only when thrown.
-    private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64,
-                       validator: RecordValidator, queries: RecordQueries) throws -> String? {
+    ///
+    /// - Parameters:
+    ///   - anyGrants: False when `queries` holds no grant at all (``RecordQueries/hasGrants()``),
+    ///     so that no record's grants need asking for.
+    ///   - validPatients: The patient identifiers `validator` found valid earlier in the batch.
+    private func check(_ merge: PreparedMerge, at index: Int, device: Device, time: Int64, validator: RecordValidator,
+                       queries: RecordQueries, anyGrants: Bool, validPatients: inout Set<String>) throws -> String? {
         var path: String { "records[\(index)]" }
         let key = merge.key
         let incoming = merge.incoming
@@ -162,7 +197,8 @@ extension SyncService {
         try checkHistory(of: incoming, against: before, at: path, device: device)
         if !merge.changed { return nil }
         let after = merge.after
-        let units = DomainPlacement.careUnits(collection: key.collection, state: after) + (try queries.grants(of: key))
+        let placed = DomainPlacement.careUnits(collection: key.collection, state: after)
+        let units = anyGrants ? placed + (try queries.grants(of: key)) : placed
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)
         }
@@ -172,12 +208,14 @@ extension SyncService {
         // accepted, and shows as a conflict.
         let seen = before.map { $0.seen(by: incoming.context) }
         let written = seen.map { $0.joined(with: incoming) } ?? incoming
-        try checkPlacement(of: key, seen: seen, written: written, at: path, device: device)
+        // A new record is written as it arrived, which is its joined state: its units are known.
+        try checkPlacement(of: key, seen: seen, written: written, writtenUnits: merge.stored == nil ? placed : nil, at: path, device: device)
         // And what the join does to the record's placement: a state that understates its
         // context could otherwise move a shared record out of a unit through the join.
         if before != nil { try checkPlacement(of: key, seen: before, written: after, at: path, device: device) }
         do {
-            try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written)
+            try validator.validate(collection: key.collection, recordID: key.recordID, before: seen, after: written,
+                                   validPatients: &validPatients)
         } catch {
             throw SyncError.invalidRecord(error, at: path + ".state")
         }
@@ -196,15 +234,17 @@ extension SyncService {
     /// enrolled there may do it. A handover or referral names its other unit by nature,
     /// but its own side must be one of the device's units, both sides are set when it is
     /// created, and changing either later needs enrolment in the old and the new unit.
-    private func checkPlacement(of key: RecordKey, seen: RecordState?, written: RecordState, at path: @autoclosure () -> String,
-                                device: Device) throws {
+    ///
+    /// - Parameter writtenUnits: The care units of `written` when the caller has them.
+    private func checkPlacement(of key: RecordKey, seen: RecordState?, written: RecordState, writtenUnits: [String]? = nil,
+                                at path: @autoclosure () -> String, device: Device) throws {
         if Self.namesCounterpartUnit(key.collection) {
             try checkCounterpartUnits(of: key, seen: seen, written: written, at: path(), device: device)
             return
         }
         // Arrays, not sets: a record names one or two units, and this runs per record.
         let old = seen.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
-        let new = DomainPlacement.careUnits(collection: key.collection, state: written)
+        let new = writtenUnits ?? DomainPlacement.careUnits(collection: key.collection, state: written)
         let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
         if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
             throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
@@ -308,7 +348,9 @@ extension SyncService {
     /// Returns those clinicians, comma-separated.
     private func checkWrites(of state: RecordState, since before: RecordState?, at path: @autoclosure () -> String, time: Int64,
                              device: Device) throws -> String? {
-        var authors = Set<String>()
+        // An array, not a set: a record's writes name one clinician, rarely two, and
+        // hashing them cost more than the search.
+        var authors: [String] = []
         // One clinician usually writes every field of a record: check each author once.
         var lastAuthor: String?
         for field in state.fields {
@@ -326,7 +368,7 @@ extension SyncService {
                         throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
                                         field: siblingPath + ".author")
                     }
-                    authors.insert(sibling.author)
+                    if !authors.contains(sibling.author) { authors.append(sibling.author) }
                     lastAuthor = sibling.author
                 }
                 guard HybridLogicalClock.isPlausible(sibling.hlc, wallMilliseconds: time,
@@ -338,7 +380,11 @@ extension SyncService {
                 }
             }
         }
-        return authors.isEmpty ? nil : authors.sorted().joined(separator: ",")
+        switch authors.count {
+        case 0: return nil
+        case 1: return authors[0]
+        default: return authors.sorted().joined(separator: ",")
+        }
     }
 
     /// The care programme sends the rehabilitation plan, and the interventions under way,

@@ -33,6 +33,8 @@ public final class SyncService: Sendable {
     let now: @Sendable () -> Int64
     /// The access log, sealed with the key from the audit key file.
     let audit: AuditLog
+    /// Pushes that meet at the single writer, stored in one transaction.
+    let pushCommits = PushCommitGroup()
 
     /// Opens (creating if needed) the server's database. The access log's key is read from
     /// `auditKeyPath`, by default `audit-key` beside the database, created on first start.

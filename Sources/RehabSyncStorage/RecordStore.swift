@@ -16,7 +16,8 @@ public final class RecordStore: Sendable {
     /// which a replica restored from an old copy of its file must do.
     public var replicaID: ReplicaID { identity.withLock { $0 } }
     private let identity: Mutex<ReplicaID>
-    private let placement: RecordPlacement.Rule
+    /// Internal, not private: the batch preparation (`RecordStore+Batch.swift`) places new records by it.
+    let placement: RecordPlacement.Rule
     private let placementReads: CanonicalFieldNames?
 
     /// Opens or creates a record database.

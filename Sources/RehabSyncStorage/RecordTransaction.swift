@@ -10,12 +10,13 @@ public struct RecordTransaction {
     /// The fields `placement` reads, when known: merges with no check then join canonical
     /// states on their bytes.
     let placementReads: CanonicalFieldNames?
-    private var clockState: ReplicaClockState
-    private var clockDirty = false
+    // Internal, not private, as the next three: the batch insert (`RecordTransaction+Batch.swift`) takes them.
+    var clockState: ReplicaClockState
+    var clockDirty = false
     /// Whether any record has a grant, asked once per transaction: a device's file never
     /// holds grants, and looking a record's grants up costs a query per stored record.
     /// Nil until asked, and again after a grant changes.
-    private var anyGrants: Bool?
+    var anyGrants: Bool?
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil) throws {
         queries = RecordQueries(connection: connection)
@@ -129,11 +130,7 @@ public struct RecordTransaction {
         let stored = existing.record
         if let decoded, decoded.isJoinResult(intoStored: stored.stateBytes) {
             guard bytes != stored.stateBytes else { return MergeResult(key: key, changed: false, record: stored) }
-            var newest = HLCTimestamp.zero
-            for field in decoded.fields {
-                for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-            }
-            noteIncoming(context: decoded.context, newestClock: newest)
+            noteIncoming(of: decoded)
             let record = try save(key, inConflict: decoded.isInConflict, bytes: bytes, placement: try placement(key.collection, decoded),
                                   rowID: existing.rowID, previous: stored)
             return MergeResult(key: key, changed: true, record: record)
@@ -155,16 +152,12 @@ public struct RecordTransaction {
         return try store(prepared)
     }
 
-    /// Stores a prepared merge known to be current.
-    private mutating func store(_ prepared: PreparedMerge) throws -> MergeResult {
+    /// Stores a prepared merge known to be current. Internal for ``applyNew(_:)``.
+    mutating func store(_ prepared: PreparedMerge) throws -> MergeResult {
         if let stored = prepared.stored, !prepared.changed {
             return MergeResult(key: prepared.key, changed: false, record: stored)
         }
-        var newest = HLCTimestamp.zero
-        for field in prepared.incoming.fields {
-            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-        }
-        noteIncoming(context: prepared.incoming.context, newestClock: newest)
+        noteIncoming(of: prepared)
         let record = try save(prepared.key, inConflict: prepared.after.isInConflict, bytes: prepared.bytes,
                               placement: prepared.placement, rowID: prepared.rowID, previous: prepared.stored)
         return MergeResult(key: prepared.key, changed: true, record: record)
@@ -248,7 +241,7 @@ public struct RecordTransaction {
     /// must read a clock after every write seen, and our own writes coming back (after a
     /// restore from backup, or a replica created again for the same device) must never be
     /// followed by a reused dot.
-    private mutating func noteIncoming(context: VersionVector, newestClock newest: HLCTimestamp) {
+    mutating func noteIncoming(context: VersionVector, newestClock newest: HLCTimestamp) {
         if newest > clockState.clock.last {
             clockState.clock = HybridLogicalClock(last: newest)
             clockDirty = true
@@ -271,13 +264,13 @@ public struct RecordTransaction {
                                rowID: Int64?, previous: StoredRecord?) throws -> StoredRecord {
         var where_ = fields
         if anyGrants == nil {
-            anyGrants = try queries.connection.cachedStatement("SELECT EXISTS (SELECT 1 FROM record_grants)").firstRow { $0.int64(at: 0) != 0 }
+            anyGrants = try queries.hasGrants()
         }
         let granted = anyGrants == false ? [] : try queries.grants(of: key)
         if !granted.isEmpty { where_ = RecordPlacement(patient: where_.patient, careUnits: where_.careUnits + granted) }
-        clockState.sequence += 1
-        clockDirty = true
-        let sequence = clockState.sequence
+        // Taken only once the row is written: a new record's insert that fails on the
+        // address (another push created it meanwhile, see ``applyNew(_:)``) leaves no gap.
+        let sequence = clockState.sequence + 1
         let connection = queries.connection
         let row: Int64
         if let rowID {
@@ -289,6 +282,8 @@ public struct RecordTransaction {
             try update.bind(Int64(inConflict ? 1 : 0), at: 4)
             try update.bind(rowID, at: 5)
             try update.execute()
+            clockState.sequence = sequence
+            clockDirty = true
             row = rowID
             let old = Set(previous?.careUnits ?? [])
             let removed = old.subtracting(where_.careUnits)
@@ -323,6 +318,8 @@ public struct RecordTransaction {
             try insert.bind(sequence, at: 5)
             try insert.bind(Int64(inConflict ? 1 : 0), at: 6)
             try insert.execute()
+            clockState.sequence = sequence
+            clockDirty = true
             row = connection.lastInsertRowID
             try insertUnits(where_.careUnits, row: row, sequence: sequence)
         }
@@ -341,7 +338,7 @@ public struct RecordTransaction {
         }
     }
 
-    private func bindText(_ value: String?, _ statement: Statement, _ index: Int32) throws {
+    func bindText(_ value: String?, _ statement: Statement, _ index: Int32) throws {
         if let value { try statement.bind(value, at: index) } else { try statement.bindNull(at: index) }
     }
 }
