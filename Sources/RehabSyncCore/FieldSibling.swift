@@ -31,6 +31,6 @@ extension FieldSibling {
     /// the join and the server's altered-write check tell apart what encodes differently.
     public static func == (lhs: FieldSibling, rhs: FieldSibling) -> Bool {
         lhs.dot == rhs.dot && lhs.hlc == rhs.hlc && lhs.wallMilliseconds == rhs.wallMilliseconds
-            && lhs.author.utf8.elementsEqual(rhs.author.utf8) && lhs.value == rhs.value
+            && lhs.author.hasSameBytes(as: rhs.author) && lhs.value == rhs.value
     }
 }

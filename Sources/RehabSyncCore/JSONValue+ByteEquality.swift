@@ -19,7 +19,7 @@ extension JSONValue {
         // The canonical writer prints every value the parser accepts by its bits, so equal
         // bits is equal bytes (JSON has no NaN, whose payloads would differ in bits only).
         case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): a.hasSameBytes(as: b)
         case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
         case (.object(let a), .object(let b)): membersEqual(a, b)
         default: false
@@ -32,6 +32,6 @@ extension JSONValue {
         guard a.count == b.count else { return false }
         let left = a.sorted { CanonicalJSON.precedes($0.key, $1.key) }
         let right = b.sorted { CanonicalJSON.precedes($0.key, $1.key) }
-        return zip(left, right).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
+        return zip(left, right).allSatisfy { $0.key.hasSameBytes(as: $1.key) && $0.value == $1.value }
     }
 }

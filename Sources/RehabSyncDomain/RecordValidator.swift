@@ -178,17 +178,9 @@ public struct RecordValidator: Sendable {
 
     /// Vocabulary is compared by bytes, never by Swift's canonical equivalence: records are
     /// compared and hashed by their canonical bytes, so one code in two normalization
-    /// forms would be two codes.
-    ///
-    /// Compared through each string's contiguous UTF-8: element by element through the
-    /// two `utf8` views takes about a thousand instructions for a short string, and the
-    /// server asks this for every record of a push.
+    /// forms would be two codes (``Swift/String/hasSameBytes(as:)``).
     public static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-        // Most pairs asked about (a value against an enumeration's words) differ in length.
-        guard lhs.utf8.count == rhs.utf8.count else { return false }
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.elementsEqual(right) } }
+        lhs.hasSameBytes(as: rhs)
     }
 
     /// The refusal of vocabulary written in another Unicode normalization form than the

@@ -37,4 +37,24 @@ struct ByteEqualityTests {
         #expect(leftFirst.canonicalBytes == rightFirst.canonicalBytes)
         #expect(leftFirst == rightFirst)
     }
+
+    @Test("Two strings have the same bytes exactly when their UTF-8 is equal, whatever their length and wherever they differ")
+    func sameBytesComparesEveryByte() {
+        #expect(!"\u{E9}".hasSameBytes(as: "e\u{301}"), "canonically equivalent, other bytes")
+        #expect("".hasSameBytes(as: ""))
+        var compared = 0
+        for length in 1..<20 {
+            let text = String(repeating: "å", count: length / 2) + String(repeating: "a", count: length - length / 2)
+            #expect(text.hasSameBytes(as: String(text.unicodeScalars.map(Character.init))))
+            #expect(!text.hasSameBytes(as: text + "a"))
+            var bytes = Array(text.utf8)
+            for position in bytes.indices where bytes[position] == UInt8(ascii: "a") {
+                bytes[position] = UInt8(ascii: "b")
+                #expect(!text.hasSameBytes(as: String(decoding: bytes, as: UTF8.self)), "length \(length), position \(position)")
+                bytes[position] = UInt8(ascii: "a")
+                compared += 1
+            }
+        }
+        #expect(compared == 100)
+    }
 }
