@@ -59,9 +59,11 @@ final class PushCommitGroup: Sendable {
                     do {
                         outcomes.append(.success(try transaction.savepoint { try body(&$0, connection) }))
                     } catch {
-                        // A storage fault may have ended the transaction: then nothing
-                        // of the group may go on (it would commit statement by statement).
-                        guard connection.isInTransaction else { throw error }
+                        // A storage fault may have ended the transaction, or a push's
+                        // writes may not have been rolled back: then nothing of the group
+                        // may go on (it would commit statement by statement, or commit
+                        // the refused push's writes).
+                        guard connection.isInTransaction, !transaction.isAbandoned else { throw error }
                         outcomes.append(.failure(error))
                     }
                 }

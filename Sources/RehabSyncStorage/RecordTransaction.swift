@@ -17,6 +17,9 @@ public struct RecordTransaction {
     /// holds grants, and looking a record's grants up costs a query per stored record.
     /// Nil until asked, and again after a grant changes.
     var anyGrants: Bool?
+    /// True once a savepoint's writes could not be rolled back (``savepoint(_:)``): then
+    /// nothing of this transaction may commit, whatever its caller does next.
+    public internal(set) var isAbandoned = false
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil) throws {
         queries = RecordQueries(connection: connection)
@@ -226,6 +229,9 @@ public struct RecordTransaction {
 
     /// Writes the clock row if anything used it; called once before COMMIT.
     func finish() throws {
+        guard !isAbandoned else {
+            throw DatabaseError.misuse("a savepoint's writes could not be rolled back, so nothing of this transaction is committed")
+        }
         guard clockDirty else { return }
         let statement = try queries.connection.cachedStatement(
             "UPDATE replica SET counter = ?, hlc_milliseconds = ?, hlc_logical = ?, sequence = ?, replica_id = ? WHERE singleton = 1")
