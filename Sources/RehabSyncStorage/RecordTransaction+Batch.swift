@@ -33,7 +33,11 @@ extension RecordTransaction {
             if end <= prepared.count, prepared[start..<end].allSatisfy({ $0.stored == nil }) {
                 // A record of the chunk that another push created meanwhile fails the
                 // whole statement; the chunk then goes record by record.
-                if try !insertNew(prepared[start..<end], into: &results) {
+                if let stored = try insertNew(prepared[start..<end].map(NewRecordRow.init)) {
+                    for (offset, record) in stored.enumerated() {
+                        results[start + offset] = MergeResult(key: prepared[start + offset].key, changed: true, record: record)
+                    }
+                } else {
                     for index in start..<end { results[index] = try applyNew(prepared[index]) }
                 }
                 start = end
@@ -45,27 +49,28 @@ extension RecordTransaction {
         return results
     }
 
-    private static let recordsPerInsert = 16
+    static let recordsPerInsert = 16
     private static let unitRowsPerInsert = 16
 
-    /// Inserts `chunk` (``recordsPerInsert`` merges of records the snapshot did not hold)
-    /// with one statement, as ``store(_:)`` would one by one, and puts their results at
-    /// their indices. False, having written nothing, when a record of the chunk exists by
-    /// now: SQLite aborts the statement whole, and the records go one by one instead.
-    private mutating func insertNew(_ chunk: ArraySlice<PreparedMerge>, into results: inout [MergeResult?]) throws -> Bool {
+    /// Inserts ``recordsPerInsert`` records new to this store with one statement, as
+    /// ``save`` would one by one (the same sequence numbers, units, grants and clock), and
+    /// returns them as stored. Nil, having written nothing, when one of them exists by now:
+    /// SQLite aborts the statement whole, and the caller stores the rows one by one.
+    mutating func insertNew(_ chunk: [NewRecordRow]) throws -> [StoredRecord]? {
+        precondition(chunk.count == Self.recordsPerInsert, "the statement inserts exactly recordsPerInsert rows")
         let connection = queries.connection
         if anyGrants == nil { anyGrants = try queries.hasGrants() }
         var placements: [RecordPlacement] = []
         placements.reserveCapacity(chunk.count)
-        for merge in chunk {
-            let granted = anyGrants == true ? try queries.grants(of: merge.key) : []
-            placements.append(granted.isEmpty ? merge.placement
-                : RecordPlacement(patient: merge.placement.patient, careUnits: merge.placement.careUnits + granted))
+        for row in chunk {
+            let granted = anyGrants == true ? try queries.grants(of: row.key) : []
+            placements.append(granted.isEmpty ? row.placement
+                : RecordPlacement(patient: row.placement.patient, careUnits: row.placement.careUnits + granted))
         }
         // Row ids as SQLite would choose them one insert at a time, given in the statement
         // so that the units can name them.
         let lastRow = try connection.cachedStatement("SELECT coalesce(max(id), 0) FROM records").firstRow { $0.int64(at: 0) } ?? 0
-        guard lastRow <= Int64.max - Int64(chunk.count) else { return false }
+        guard lastRow <= Int64.max - Int64(chunk.count) else { return nil }
         let insert = try connection.cachedStatement("""
             INSERT INTO records (id, collection, record_id, patient, state, seq, in_conflict) VALUES
                 (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?),
@@ -75,37 +80,37 @@ extension RecordTransaction {
             """)
         let firstSequence = clockState.sequence + 1
         var parameter: Int32 = 1
-        for (offset, merge) in chunk.enumerated() {
+        for (offset, row) in chunk.enumerated() {
             try insert.bind(lastRow + 1 + Int64(offset), at: parameter)
-            try insert.bind(merge.key.collection, at: parameter + 1)
-            try insert.bind(merge.key.recordID, at: parameter + 2)
+            try insert.bind(row.key.collection, at: parameter + 1)
+            try insert.bind(row.key.recordID, at: parameter + 2)
             try bindText(placements[offset].patient, insert, parameter + 3)
-            try insert.bind(merge.bytes, at: parameter + 4)
+            try insert.bind(row.bytes, at: parameter + 4)
             try insert.bind(firstSequence + Int64(offset), at: parameter + 5)
-            try insert.bind(Int64(merge.after.isInConflict ? 1 : 0), at: parameter + 6)
+            try insert.bind(Int64(row.inConflict ? 1 : 0), at: parameter + 6)
             parameter += 7
         }
         do {
             try insert.execute()
         } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.constraint {
-            return false
+            return nil
         }
         clockState.sequence = firstSequence + Int64(chunk.count) - 1
         clockDirty = true
         var units: [(row: Int64, unit: String, sequence: Int64)] = []
-        for (offset, merge) in chunk.enumerated() {
-            noteIncoming(of: merge)
+        var stored: [StoredRecord] = []
+        stored.reserveCapacity(chunk.count)
+        for (offset, row) in chunk.enumerated() {
+            noteIncoming(context: row.context, newestClock: row.newestClock)
             let placement = placements[offset]
-            let row = lastRow + 1 + Int64(offset)
+            let rowID = lastRow + 1 + Int64(offset)
             let sequence = firstSequence + Int64(offset)
-            for unit in placement.careUnits { units.append((row, unit, sequence)) }
-            results[chunk.startIndex + offset] = MergeResult(
-                key: merge.key, changed: true,
-                record: StoredRecord(collection: merge.key.collection, recordID: merge.key.recordID, patient: placement.patient,
-                                     careUnits: placement.careUnits, sequence: sequence, stateBytes: merge.bytes))
+            for unit in placement.careUnits { units.append((rowID, unit, sequence)) }
+            stored.append(StoredRecord(collection: row.key.collection, recordID: row.key.recordID, patient: placement.patient,
+                                       careUnits: placement.careUnits, sequence: sequence, stateBytes: row.bytes))
         }
         try insertUnitRows(units)
-        return true
+        return stored
     }
 
     /// Inserts `record_units` rows, ``unitRowsPerInsert`` to a statement and the rest one by one.

@@ -96,29 +96,62 @@ public struct RecordTransaction {
     /// Joins received states as ``merge(_:check:)`` does, with no check. A record this
     /// replica does not hold yet and that arrived as canonical bytes is stored from those
     /// bytes, placed by the fields its check decoded: the join with nothing is the state
-    /// itself, and encoding its decoded form would give back the same bytes. Any other
-    /// record is decoded and joined.
+    /// itself, and encoding its decoded form would give back the same bytes. Such records
+    /// go in sixteen to a statement (``insertNew(_:)``), in the order received; a record
+    /// already held is joined on the bytes (``CanonicalJoin``), and any other is decoded
+    /// and joined.
     public mutating func merge(received records: [ReceivedRecord]) throws -> [MergeResult] {
         var results: [MergeResult] = []
         results.reserveCapacity(records.count)
+        var waiting: [NewRecordRow] = []
+        waiting.reserveCapacity(Self.recordsPerInsert)
         for record in records {
+            if case .canonical(let canonical) = record.state, try queries.position(of: record.key) == nil {
+                waiting.append(NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)))
+                if waiting.count == Self.recordsPerInsert { try insertWaiting(&waiting, into: &results) }
+                continue
+            }
+            // Whatever waits goes in first: sequence numbers follow the order received, and
+            // a record received twice must find its first arrival stored.
+            try insertWaiting(&waiting, into: &results)
             switch record.state {
             case .decoded(let state):
                 results += try merge([IncomingRecord(key: record.key, state: state)])
             case .canonical(let canonical):
-                if try queries.position(of: record.key) == nil {
-                    noteIncoming(context: canonical.context, newestClock: canonical.newestClock)
-                    let stored = try save(record.key, inConflict: canonical.isInConflict, bytes: canonical.bytes,
-                                          placement: try placement(record.key.collection, canonical.partial), rowID: nil, previous: nil)
-                    results.append(MergeResult(key: record.key, changed: true, record: stored))
-                } else if let joined = try joinCanonical(record.key, canonical.bytes, decoded: nil) {
+                if let joined = try joinCanonical(record.key, canonical.bytes, decoded: nil) {
                     results.append(joined)
                 } else {
                     results += try merge([IncomingRecord(key: record.key, state: try canonical.decoded())])
                 }
             }
         }
+        try insertWaiting(&waiting, into: &results)
         return results
+    }
+
+    /// Stores the new records of ``merge(received:)`` that wait: a full chunk in one
+    /// statement, anything less (or a chunk whose statement met a record already there,
+    /// as when a page names one record twice) one by one, each as its own arrival.
+    private mutating func insertWaiting(_ waiting: inout [NewRecordRow], into results: inout [MergeResult]) throws {
+        guard !waiting.isEmpty else { return }
+        defer { waiting.removeAll(keepingCapacity: true) }
+        if waiting.count == Self.recordsPerInsert, let stored = try insertNew(waiting) {
+            for (row, record) in zip(waiting, stored) { results.append(MergeResult(key: row.key, changed: true, record: record)) }
+            return
+        }
+        for row in waiting {
+            if try queries.position(of: row.key) != nil {
+                if let joined = try joinCanonical(row.key, row.bytes, decoded: nil) {
+                    results.append(joined)
+                } else {
+                    results += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))])
+                }
+                continue
+            }
+            noteIncoming(context: row.context, newestClock: row.newestClock)
+            let stored = try save(row.key, inConflict: row.inConflict, bytes: row.bytes, placement: row.placement, rowID: nil, previous: nil)
+            results.append(MergeResult(key: row.key, changed: true, record: stored))
+        }
     }
 
     /// Joins a state that arrived as canonical bytes into the stored record without

@@ -86,6 +86,29 @@ struct ReceivedRecordTests {
         #expect(newRecords >= 200 && joinedRecords >= 400 && conflicts >= 50)
     }
 
+    @Test("A page of new records, stored sixteen to a statement, one of them named twice, is stored as the same page decoded and joined")
+    func newRecordsInChunksWithARepeatAreStoredAsDecoded() throws {
+        var generator = SplitMix64(seed: 77)
+        let scratch = try ScratchDirectory()
+        let own = ReplicaID.random(using: &generator)
+        let decoded = try RecordStore(path: scratch.path("decoded.sqlite"), replicaID: own)
+        let received = try RecordStore(path: scratch.path("received.sqlite"), replicaID: own,
+                                       placementReads: RecordPlacement.fromFieldsReads)
+        let writers = [own, ReplicaID.random(using: &generator)]
+        var counters = [Int64](repeating: 0, count: writers.count)
+        var batch = try Self.states(count: 40, writers: writers, counters: &counters, round: 0, generator: &generator)
+        // A record named twice inside the second chunk of sixteen (whose one statement
+        // then fails and goes record by record), and a later state of a stored record.
+        batch.insert(batch[17], at: 20)
+        batch.append(try Self.states(count: 10, writers: writers, counters: &counters, round: 1, generator: &generator)[9])
+        let expected = try decoded.write { transaction, _ in try transaction.merge(batch) }
+        let actual = try received.write { transaction, _ in try transaction.merge(received: Self.received(batch)) }
+        #expect(expected == actual)
+        #expect(try decoded.read { try $0.allRecords() } == (try received.read { try $0.allRecords() }))
+        #expect(try decoded.read { try $0.clockState() } == (try received.read { try $0.clockState() }))
+        #expect(actual.count == 42 && actual.filter(\.changed).count == expected.filter(\.changed).count)
+    }
+
     static func propertySeedsForStorage() -> [UInt64] {
         if let text = ProcessInfo.processInfo.environment["REHABSYNC_SEED"], let seed = UInt64(text) { return [seed] }
         return Array(1...8)
