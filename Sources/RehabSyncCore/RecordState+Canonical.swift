@@ -80,8 +80,8 @@ extension RecordState {
             guard check.state(), check.index == buffer.count else { return nil }
             return (check.context, check.kept)
         }
-        if let checked, let state = try? RecordState(context: checked.context, fields: checked.fields) {
-            self = state
+        if let checked {
+            self.init(checkedContext: checked.context, fields: checked.fields)
             return
         }
         var reader = JSONParser(bytes)

@@ -53,6 +53,14 @@ public struct RecordState: Hashable, Sendable {
         try validate()
     }
 
+    /// A state from parts that ``CanonicalStateCheck`` has read from canonical bytes: the
+    /// check holds them to every invariant ``validate()`` checks (and the fields come in
+    /// name order), so neither the sort nor the validation is done again.
+    init(checkedContext context: VersionVector, fields: [Field]) {
+        self.context = context
+        self.fields = fields
+    }
+
     /// The field named `name`, if any write has set it.
     public subscript(name: String) -> Field? {
         // Fields are kept sorted by name (the same `<` as in `init(context:fields:)`), so a
