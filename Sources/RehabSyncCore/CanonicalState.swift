@@ -68,20 +68,10 @@ extension JSONParser {
         -> (state: RecordState, canonicalBytes: [UInt8]?) {
         skipWhitespace()
         let start = index
-        let checked = bytes.withUnsafeBufferPointer { buffer -> (end: Int, context: VersionVector, fields: [RecordState.Field])? in
-            var check = CanonicalStateCheck(buffer, at: start, keeping: .none)
-            check.keepsEveryField = true
-            guard check.state() else { return nil }
-            return (check.index, check.context, check.kept)
-        }
-        guard let checked else {
+        guard let (state, end) = bytes.withUnsafeBufferPointer({ CanonicalStateCheck.wholeState($0, at: start) }) else {
             return (try RecordState(reading: &self, path: path()), nil)
         }
-        // The check has held the bytes to every invariant the decoder checks at its end
-        // (names valid and in order, siblings in dot order and covered, counters, clocks
-        // and authors in range); the property tests hold the two to the same states.
-        let state = RecordState(checkedContext: checked.context, fields: checked.fields)
-        index = checked.end
-        return (state, Array(bytes[start..<checked.end]))
+        index = end
+        return (state, Array(bytes[start..<end]))
     }
 }

@@ -45,6 +45,18 @@ struct CanonicalStateCheck {
         self.keeping = keeping
     }
 
+    /// The state at `index` of `bytes`, decoded whole by one pass, and where it ends; nil
+    /// when its bytes are not exactly a canonical encoding. The pass holds them to every
+    /// invariant the decoder checks at its end (names valid and in order, siblings in dot
+    /// order and covered, counters, clocks and authors in range), so the state is taken
+    /// without validating it again; the property tests hold the two to the same states.
+    static func wholeState(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (state: RecordState, end: Int)? {
+        var check = CanonicalStateCheck(bytes, at: index, keeping: .none)
+        check.keepsEveryField = true
+        guard check.state() else { return nil }
+        return (RecordState(checkedContext: check.context, fields: check.kept), check.index)
+    }
+
     /// Checks one whole state: `{"context":{…},"fields":{…}}`.
     mutating func state() -> Bool {
         contextPart() && fieldsPart()

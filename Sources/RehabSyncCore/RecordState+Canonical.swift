@@ -74,14 +74,8 @@ extension RecordState {
     /// decoded by ``CanonicalStateCheck``'s single pass, which builds no parser state per
     /// member; anything else is read by the general reader, which names any problem.
     public init(decoding bytes: [UInt8]) throws(CoreError) {
-        let checked = bytes.withUnsafeBufferPointer { buffer -> (context: VersionVector, fields: [Field])? in
-            var check = CanonicalStateCheck(buffer, at: 0, keeping: .none)
-            check.keepsEveryField = true
-            guard check.state(), check.index == buffer.count else { return nil }
-            return (check.context, check.kept)
-        }
-        if let checked {
-            self.init(checkedContext: checked.context, fields: checked.fields)
+        if let (state, end) = bytes.withUnsafeBufferPointer({ CanonicalStateCheck.wholeState($0, at: 0) }), end == bytes.count {
+            self = state
             return
         }
         var reader = JSONParser(bytes)

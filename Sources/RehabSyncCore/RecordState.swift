@@ -81,6 +81,15 @@ public struct RecordState: Hashable, Sendable {
     /// The fields with more than one sibling.
     public var conflictingFields: [Field] { fields.filter(\.isInConflict) }
 
+    /// The greatest hybrid-clock reading of any sibling; zero for a state with no fields.
+    public var newestClock: HLCTimestamp {
+        var newest = HLCTimestamp.zero
+        for field in fields {
+            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
+        }
+        return newest
+    }
+
     /// Whether any field is in conflict.
     public var isInConflict: Bool { fields.contains(where: \.isInConflict) }
 

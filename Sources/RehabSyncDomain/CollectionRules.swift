@@ -106,8 +106,8 @@ struct CollectionRules {
         }
         // The dictionary found it by canonical equivalence; the record must name it in the
         // definition's own bytes.
-        guard RecordValidator.sameBytes(definition.id, id), RecordValidator.sameBytes(definition.version, version) else {
-            throw RecordValidator.notNFC(RecordValidator.sameBytes(definition.id, id) ? "questionnaireVersion" : "questionnaire", refuse)
+        guard definition.id.hasSameBytes(as: id), definition.version.hasSameBytes(as: version) else {
+            throw RecordValidator.notNFC(definition.id.hasSameBytes(as: id) ? "questionnaireVersion" : "questionnaire", refuse)
         }
         guard !definition.items.isEmpty else {
             throw refuse("questionnaire", "questionnaire.empty", "the loaded definition has no items; load the official form before recording assessments")

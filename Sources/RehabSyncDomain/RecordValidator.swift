@@ -100,7 +100,10 @@ public struct RecordValidator: Sendable {
             }
         case .enumeration(let allowed):
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a string, not \(value.kindName)") }
-            guard allowed.contains(where: { Self.sameBytes($0, text) }) else {
+            // By bytes, never by Swift's canonical equivalence: records are compared and
+            // hashed by their canonical bytes, so one code in two normalization forms
+            // would be two codes.
+            guard allowed.contains(where: { $0.hasSameBytes(as: text) }) else {
                 // Swift's `==` on strings is canonical equivalence: equal here but not in
                 // bytes means the same word written in another normalization form.
                 if allowed.contains(text) { throw Self.notNFC(field, refuse) }
@@ -131,7 +134,7 @@ public struct RecordValidator: Sendable {
         case .patientIdentifier:
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a patient identifier string") }
             // By bytes: a set finds a canonically equivalent string too, which may not parse.
-            if let known = validPatients.firstIndex(of: text), Self.sameBytes(validPatients[known], text) { return }
+            if let known = validPatients.firstIndex(of: text), validPatients[known].hasSameBytes(as: text) { return }
             try checkPatientIdentifier(text, field: field, refuse: refuse)
             validPatients.insert(text)
         case .kvaCode:
@@ -164,7 +167,7 @@ public struct RecordValidator: Sendable {
         case .object(let members):
             guard let object = value.objectValue else { throw refuse(field, "type", "expected an object") }
             // By bytes: a dictionary lookup would let a canonically equivalent name through.
-            for name in object.keys where !members.keys.contains(where: { Self.sameBytes($0, name) }) {
+            for name in object.keys where !members.keys.contains(where: { $0.hasSameBytes(as: name) }) {
                 throw refuse("\(field).\(name)", "field.unknown", "no such member")
             }
             for (name, kind) in members.sorted(by: { $0.key < $1.key }) {
@@ -174,13 +177,6 @@ public struct RecordValidator: Sendable {
                 try check(member, against: kind, field: "\(field).\(name)", validPatients: &validPatients, refuse: refuse)
             }
         }
-    }
-
-    /// Vocabulary is compared by bytes, never by Swift's canonical equivalence: records are
-    /// compared and hashed by their canonical bytes, so one code in two normalization
-    /// forms would be two codes (``Swift/String/hasSameBytes(as:)``).
-    public static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.hasSameBytes(as: rhs)
     }
 
     /// The refusal of vocabulary written in another Unicode normalization form than the

@@ -19,11 +19,7 @@ struct NewRecordRow {
         bytes = merge.bytes
         inConflict = merge.after.isInConflict
         context = merge.incoming.context
-        var newest = HLCTimestamp.zero
-        for field in merge.incoming.fields {
-            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-        }
-        newestClock = newest
+        newestClock = merge.incoming.newestClock
     }
 
     /// A pulled record that arrived as canonical bytes, placed by the fields its check

@@ -153,10 +153,6 @@ extension RecordTransaction {
     /// What an arriving state tells the replica's clock and counter: its context, and its
     /// newest sibling's clock reading.
     mutating func noteIncoming(of state: RecordState) {
-        var newest = HLCTimestamp.zero
-        for field in state.fields {
-            for sibling in field.siblings where sibling.hlc > newest { newest = sibling.hlc }
-        }
-        noteIncoming(context: state.context, newestClock: newest)
+        noteIncoming(context: state.context, newestClock: state.newestClock)
     }
 }

@@ -118,11 +118,7 @@ public struct RecordTransaction {
             case .decoded(let state):
                 results += try merge([IncomingRecord(key: record.key, state: state)])
             case .canonical(let canonical):
-                if let joined = try joinCanonical(record.key, canonical.bytes, decoded: nil) {
-                    results.append(joined)
-                } else {
-                    results += try merge([IncomingRecord(key: record.key, state: try canonical.decoded())])
-                }
+                results.append(try mergeHeld(record.key, canonical.bytes))
             }
         }
         try insertWaiting(&waiting, into: &results)
@@ -141,17 +137,21 @@ public struct RecordTransaction {
         }
         for row in waiting {
             if try queries.position(of: row.key) != nil {
-                if let joined = try joinCanonical(row.key, row.bytes, decoded: nil) {
-                    results.append(joined)
-                } else {
-                    results += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))])
-                }
+                results.append(try mergeHeld(row.key, row.bytes))
                 continue
             }
             noteIncoming(context: row.context, newestClock: row.newestClock)
             let stored = try save(row.key, inConflict: row.inConflict, bytes: row.bytes, placement: row.placement, rowID: nil, previous: nil)
             results.append(MergeResult(key: row.key, changed: true, record: stored))
         }
+    }
+
+    /// Joins a received state, given as its canonical bytes, into the record this replica
+    /// holds: on the bytes when it can (``joinCanonical(_:_:decoded:)``), decoded otherwise.
+    private mutating func mergeHeld(_ key: RecordKey, _ bytes: [UInt8]) throws -> MergeResult {
+        if let joined = try joinCanonical(key, bytes, decoded: nil) { return joined }
+        // Safe because merge returns one result per record it is given.
+        return try merge([IncomingRecord(key: key, state: try RecordState(decoding: bytes))])[0]
     }
 
     /// Joins a state that arrived as canonical bytes into the stored record without

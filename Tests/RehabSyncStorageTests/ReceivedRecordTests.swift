@@ -106,7 +106,7 @@ struct ReceivedRecordTests {
         #expect(expected == actual)
         #expect(try decoded.read { try $0.allRecords() } == (try received.read { try $0.allRecords() }))
         #expect(try decoded.read { try $0.clockState() } == (try received.read { try $0.clockState() }))
-        #expect(actual.count == 42 && actual.filter(\.changed).count == expected.filter(\.changed).count)
+        #expect(actual.count == batch.count && actual.filter(\.changed).count == expected.filter(\.changed).count)
     }
 
     static func propertySeedsForStorage() -> [UInt64] {
