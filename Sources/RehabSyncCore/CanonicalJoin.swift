@@ -30,12 +30,38 @@ public struct CanonicalJoin: Sendable {
     public static func join(stored: [UInt8], incoming: [UInt8], keeping: CanonicalFieldNames) -> CanonicalJoin? {
         stored.withUnsafeBufferPointer { storedBuffer in
             incoming.withUnsafeBufferPointer { incomingBuffer in
-                join(storedBuffer, incomingBuffer, keeping: keeping)
+                var theirs = CanonicalStateCheck(incomingBuffer, at: 0, keeping: .none)
+                theirs.collectsSiblings = true
+                guard theirs.state(), theirs.index == incomingBuffer.count else { return nil }
+                return join(storedBuffer, incomingBuffer, Incoming(context: theirs.context, newest: theirs.newest, siblings: theirs.metSiblings,
+                                                                            contextEnd: theirs.contextEnd),
+                            keeping: keeping)
             }
         }
     }
 
-    private init(bytes: [UInt8], isInConflict: Bool, partial: RecordState, incoming: CanonicalStateCheck) {
+    /// ``join(stored:incoming:keeping:)`` for a state a reader has already checked: its
+    /// bytes are not read again, only copied from. A replica joins each record of a pulled
+    /// page it holds this way, the page having been checked as it was read.
+    public static func join(stored: [UInt8], incoming: CanonicalState, keeping: CanonicalFieldNames) -> CanonicalJoin? {
+        stored.withUnsafeBufferPointer { storedBuffer in
+            incoming.bytes.withUnsafeBufferPointer { incomingBuffer in
+                join(storedBuffer, incomingBuffer, Incoming(context: incoming.context, newest: incoming.newestClock, siblings: incoming.siblings,
+                                                                     contextEnd: incoming.contextEnd),
+                     keeping: keeping)
+            }
+        }
+    }
+
+    /// What the join needs of the arriving state, however it was checked.
+    private struct Incoming {
+        let context: VersionVector
+        let newest: HLCTimestamp
+        let siblings: [CanonicalStateCheck.SiblingRun]
+        let contextEnd: Int
+    }
+
+    private init(bytes: [UInt8], isInConflict: Bool, partial: RecordState, incoming: Incoming) {
         self.bytes = bytes
         changed = !bytes.isEmpty
         self.isInConflict = isInConflict
@@ -44,7 +70,7 @@ public struct CanonicalJoin: Sendable {
         incomingNewestClock = incoming.newest
     }
 
-    private static func join(_ stored: UnsafeBufferPointer<UInt8>, _ incoming: UnsafeBufferPointer<UInt8>,
+    private static func join(_ stored: UnsafeBufferPointer<UInt8>, _ incoming: UnsafeBufferPointer<UInt8>, _ theirs: Incoming,
                              keeping: CanonicalFieldNames) -> CanonicalJoin? {
         // The stored state's placement fields are decoded here: when the join leaves them
         // as they were (nearly always), they are the join's too, and the result needs no
@@ -52,20 +78,30 @@ public struct CanonicalJoin: Sendable {
         var mine = CanonicalStateCheck(stored, at: 0, keeping: keeping)
         mine.collectsSiblings = true
         guard mine.state(), mine.index == stored.count else { return nil }
-        var theirs = CanonicalStateCheck(incoming, at: 0, keeping: .none)
-        theirs.collectsSiblings = true
-        guard theirs.state(), theirs.index == incoming.count else { return nil }
         if stored.count == incoming.count, let base = incoming.baseAddress,
            CanonicalStateCheck.equal(stored, at: 0, UnsafeRawPointer(base), incoming.count) {
             return CanonicalJoin(bytes: [], isInConflict: mine.inConflict, partial: RecordState(), incoming: theirs)
         }
 
         var writer = CanonicalWriter(capacity: stored.count + incoming.count)
-        writer.append(#"{"context":"#)
-        mine.context.merged(with: theirs.context).write(to: &writer)
+        // When one context covers the other (a resolution, or a state that adds nothing
+        // to the context), the join's context is that one, and its bytes are copied.
+        let context: VersionVector
+        switch theirs.context.compare(to: mine.context) {
+        case .after, .equal:
+            context = theirs.context
+            writer.append(UnsafeBufferPointer(rebasing: incoming[0..<theirs.contextEnd]))
+        case .before:
+            context = mine.context
+            writer.append(UnsafeBufferPointer(rebasing: stored[0..<mine.contextEnd]))
+        case .concurrent:
+            context = mine.context.merged(with: theirs.context)
+            writer.append(#"{"context":"#)
+            context.write(to: &writer)
+        }
         writer.append(#","fields":{"#)
         let left = mine.metSiblings
-        let right = theirs.metSiblings
+        let right = theirs.siblings
         var leftIndex = 0
         var rightIndex = 0
         var firstField = true
@@ -120,7 +156,7 @@ public struct CanonicalJoin: Sendable {
                     // not, the greater bytes win, as in the decoded join.
                     let a = UnsafeBufferPointer(rebasing: stored[left[l].bytes])
                     let b = UnsafeBufferPointer(rebasing: incoming[right[r].bytes])
-                    if a.lexicographicallyPrecedes(b) {
+                    if !sameBytes(a, b), a.lexicographicallyPrecedes(b) {
                         emit(incoming, right[r].bytes)
                     } else {
                         emit(stored, left[l].bytes)
@@ -152,7 +188,7 @@ public struct CanonicalJoin: Sendable {
         let bytes = writer.bytes
         guard keptFieldChanged else {
             var partial = RecordState()
-            partial.context = mine.context.merged(with: theirs.context)
+            partial.context = context
             partial.fields = mine.kept
             return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
         }
@@ -172,10 +208,19 @@ public struct CanonicalJoin: Sendable {
 
     /// The index just past the last sibling of the field that `siblings[start]` belongs
     /// to: a field's siblings are adjacent, and share the one range of their name.
-    private static func fieldEnd(_ siblings: [(name: Range<Int>, dot: Dot, bytes: Range<Int>)], from start: Int) -> Int {
+    private static func fieldEnd(_ siblings: [CanonicalStateCheck.SiblingRun], from start: Int) -> Int {
         var end = start + 1
         while end < siblings.count, siblings[end].name == siblings[start].name { end += 1 }
         return end
+    }
+
+    /// Whether two runs hold the same bytes, compared eight at a time: alike is the rule
+    /// for a write both sides hold, and the byte-wise order that settles the exception
+    /// cost most of a join when asked first.
+    private static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let start = b.baseAddress else { return true }
+        return CanonicalStateCheck.equal(a, at: 0, UnsafeRawPointer(start), b.count)
     }
 
     /// Byte order of two field names in two buffers: negative, zero or positive.

@@ -19,6 +19,11 @@ public struct CanonicalState: Sendable {
     /// The state with only the fields asked for when it was checked (those its placement
     /// reads), decoded; its context is the whole context.
     public let partial: RecordState
+    /// Where each sibling lies in `bytes`, found by the check: a join into a stored record
+    /// (``CanonicalJoin``) takes them from here instead of reading the bytes again.
+    let siblings: [CanonicalStateCheck.SiblingRun]
+    /// Where the context ends in `bytes` (``CanonicalStateCheck/contextEnd``).
+    let contextEnd: Int
 
     /// The whole state, decoded; for a record that must be joined with one stored.
     public func decoded() throws(CoreError) -> RecordState {
@@ -40,18 +45,25 @@ extension JSONParser {
     public mutating func readCanonicalState(keeping: CanonicalFieldNames) -> CanonicalState? {
         skipWhitespace()
         let start = index
-        let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field])? in
+        let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field],
+                                                               [CanonicalStateCheck.SiblingRun], Int)? in
             var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
+            check.collectsSiblings = true
             guard check.state() else { return nil }
-            return (check.index, check.context, check.inConflict, check.newest, check.kept)
+            // Found in the reader's bytes; kept relative to the state's own.
+            let siblings = start == 0 ? check.metSiblings : check.metSiblings.map { run in
+                ((run.name.lowerBound - start)..<(run.name.upperBound - start), run.dot,
+                 (run.bytes.lowerBound - start)..<(run.bytes.upperBound - start))
+            }
+            return (check.index, check.context, check.inConflict, check.newest, check.kept, siblings, check.contextEnd - start)
         }
-        guard let (end, context, inConflict, newest, kept) = found else { return nil }
+        guard let (end, context, inConflict, newest, kept, siblings, contextEnd) = found else { return nil }
         var partial = RecordState()
         partial.context = context
         partial.fields = kept
         index = end
         return CanonicalState(bytes: Array(bytes[start..<end]), context: context, isInConflict: inConflict,
-                              newestClock: newest, partial: partial)
+                              newestClock: newest, partial: partial, siblings: siblings, contextEnd: contextEnd)
     }
 }
 

@@ -14,6 +14,9 @@ struct CanonicalStateCheck {
     /// Where the pass stands; after a successful ``state()``, just past the state.
     private(set) var index: Int
     private(set) var context = VersionVector()
+    /// Just past the context's closing brace, once ``contextPart()`` has read it: the
+    /// state's bytes up to here are `{"context":{…}`.
+    private(set) var contextEnd = 0
     private(set) var inConflict = false
     private(set) var newest = HLCTimestamp.zero
     private(set) var kept: [RecordState.Field] = []
@@ -23,8 +26,11 @@ struct CanonicalStateCheck {
     /// Replica ids remembered at most: a state has few writers, and a longer list would
     /// cost more to search than parsing.
     private static let rememberedReplicas = 16
-    /// Every sibling met, with its field's name and its own bytes, when asked for.
-    private(set) var metSiblings: [(name: Range<Int>, dot: Dot, bytes: Range<Int>)] = []
+    /// Where one sibling lies in a state's bytes: its field's name, its dot, its own bytes.
+    typealias SiblingRun = (name: Range<Int>, dot: Dot, bytes: Range<Int>)
+    /// Every sibling met, in the order written (field by field, by dot within a field),
+    /// when asked for.
+    private(set) var metSiblings: [SiblingRun] = []
     var collectsSiblings = false
     /// Decodes every field, not only those named in `keeping`: for a reader that needs the
     /// whole state and would otherwise decode it in a second pass.
@@ -71,10 +77,11 @@ struct CanonicalStateCheck {
                 guard let replica = replicaID(), byte(UInt8(ascii: ":")), let counter = counter(), counter > 0 else { return false }
                 if let last, !(last < replica) { return false }
                 last = replica
-                context.raise(replica, to: counter)
+                context.appendGreatest(replica, counter)
             } while byte(UInt8(ascii: ","))
             guard byte(UInt8(ascii: "}")) else { return false }
         }
+        contextEnd = index
         return true
     }
 
@@ -121,7 +128,11 @@ struct CanonicalStateCheck {
             let hlc = HLCTimestamp(milliseconds: milliseconds, logical: logical)
             if hlc > newest { newest = hlc }
             count += 1
-            if collectsSiblings { metSiblings.append((name, dot, siblingStart..<index)) }
+            if collectsSiblings {
+                // Most states have a few fields of one sibling each.
+                if metSiblings.isEmpty { metSiblings.reserveCapacity(16) }
+                metSiblings.append((name, dot, siblingStart..<index))
+            }
             if keep {
                 guard let value = decodedValue(valueStart..<valueEnd) else { return false }
                 let authorBytes = UnsafeBufferPointer(rebasing: bytes[author])

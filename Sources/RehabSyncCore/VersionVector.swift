@@ -50,6 +50,14 @@ public struct VersionVector: Hashable, Sendable {
         }
     }
 
+    /// Adds `replica` seen up to `counter` (above 0), `replica` being greater than every
+    /// replica held: how a reader that has checked the order builds a vector in one pass,
+    /// without a search or an insert per entry. The order is the caller's promise.
+    mutating func appendGreatest(_ replica: ReplicaID, _ counter: Int64) {
+        if entries.isEmpty { entries.reserveCapacity(8) }
+        entries.append(Entry(replica: replica, counter: counter))
+    }
+
     /// The pointwise maximum: the history that includes both.
     public func merged(with other: VersionVector) -> VersionVector {
         var result: [Entry] = []

@@ -110,7 +110,11 @@ public final class Replica: Sendable {
     /// to build a file laid out exactly as a device's (the benchmark's yardstick does).
     public static var fileMigrations: [Migration] { RecordStore.migrator.migrations + ReplicaSchema.all }
 
-    private static func openStore(path: String, replicaID: ReplicaID?) throws -> RecordStore {
+    /// Opens (creating if need be) a record store exactly as a device's replica opens its
+    /// file: the device's layout, placement rule and database settings. For tools that
+    /// must measure or inspect what a device does (the `merge-join` benchmark); a clinic's
+    /// program opens a ``Replica``, which also keeps the sync settings and access log.
+    public static func openStore(path: String, replicaID: ReplicaID? = nil) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
         }, placementReads: DomainPlacement.fieldsRead, configuration: storeConfiguration, extraMigrations: ReplicaSchema.all)

@@ -106,19 +106,22 @@ public struct RecordTransaction {
         var waiting: [NewRecordRow] = []
         waiting.reserveCapacity(Self.recordsPerInsert)
         for record in records {
-            if case .canonical(let canonical) = record.state, try queries.position(of: record.key) == nil {
-                waiting.append(NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)))
-                if waiting.count == Self.recordsPerInsert { try insertWaiting(&waiting, into: &results) }
-                continue
-            }
-            // Whatever waits goes in first: sequence numbers follow the order received, and
-            // a record received twice must find its first arrival stored.
-            try insertWaiting(&waiting, into: &results)
             switch record.state {
-            case .decoded(let state):
-                results += try merge([IncomingRecord(key: record.key, state: state)])
             case .canonical(let canonical):
-                results.append(try mergeHeld(record.key, canonical.bytes))
+                // One lookup serves both cases. A record held now was held before anything
+                // waiting was looked up, so nothing waiting has its key.
+                guard let existing = try queries.row(for: record.key) else {
+                    waiting.append(NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)))
+                    if waiting.count == Self.recordsPerInsert { try insertWaiting(&waiting, into: &results) }
+                    continue
+                }
+                // Whatever waits goes in first: sequence numbers follow the order received.
+                try insertWaiting(&waiting, into: &results)
+                results.append(try mergeHeld(record.key, canonical, existing: existing))
+            case .decoded(let state):
+                // A record received twice must find its first arrival stored.
+                try insertWaiting(&waiting, into: &results)
+                results += try merge([IncomingRecord(key: record.key, state: state)])
             }
         }
         try insertWaiting(&waiting, into: &results)
@@ -136,8 +139,13 @@ public struct RecordTransaction {
             return
         }
         for row in waiting {
-            if try queries.position(of: row.key) != nil {
-                results.append(try mergeHeld(row.key, row.bytes))
+            if let existing = try queries.row(for: row.key) {
+                if let received = row.received {
+                    results.append(try mergeHeld(row.key, received, existing: existing))
+                } else {
+                    // Safe because merge returns one result per record it is given.
+                    results += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))])
+                }
                 continue
             }
             noteIncoming(context: row.context, newestClock: row.newestClock)
@@ -146,12 +154,26 @@ public struct RecordTransaction {
         }
     }
 
-    /// Joins a received state, given as its canonical bytes, into the record this replica
-    /// holds: on the bytes when it can (``joinCanonical(_:_:decoded:)``), decoded otherwise.
-    private mutating func mergeHeld(_ key: RecordKey, _ bytes: [UInt8]) throws -> MergeResult {
-        if let joined = try joinCanonical(key, bytes, decoded: nil) { return joined }
+    /// Joins a received state, checked as it was read, into the record this replica holds
+    /// (`existing`): on the bytes when it can (``CanonicalJoin``), decoded otherwise.
+    private mutating func mergeHeld(_ key: RecordKey, _ received: CanonicalState,
+                                    existing: (rowID: Int64, record: StoredRecord)) throws -> MergeResult {
+        if let placementReads,
+           let join = CanonicalJoin.join(stored: existing.record.stateBytes, incoming: received, keeping: placementReads) {
+            return try store(join, key, into: existing)
+        }
         // Safe because merge returns one result per record it is given.
-        return try merge([IncomingRecord(key: key, state: try RecordState(decoding: bytes))])[0]
+        return try merge([IncomingRecord(key: key, state: try received.decoded())])[0]
+    }
+
+    /// Stores a join worked out on the bytes over the record it was joined into.
+    private mutating func store(_ join: CanonicalJoin, _ key: RecordKey,
+                                into existing: (rowID: Int64, record: StoredRecord)) throws -> MergeResult {
+        guard join.changed else { return MergeResult(key: key, changed: false, record: existing.record) }
+        noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
+        let record = try save(key, inConflict: join.isInConflict, bytes: join.bytes,
+                              placement: try placement(key.collection, join.partial), rowID: existing.rowID, previous: existing.record)
+        return MergeResult(key: key, changed: true, record: record)
     }
 
     /// Joins a state that arrived as canonical bytes into the stored record without
@@ -172,11 +194,7 @@ public struct RecordTransaction {
             return MergeResult(key: key, changed: true, record: record)
         }
         guard let join = CanonicalJoin.join(stored: stored.stateBytes, incoming: bytes, keeping: placementReads) else { return nil }
-        guard join.changed else { return MergeResult(key: key, changed: false, record: stored) }
-        noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
-        let record = try save(key, inConflict: join.isInConflict, bytes: join.bytes,
-                              placement: try placement(key.collection, join.partial), rowID: existing.rowID, previous: stored)
-        return MergeResult(key: key, changed: true, record: record)
+        return try store(join, key, into: existing)
     }
 
     /// Stores a merge prepared on a snapshot (``RecordStore/prepareMerge(_:queries:)``), if

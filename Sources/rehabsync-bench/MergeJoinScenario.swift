@@ -1,14 +1,18 @@
 import Foundation
 import RehabSyncCore
+import RehabSyncDomain
+import RehabSyncReplica
 import RehabSyncStorage
 
-/// `merge-join`: what a conflict-heavy clinic does to a store. Every record is
-/// already stored with three concurrent siblings in its summary; the measured phase joins
-/// one incoming state into each, arriving as canonical bytes as a pull page or a push
-/// carries it, through the record store's unchecked merge in batches of 1,000 (one
-/// transaction each: a replica's pull). Half the incoming states are one more concurrent
-/// edit of the summary (four siblings then), half a resolution by a writer who saw all
-/// three (one sibling then).
+/// `merge-join`: what a conflict-heavy clinic's device does when it pulls. Every record is
+/// already stored, with three concurrent siblings in its summary, in a record store opened
+/// as a device opens its file (its layout, placement and settings). The measured phase
+/// joins one incoming state into each as a replica stores a pulled page: received as
+/// canonical bytes already checked by the page's reader (which a device does on its
+/// fetching thread), merged by `merge(received:)` in pages of 1,000, each one transaction
+/// committed without waiting for the disk. Half the incoming states are one more
+/// concurrent edit of the summary (four siblings then), half a resolution by a writer who
+/// saw all three (one sibling then).
 struct MergeJoinScenario {
     let records: Int
     let batchSize = 1_000
@@ -21,7 +25,7 @@ struct MergeJoinScenario {
         let replicas = (0..<6).map { _ in ReplicaID.random(using: &generator) }
         var counters = [Int64](repeating: 0, count: replicas.count)
         var stored: [IncomingRecord] = []
-        var incoming: [IncomingRecord] = []
+        var incoming: [ReceivedRecord] = []
         // The yardstick's rows: the stored states, and the joined states it writes over them.
         var rawStored: [(collection: String, recordID: String, state: [UInt8])] = []
         var rawJoined: [(collection: String, recordID: String, state: [UInt8])] = []
@@ -30,8 +34,12 @@ struct MergeJoinScenario {
         for index in 0..<records {
             let (key, conflicted, next) = try Self.states(index: index, replicas: replicas, counters: &counters)
             stored.append(IncomingRecord(key: key, state: conflicted))
-            // As a pull page or a push carries it: the state's canonical bytes.
-            incoming.append(IncomingRecord(key: key, state: next, canonicalBytes: next.canonicalBytes))
+            // As a pull page carries it: the state's canonical bytes, checked by the reader.
+            var reader = JSONParser(next.canonicalBytes)
+            guard let canonical = reader.readCanonicalState(keeping: placementReads) else {
+                throw BenchFailure("the incoming state of \(key.recordID) is not canonical")
+            }
+            incoming.append(ReceivedRecord(key: key, state: .canonical(canonical)))
             rawStored.append((key.collection, key.recordID, conflicted.canonicalBytes))
             rawJoined.append((key.collection, key.recordID, conflicted.joined(with: next).canonicalBytes))
         }
@@ -52,16 +60,15 @@ struct MergeJoinScenario {
 
     /// Stores `stored`, then times joining `incoming` into it; checks the result and closes
     /// the store (and its checkpointer) before returning.
-    private func joinIntoStore(stored: [IncomingRecord], incoming: [IncomingRecord]) throws
+    private func joinIntoStore(stored: [IncomingRecord], incoming: [ReceivedRecord]) throws
         -> (seconds: Double, cpuSeconds: Double, siblingsAfter: Int) {
-        let store = try RecordStore(path: directory.appendingPathComponent("merge-join.sqlite").path,
-                                    placementReads: RecordPlacement.fromFieldsReads)
+        let store = try Replica.openStore(path: directory.appendingPathComponent("merge-join.sqlite").path)
         try Self.merge(stored, into: store, batchSize: batchSize)
         try store.database.checkpoint()
         progress("stored \(records) records with three siblings each; joining")
 
         let cpuBefore = processCPUSeconds()
-        let seconds = try measure { try Self.merge(incoming, into: store, batchSize: batchSize) }
+        let seconds = try measure { try Self.pull(incoming, into: store, pageSize: batchSize) }
         let cpuSeconds = processCPUSeconds() - cpuBefore
         try store.database.checkpoint()
         let siblingsAfter = try store.read { queries in
@@ -75,13 +82,27 @@ struct MergeJoinScenario {
         return (seconds, cpuSeconds, siblingsAfter)
     }
 
-    /// Merges in batches, one transaction each.
+    /// The fields a device's placement reads: what its page reader decodes.
+    private var placementReads: Set<String> { DomainPlacement.fieldsRead }
+
+    /// Merges in batches, one transaction each: how the stored records are laid down.
     static func merge(_ records: [IncomingRecord], into store: RecordStore, batchSize: Int) throws {
         var start = 0
         while start < records.count {
             let batch = Array(records[start..<min(start + batchSize, records.count)])
             _ = try store.write { transaction, _ in try transaction.merge(batch).count }
             start += batchSize
+        }
+    }
+
+    /// Stores `records` as a replica stores pulled pages: each page merged by
+    /// `merge(received:)` in one transaction that does not wait for the disk.
+    static func pull(_ records: [ReceivedRecord], into store: RecordStore, pageSize: Int) throws {
+        var start = 0
+        while start < records.count {
+            let page = Array(records[start..<min(start + pageSize, records.count)])
+            _ = try store.write(deferringSync: true) { transaction, _ in try transaction.merge(received: page).count }
+            start += pageSize
         }
     }
 

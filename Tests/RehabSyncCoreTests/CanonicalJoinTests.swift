@@ -11,7 +11,7 @@ struct CanonicalJoinTests {
 
     @Test("Joining two canonical states on their bytes gives the bytes, conflict flag and placement fields of the decoded join")
     func theByteJoinAgreesWithTheDecodedJoin() throws {
-        var cases = (changed: 0, unchanged: 0, concurrent: 0, threeOrMoreSiblings: 0, placementFieldChanged: 0, declined: 0)
+        var cases = (changed: 0, unchanged: 0, concurrent: 0, threeOrMoreSiblings: 0, placementFieldChanged: 0, declined: 0, fromReader: 0)
         for seed in propertySeeds(default: Self.seeds) {
             var simulation = Simulation(seed: seed, replicaCount: 4)
             var generator = SplitMix64(seed: seed ^ 0x101A)
@@ -33,6 +33,15 @@ struct CanonicalJoinTests {
                     cases.declined += 1
                     continue
                 }
+                // The same join of the state as a page's reader checked it, where it lay
+                // behind other bytes: the sibling runs it found must serve as well as a
+                // second reading.
+                var reader = JSONParser(Array(" \n ".utf8) + incoming.canonicalBytes)
+                let checked = reader.readCanonicalState(keeping: CanonicalFieldNames(Self.keeping))
+                let received = try #require(checked, "seed \(seed)")
+                Self.expectSame(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: received, keeping: CanonicalFieldNames(Self.keeping)),
+                                join, "seed \(seed)")
+                cases.fromReader += 1
                 #expect(join.changed == (expected != stored), "seed \(seed)")
                 #expect(join.incomingContext == incoming.context, "seed \(seed)")
                 #expect(join.incomingNewestClock == (incoming.fields.flatMap(\.siblings).map(\.hlc).max() ?? .zero), "seed \(seed)")
@@ -54,7 +63,22 @@ struct CanonicalJoinTests {
         print("CanonicalJoinTests: \(cases)")
         guard ProcessInfoShim.environment("REHABSYNC_SEED") == nil else { return }
         #expect(cases.changed >= 300 && cases.unchanged >= 100 && cases.concurrent >= 100 && cases.threeOrMoreSiblings >= 20
-            && cases.placementFieldChanged >= 50)
+            && cases.placementFieldChanged >= 50 && cases.fromReader == cases.changed + cases.unchanged)
+    }
+
+    /// Two joins alike in everything they tell.
+    static func expectSame(_ join: CanonicalJoin?, _ expected: CanonicalJoin, _ comment: Comment,
+                           sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let join else {
+            Issue.record("the join of the checked state was declined: \(comment)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(join.bytes == expected.bytes, comment, sourceLocation: sourceLocation)
+        #expect(join.changed == expected.changed, comment, sourceLocation: sourceLocation)
+        #expect(join.isInConflict == expected.isInConflict, comment, sourceLocation: sourceLocation)
+        #expect(join.partial == expected.partial, comment, sourceLocation: sourceLocation)
+        #expect(join.incomingContext == expected.incomingContext, comment, sourceLocation: sourceLocation)
+        #expect(join.incomingNewestClock == expected.incomingNewestClock, comment, sourceLocation: sourceLocation)
     }
 
     /// A write of values the one-pass check takes (the generator's own also write escapes
@@ -99,6 +123,10 @@ struct CanonicalJoinTests {
         let altered = try base.applying(["summary": .string("Ändrad")], stamp: stamp(replica, 1))
         for (stored, incoming) in [(honest, altered), (altered, honest)] {
             let join = try #require(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: .none))
+            var reader = JSONParser(incoming.canonicalBytes)
+            let checked = reader.readCanonicalState(keeping: .none)
+            let received = try #require(checked)
+            Self.expectSame(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: received, keeping: .none), join, "checked by a reader")
             let expected = stored.joined(with: incoming)
             #expect(join.changed == (expected != stored))
             if join.changed { #expect(join.bytes == expected.canonicalBytes) }
