@@ -168,4 +168,43 @@ struct CanonicalStateCheckTests {
         }
         #expect(checked == 1_050)
     }
+
+    @Test("A clock reading of any length up to the limit is read as the full decoder reads it, and a stray byte in its first eight digits is refused")
+    func clockReadingsOfEveryLengthAreReadAsDecoded() throws {
+        let prefix = #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":["#
+        let suffix = #",0],"value":1,"wall":1}]}}"#
+        // Digits that count down, so that a slip in their order changes the value; then
+        // each of the first eight replaced by a byte just outside the digits or a leading zero.
+        var (accepted, refused) = (0, 0)
+        for length in 1...17 {
+            let digits = (0..<length).map { UInt8(ascii: "9") - UInt8($0 % 9) }
+            var spoilt: [[UInt8]] = [digits]
+            for offset in 0..<min(length, 8) {
+                for stray in [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "?"), 0x3F, 0xF9, UInt8(ascii: "0")] {
+                    var copy = digits
+                    copy[offset] = stray
+                    spoilt.append(copy)
+                }
+            }
+            for reading in spoilt {
+                let bytes = Array(prefix.utf8) + reading + Array(suffix.utf8)
+                var reader = JSONParser(bytes)
+                let fast = reader.readCanonicalState(keeping: ["a"])
+                let decoded = try? RecordState(decoding: bytes)
+                if let fast {
+                    let state = try #require(decoded, "\(String(decoding: reading, as: UTF8.self))")
+                    #expect(fast.newestClock == state.fields.first?.siblings.first?.hlc, "\(String(decoding: reading, as: UTF8.self))")
+                    #expect(fast.bytes == state.canonicalBytes)
+                    accepted += 1
+                } else {
+                    // Refused: either the decoder refuses too, or reads a form the writer
+                    // would not write (a leading zero), which it alone may take.
+                    #expect(decoded == nil || decoded?.canonicalBytes != bytes, "\(String(decoding: reading, as: UTF8.self))")
+                    refused += 1
+                }
+            }
+        }
+        // Every clean reading of 1 to 16 digits is taken; 17 digits exceed the limit.
+        #expect(accepted >= 16 && refused > 100, "\(accepted) accepted, \(refused) refused")
+    }
 }
