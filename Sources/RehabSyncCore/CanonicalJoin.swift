@@ -5,7 +5,8 @@
 /// A stored record and an arriving state share most of their siblings, and a sibling's
 /// canonical encoding is a run of bytes inside its state's encoding; so the join copies
 /// each surviving sibling's run from whichever side holds it. Only the fields a
-/// placement reads are decoded, from the result. A replica joining a pulled page, and a
+/// placement reads are decoded, from the result, and only when the join changed them:
+/// otherwise the stored record's placement stands. A replica joining a pulled page, and a
 /// conflict-heavy store joining concurrent edits, spent most of each join decoding
 /// states only to encode them again.
 public struct CanonicalJoin: Sendable {
@@ -16,8 +17,13 @@ public struct CanonicalJoin: Sendable {
     public let changed: Bool
     /// Whether some field of the join has more than one sibling.
     public let isInConflict: Bool
-    /// The join with only the fields asked for decoded (those its placement reads), and
-    /// the whole context; empty of fields when nothing changed.
+    /// Whether the fields asked for (those a placement reads) differ in any sibling from
+    /// the stored state's: only then can the join be placed otherwise than the stored
+    /// state is.
+    public let placementFieldsChanged: Bool
+    /// When ``placementFieldsChanged``, the join with only the fields asked for decoded,
+    /// and the whole context; otherwise only the context (the stored state's fields are
+    /// the join's, and so is its placement).
     public let partial: RecordState
     /// Everything the arriving state had seen.
     public let incomingContext: VersionVector
@@ -25,7 +31,8 @@ public struct CanonicalJoin: Sendable {
     public let incomingNewestClock: HLCTimestamp
 
     /// Joins `incoming` into `stored`, both canonical encodings of valid states, decoding
-    /// the fields named in `keeping` of the result. Nil when either is not exactly a
+    /// the fields named in `keeping` of the result when the join changed any of them. Nil
+    /// when either is not exactly a
     /// canonical encoding; the caller then decodes and joins them.
     public static func join(stored: [UInt8], incoming: [UInt8], keeping: CanonicalFieldNames) -> CanonicalJoin? {
         stored.withUnsafeBufferPointer { storedBuffer in
@@ -61,10 +68,11 @@ public struct CanonicalJoin: Sendable {
         let contextEnd: Int
     }
 
-    private init(bytes: [UInt8], isInConflict: Bool, partial: RecordState, incoming: Incoming) {
+    private init(bytes: [UInt8], isInConflict: Bool, placementFieldsChanged: Bool = false, partial: RecordState, incoming: Incoming) {
         self.bytes = bytes
         changed = !bytes.isEmpty
         self.isInConflict = isInConflict
+        self.placementFieldsChanged = placementFieldsChanged
         self.partial = partial
         incomingContext = incoming.context
         incomingNewestClock = incoming.newest
@@ -72,10 +80,9 @@ public struct CanonicalJoin: Sendable {
 
     private static func join(_ stored: UnsafeBufferPointer<UInt8>, _ incoming: UnsafeBufferPointer<UInt8>, _ theirs: Incoming,
                              keeping: CanonicalFieldNames) -> CanonicalJoin? {
-        // The stored state's placement fields are decoded here: when the join leaves them
-        // as they were (nearly always), they are the join's too, and the result needs no
-        // pass of its own.
-        var mine = CanonicalStateCheck(stored, at: 0, keeping: keeping)
+        // Nothing of the stored state is decoded: when the join leaves its placement
+        // fields as they were (nearly always), nobody needs them.
+        var mine = CanonicalStateCheck(stored, at: 0, keeping: .none)
         mine.collectsSiblings = true
         guard mine.state(), mine.index == stored.count else { return nil }
         if stored.count == incoming.count, let base = incoming.baseAddress,
@@ -189,7 +196,6 @@ public struct CanonicalJoin: Sendable {
         guard keptFieldChanged else {
             var partial = RecordState()
             partial.context = context
-            partial.fields = mine.kept
             return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
         }
         // A placement field changed: one pass over the result decodes what the placement
@@ -203,7 +209,7 @@ public struct CanonicalJoin: Sendable {
             return partial
         }
         guard let partial else { return nil }
-        return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
+        return CanonicalJoin(bytes: bytes, isInConflict: inConflict, placementFieldsChanged: true, partial: partial, incoming: theirs)
     }
 
     /// The index just past the last sibling of the field that `siblings[start]` belongs

@@ -33,16 +33,20 @@ public struct RecordQueries {
 
     /// A record with its row id, for updates.
     func row(for key: RecordKey) throws -> (rowID: Int64, record: StoredRecord)? {
+        guard let held = try heldState(of: key) else { return nil }
+        let record = StoredRecord(collection: key.collection, recordID: key.recordID, patient: held.patient,
+                                  careUnits: try units(ofRow: held.rowID), sequence: held.sequence, stateBytes: held.stateBytes)
+        return (held.rowID, record)
+    }
+
+    /// A record's row, patient, sequence number and state bytes, without its units: what a
+    /// join on the bytes needs of a record held.
+    func heldState(of key: RecordKey) throws -> (rowID: Int64, patient: String?, sequence: Int64, stateBytes: [UInt8])? {
         let statement = try connection.cachedStatement(
             "SELECT id, patient, seq, state FROM records WHERE collection = ? AND record_id = ?")
         try statement.bind(key.collection, at: 1)
         try statement.bind(key.recordID, at: 2)
-        guard let found = try statement.firstRow(nil, { row in
-            (row.int64(at: 0), row.text(at: 1), row.int64(at: 2), row.blob(at: 3))
-        }) else { return nil }
-        let record = StoredRecord(collection: key.collection, recordID: key.recordID, patient: found.1,
-                                  careUnits: try units(ofRow: found.0), sequence: found.2, stateBytes: found.3)
-        return (found.0, record)
+        return try statement.firstRow(nil) { row in (row.int64(at: 0), row.text(at: 1), row.int64(at: 2), row.blob(at: 3)) }
     }
 
     /// Where a record stands: its row and sequence number, without reading its state.

@@ -19,6 +19,7 @@ public final class RecordStore: Sendable {
     /// Internal, not private: the batch preparation (`RecordStore+Batch.swift`) places new records by it.
     let placement: RecordPlacement.Rule
     private let placementReads: CanonicalFieldNames?
+    private let servesUnitPulls: Bool
 
     /// Opens or creates a record database.
     ///
@@ -28,21 +29,28 @@ public final class RecordStore: Sendable {
     ///     never changes; if nil, a new database gets a random id.
     ///   - placement: How a record's patient and care units follow from its state.
     ///   - placementReads: Every field `placement` reads, if known. A state holding only
-    ///     these fields (and its context) must be placed as the whole state is; then a
-    ///     merge with no check joins canonical states on their bytes (``CanonicalJoin``)
-    ///     and decodes only these fields. Nil (the default, safe for any rule) always
-    ///     decodes whole states.
+    ///     these fields (and its context) must be placed as the whole state is, and the
+    ///     rule must read nothing but their siblings, so that two states alike in these
+    ///     fields are placed alike. Then a received state joins a stored one on their
+    ///     bytes (``CanonicalJoin``), decoding only these fields and only when the join
+    ///     changed them. Nil (the default, safe for any rule) always decodes whole states.
+    ///   - servesUnitPulls: Whether this file answers "what changed since N for unit U"
+    ///     (a server's does, by the sequence number each unit row carries). A device's file
+    ///     does not: false leaves a unit row's sequence number as it was inserted when its
+    ///     record changes, which saves rewriting the row (a delete and an insert in its
+    ///     B-tree) at every join.
     ///   - extraMigrations: Migrations of layers above (server, replica client) that keep
     ///     tables in the same file; their versions follow the record schema's.
     public init(
         path: String, replicaID: ReplicaID? = nil,
         placement: @escaping RecordPlacement.Rule = RecordPlacement.fromFields, placementReads: Set<String>? = nil,
-        configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
+        servesUnitPulls: Bool = true, configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
     ) throws {
         database = try DatabasePool(path: path, configuration: configuration,
                                     migrator: Migrator(Self.migrator.migrations + extraMigrations))
         self.placement = placement
         self.placementReads = placementReads.map(CanonicalFieldNames.init)
+        self.servesUnitPulls = servesUnitPulls
         let newID = (replicaID ?? ReplicaID.random()).description
         let replicaID = try database.write { connection in
             let insert = try connection.cachedStatement("""
@@ -71,7 +79,8 @@ public final class RecordStore: Sendable {
     }
 
     private func transact<T>(_ connection: Connection, _ body: (inout RecordTransaction, Connection) throws -> T) throws -> T {
-        var transaction = try RecordTransaction(connection: connection, placement: placement, placementReads: placementReads)
+        var transaction = try RecordTransaction(connection: connection, placement: placement, placementReads: placementReads,
+                                                servesUnitPulls: servesUnitPulls)
         let result = try body(&transaction, connection)
         try transaction.finish()
         let replicaID = transaction.replicaID

@@ -10,6 +10,9 @@ public struct RecordTransaction {
     /// The fields `placement` reads, when known: merges with no check then join canonical
     /// states on their bytes.
     let placementReads: CanonicalFieldNames?
+    /// Whether unit rows carry their record's current sequence number
+    /// (``RecordStore/init(path:replicaID:placement:placementReads:servesUnitPulls:configuration:extraMigrations:)``).
+    let servesUnitPulls: Bool
     // Internal, not private, as the next three: the batch insert (`RecordTransaction+Batch.swift`) takes them.
     var clockState: ReplicaClockState
     var clockDirty = false
@@ -21,10 +24,12 @@ public struct RecordTransaction {
     /// nothing of this transaction may commit, whatever its caller does next.
     public internal(set) var isAbandoned = false
 
-    init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil) throws {
+    init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil,
+         servesUnitPulls: Bool = true) throws {
         queries = RecordQueries(connection: connection)
         self.placement = placement
         self.placementReads = placementReads
+        self.servesUnitPulls = servesUnitPulls
         clockState = try queries.clockState()
     }
 
@@ -81,10 +86,6 @@ public struct RecordTransaction {
         var results: [MergeResult] = []
         results.reserveCapacity(incoming.count)
         for item in incoming {
-            if check == nil, let bytes = item.canonicalBytes, let joined = try joinCanonical(item.key, bytes, decoded: item.state) {
-                results.append(joined)
-                continue
-            }
             // Prepared inside this transaction, so nothing can have moved the record since.
             let prepared = try PreparedMerge(item, queries: queries, rule: placement, decodingStored: check != nil)
             if prepared.changed, let check { try check(item.key, prepared.before, prepared.after) }
@@ -93,16 +94,16 @@ public struct RecordTransaction {
         return results
     }
 
-    /// Joins received states as ``merge(_:check:)`` does, with no check. A record this
-    /// replica does not hold yet and that arrived as canonical bytes is stored from those
-    /// bytes, placed by the fields its check decoded: the join with nothing is the state
-    /// itself, and encoding its decoded form would give back the same bytes. Such records
-    /// go in sixteen to a statement (``insertNew(_:)``), in the order received; a record
-    /// already held is joined on the bytes (``CanonicalJoin``), and any other is decoded
-    /// and joined.
-    public mutating func merge(received records: [ReceivedRecord]) throws -> [MergeResult] {
-        var results: [MergeResult] = []
-        results.reserveCapacity(records.count)
+    /// Joins received states as ``merge(_:check:)`` does, with no check, and returns how
+    /// many records changed. A record this replica does not hold yet and that arrived as
+    /// canonical bytes is stored from those bytes, placed by the fields its check decoded:
+    /// the join with nothing is the state itself, and encoding its decoded form would give
+    /// back the same bytes. Such records go in sixteen to a statement (``insertNew(_:)``),
+    /// in the order received; a record already held is joined on the bytes
+    /// (``CanonicalJoin``), and any other is decoded and joined.
+    @discardableResult
+    public mutating func merge(received records: [ReceivedRecord]) throws -> Int {
+        var changed = 0
         var waiting: [NewRecordRow] = []
         waiting.reserveCapacity(Self.recordsPerInsert)
         for record in records {
@@ -110,91 +111,71 @@ public struct RecordTransaction {
             case .canonical(let canonical):
                 // One lookup serves both cases. A record held now was held before anything
                 // waiting was looked up, so nothing waiting has its key.
-                guard let existing = try queries.row(for: record.key) else {
+                guard let held = try queries.heldState(of: record.key) else {
                     waiting.append(NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)))
-                    if waiting.count == Self.recordsPerInsert { try insertWaiting(&waiting, into: &results) }
+                    if waiting.count == Self.recordsPerInsert { changed += try insertWaiting(&waiting) }
                     continue
                 }
                 // Whatever waits goes in first: sequence numbers follow the order received.
-                try insertWaiting(&waiting, into: &results)
-                results.append(try mergeHeld(record.key, canonical, existing: existing))
+                changed += try insertWaiting(&waiting)
+                if try joinHeld(record.key, canonical, held) { changed += 1 }
             case .decoded(let state):
                 // A record received twice must find its first arrival stored.
-                try insertWaiting(&waiting, into: &results)
-                results += try merge([IncomingRecord(key: record.key, state: state)])
+                changed += try insertWaiting(&waiting)
+                changed += try merge([IncomingRecord(key: record.key, state: state)]).filter(\.changed).count
             }
         }
-        try insertWaiting(&waiting, into: &results)
-        return results
+        changed += try insertWaiting(&waiting)
+        return changed
     }
 
     /// Stores the new records of ``merge(received:)`` that wait: a full chunk in one
     /// statement, anything less (or a chunk whose statement met a record already there,
-    /// as when a page names one record twice) one by one, each as its own arrival.
-    private mutating func insertWaiting(_ waiting: inout [NewRecordRow], into results: inout [MergeResult]) throws {
-        guard !waiting.isEmpty else { return }
+    /// as when a page names one record twice) one by one, each as its own arrival. Returns
+    /// how many records changed.
+    private mutating func insertWaiting(_ waiting: inout [NewRecordRow]) throws -> Int {
+        guard !waiting.isEmpty else { return 0 }
         defer { waiting.removeAll(keepingCapacity: true) }
-        if waiting.count == Self.recordsPerInsert, let stored = try insertNew(waiting) {
-            for (row, record) in zip(waiting, stored) { results.append(MergeResult(key: row.key, changed: true, record: record)) }
-            return
-        }
+        if waiting.count == Self.recordsPerInsert, try insertNew(waiting) != nil { return waiting.count }
+        var changed = 0
         for row in waiting {
-            if let existing = try queries.row(for: row.key) {
+            if let held = try queries.heldState(of: row.key) {
                 if let received = row.received {
-                    results.append(try mergeHeld(row.key, received, existing: existing))
+                    if try joinHeld(row.key, received, held) { changed += 1 }
                 } else {
-                    // Safe because merge returns one result per record it is given.
-                    results += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))])
+                    changed += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))]).filter(\.changed).count
                 }
                 continue
             }
             noteIncoming(context: row.context, newestClock: row.newestClock)
-            let stored = try save(row.key, inConflict: row.inConflict, bytes: row.bytes, placement: row.placement, rowID: nil, previous: nil)
-            results.append(MergeResult(key: row.key, changed: true, record: stored))
+            _ = try save(row.key, inConflict: row.inConflict, bytes: row.bytes, placement: row.placement, rowID: nil, previous: nil)
+            changed += 1
         }
+        return changed
     }
 
     /// Joins a received state, checked as it was read, into the record this replica holds
-    /// (`existing`): on the bytes when it can (``CanonicalJoin``), decoded otherwise.
-    private mutating func mergeHeld(_ key: RecordKey, _ received: CanonicalState,
-                                    existing: (rowID: Int64, record: StoredRecord)) throws -> MergeResult {
-        if let placementReads,
-           let join = CanonicalJoin.join(stored: existing.record.stateBytes, incoming: received, keeping: placementReads) {
-            return try store(join, key, into: existing)
-        }
-        // Safe because merge returns one result per record it is given.
-        return try merge([IncomingRecord(key: key, state: try received.decoded())])[0]
-    }
-
-    /// Stores a join worked out on the bytes over the record it was joined into.
-    private mutating func store(_ join: CanonicalJoin, _ key: RecordKey,
-                                into existing: (rowID: Int64, record: StoredRecord)) throws -> MergeResult {
-        guard join.changed else { return MergeResult(key: key, changed: false, record: existing.record) }
-        noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
-        let record = try save(key, inConflict: join.isInConflict, bytes: join.bytes,
-                              placement: try placement(key.collection, join.partial), rowID: existing.rowID, previous: existing.record)
-        return MergeResult(key: key, changed: true, record: record)
-    }
-
-    /// Joins a state that arrived as canonical bytes into the stored record without
-    /// decoding the stored state; nil when the placement's fields are not known, the record
-    /// is new, or either state is not canonical, and the caller then decodes and joins.
+    /// (`held`): on the bytes when it can (``CanonicalJoin``), decoded otherwise. Returns
+    /// whether the record changed.
     ///
-    /// A state that has seen all the stored one has is the join itself
-    /// (``RecordState/isJoinResult(intoStored:)``), told from `decoded` when the caller
-    /// has it; any other is joined on the bytes (``CanonicalJoin``).
-    private mutating func joinCanonical(_ key: RecordKey, _ bytes: [UInt8], decoded: RecordState?) throws -> MergeResult? {
-        guard let placementReads, let existing = try queries.row(for: key) else { return nil }
-        let stored = existing.record
-        if let decoded, decoded.isJoinResult(intoStored: stored.stateBytes) {
-            guard bytes != stored.stateBytes else { return MergeResult(key: key, changed: false, record: stored) }
-            noteIncoming(of: decoded)
-            let record = try save(key, inConflict: decoded.isInConflict, bytes: bytes, placement: try placement(key.collection, decoded),
-                                  rowID: existing.rowID, previous: stored)
-            return MergeResult(key: key, changed: true, record: record)
+    /// A join that leaves the placement fields as they were leaves the record's patient
+    /// and units as they are: the units are its placement and its grants, and a grant
+    /// that changes stores the record again at once (``grant(_:to:)``).
+    private mutating func joinHeld(_ key: RecordKey, _ received: CanonicalState,
+                                   _ held: (rowID: Int64, patient: String?, sequence: Int64, stateBytes: [UInt8])) throws -> Bool {
+        guard let placementReads, let join = CanonicalJoin.join(stored: held.stateBytes, incoming: received, keeping: placementReads) else {
+            return try merge([IncomingRecord(key: key, state: try received.decoded())]).contains(where: \.changed)
         }
-        guard let join = CanonicalJoin.join(stored: stored.stateBytes, incoming: bytes, keeping: placementReads) else { return nil }
-        return try store(join, key, into: existing)
+        guard join.changed else { return false }
+        noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
+        if join.placementFieldsChanged {
+            _ = try save(key, inConflict: join.isInConflict, bytes: join.bytes, placement: try placement(key.collection, join.partial),
+                         rowID: held.rowID, previous: try queries.row(for: key)?.record)
+        } else {
+            try overwrite(rowID: held.rowID, patient: held.patient, inConflict: join.isInConflict, bytes: join.bytes,
+                          sequence: clockState.sequence + 1)
+        }
+        return true
     }
 
     /// Stores a merge prepared on a snapshot (``RecordStore/prepareMerge(_:queries:)``), if
@@ -331,16 +312,7 @@ public struct RecordTransaction {
         let connection = queries.connection
         let row: Int64
         if let rowID {
-            let update = try connection.cachedStatement(
-                "UPDATE records SET patient = ?, state = ?, seq = ?, in_conflict = ? WHERE id = ?")
-            try bindText(where_.patient, update, 1)
-            try update.bind(bytes, at: 2)
-            try update.bind(sequence, at: 3)
-            try update.bind(Int64(inConflict ? 1 : 0), at: 4)
-            try update.bind(rowID, at: 5)
-            try update.execute()
-            clockState.sequence = sequence
-            clockDirty = true
+            try overwrite(rowID: rowID, patient: where_.patient, inConflict: inConflict, bytes: bytes, sequence: sequence)
             row = rowID
             let old = Set(previous?.careUnits ?? [])
             let removed = old.subtracting(where_.careUnits)
@@ -360,10 +332,6 @@ public struct RecordTransaction {
                     try note.execute()
                 }
             }
-            let renumber = try connection.cachedStatement("UPDATE record_units SET seq = ? WHERE record = ?")
-            try renumber.bind(sequence, at: 1)
-            try renumber.bind(rowID, at: 2)
-            try renumber.execute()
             try insertUnits(where_.careUnits.filter { !old.contains($0) }, row: rowID, sequence: sequence)
         } else {
             let insert = try connection.cachedStatement(
@@ -382,6 +350,32 @@ public struct RecordTransaction {
         }
         return StoredRecord(collection: key.collection, recordID: key.recordID, patient: where_.patient,
                             careUnits: where_.careUnits, sequence: sequence, stateBytes: bytes)
+    }
+
+    /// Writes a state over a record's row with `sequence` (the next one), which its unit
+    /// rows take too; the caller keeps the units themselves up to date.
+    private mutating func overwrite(rowID: Int64, patient: String?, inConflict: Bool, bytes: [UInt8], sequence: Int64) throws {
+        let update = try queries.connection.cachedStatement(
+            "UPDATE records SET patient = ?, state = ?, seq = ?, in_conflict = ? WHERE id = ?")
+        try bindText(patient, update, 1)
+        try update.bind(bytes, at: 2)
+        try update.bind(sequence, at: 3)
+        try update.bind(Int64(inConflict ? 1 : 0), at: 4)
+        try update.bind(rowID, at: 5)
+        try update.execute()
+        clockState.sequence = sequence
+        clockDirty = true
+        try renumberUnits(ofRow: rowID, to: sequence)
+    }
+
+    /// Gives a record's unit rows its new sequence number, by which a unit's pull finds it;
+    /// nothing in a file that serves no unit's pull.
+    private func renumberUnits(ofRow rowID: Int64, to sequence: Int64) throws {
+        guard servesUnitPulls else { return }
+        let renumber = try queries.connection.cachedStatement("UPDATE record_units SET seq = ? WHERE record = ?")
+        try renumber.bind(sequence, at: 1)
+        try renumber.bind(rowID, at: 2)
+        try renumber.execute()
     }
 
     private func insertUnits(_ units: [String], row: Int64, sequence: Int64) throws {

@@ -101,7 +101,7 @@ struct MergeJoinScenario {
         var start = 0
         while start < records.count {
             let page = Array(records[start..<min(start + pageSize, records.count)])
-            _ = try store.write(deferringSync: true) { transaction, _ in try transaction.merge(received: page).count }
+            _ = try store.write(deferringSync: true) { transaction, _ in try transaction.merge(received: page) }
             start += pageSize
         }
     }
