@@ -211,6 +211,9 @@ public struct RecordValidator: Sendable {
 
     private func checkPatientIdentifier(_ text: String, field: String,
                                         refuse: Refusal) throws(DomainError) {
+        // The stored form passes every check below; anything else is parsed in full, for
+        // its precise error or for a reserve number.
+        if PersonalIdentityNumber.isStoredForm(text, today: reference.today) { return }
         let parsed: PersonalIdentityNumber
         do throws(IdentifierError) {
             parsed = try reference.patientIdentifier(text)
