@@ -12,7 +12,6 @@ struct CollectionRules {
     let schema: CollectionSchema
     let before: RecordState?
     let after: RecordState
-    let values: ProvisionalValues
     /// The fields the write touches.
     let changed: FieldSet
     let reference: ReferenceData
@@ -34,6 +33,10 @@ struct CollectionRules {
         case .planGoals: break
         }
     }
+
+    /// The values every replica shows; a view of ``after``, so not another stored copy
+    /// to retain and release for every record.
+    private var values: ProvisionalValues { after.provisional }
 
     private func touched(_ fields: FieldSet) -> Bool {
         !changed.isDisjoint(with: fields)

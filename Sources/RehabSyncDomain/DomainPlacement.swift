@@ -23,7 +23,7 @@ public enum DomainPlacement {
         func unit(_ name: String) -> [String] {
             state[name]?.provisional.value.stringValue.map { [$0] } ?? []
         }
-        switch CollectionName(rawValue: collection) {
+        switch CollectionName.named(collection) {
         case .handovers: return unit("sendingUnit") + unit("receivingUnit")
         case .referrals: return unit("referringUnit") + unit("receivingUnit")
         default: return state["careUnits"]?.provisional.value.arrayValue?.compactMap(\.stringValue) ?? []

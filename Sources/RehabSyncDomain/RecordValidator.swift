@@ -46,7 +46,7 @@ public struct RecordValidator: Sendable {
     public func validate(collection collectionName: String, recordID: String, before: RecordState?, after: RecordState,
                          validPatients: inout Set<String>) throws(DomainError) {
         let refuse = Refusal(collection: collectionName, recordID: recordID)
-        guard let collection = CollectionName(rawValue: collectionName) else {
+        guard let collection = CollectionName.named(collectionName) else {
             throw refuse(nil, "collection.unknown", "no such collection; known: \(CollectionName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Self.isValidRecordID(recordID) else {
@@ -87,8 +87,7 @@ public struct RecordValidator: Sendable {
         if isNew, let missing = schema.required.subtracting(set).first {
             throw refuse(schema.names[missing], "required", "a new \(collectionName) record must set this field")
         }
-        try CollectionRules(collection: collection, schema: schema, before: before, after: after, values: after.provisional,
-                            changed: changed, reference: reference, refuse: refuse).check()
+        try CollectionRules(collection: collection, schema: schema, before: before, after: after, changed: changed, reference: reference, refuse: refuse).check()
     }
 
     /// Whether the value every replica shows for `field` is null; without copying the
