@@ -78,6 +78,28 @@ struct ValidatorFastPathTests {
         }
     }
 
+    @Test("a collection is found by name as its raw value finds it")
+    func aCollectionIsFoundByNameAsItsRawValueFindsIt() {
+        let names = CollectionName.allCases.map(\.rawValue) + ["", "carePlan", "CarePlans", "carePlans ", "patients\u{0301}", "referral"]
+        for name in names {
+            #expect(CollectionName.named(name) == CollectionName(rawValue: name), "\(name)")
+        }
+    }
+
+    @Test("a field's provisional value read in place is the provisional sibling's, in conflict too")
+    func aFieldsProvisionalValueReadInPlaceIsTheProvisionalSiblingsInConflictToo() throws {
+        let first = try F.state([F.carePlan])
+        let concurrent = try F.state([["careUnits": F.units(F.unitB), "title": .null]], replica: F.otherReplica, startingAt: 5)
+        for state in [first, first.joined(with: concurrent)] {
+            for field in state.fields {
+                #expect(field.provisionalValue == field.provisional.value, "\(field.name)")
+            }
+            #expect(DomainPlacement.careUnits(collection: "carePlans", state: state)
+                == (state["careUnits"]?.provisional.value.arrayValue?.compactMap(\.stringValue) ?? []))
+        }
+        #expect(first.joined(with: concurrent)["careUnits"]?.siblings.count == 2)
+    }
+
     /// HSA-id checking as it was written first: over an array copy of the bytes.
     private static func referenceHSAIDError(_ text: String) -> IdentifierError? {
         let bytes = Array(text.utf8)
