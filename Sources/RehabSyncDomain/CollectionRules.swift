@@ -8,22 +8,23 @@ import RehabSyncCore
 /// accepted before a rule existed are not refused for an unrelated edit.
 struct CollectionRules {
     let collection: CollectionName
+    /// The collection's schema, whose positions ``changed`` holds.
+    let schema: CollectionSchema
     let before: RecordState?
     let after: RecordState
-    let values: ProvisionalValues
-    /// Names of the fields the write touches, sorted.
-    let changed: [String]
+    /// The fields the write touches.
+    let changed: FieldSet
     let reference: ReferenceData
-    let refuse: (String?, String, String) -> DomainError
+    let refuse: Refusal
 
     func check() throws(DomainError) {
         try checkDatesNotInFuture()
         switch collection {
         case .patients: try checkPatient()
         case .carePlans:
-            try checkOrder("established", "lastRevised", rule: "carePlan.revisedBeforeEstablished")
+            try checkOrder("established", "lastRevised", involving: Involved.carePlanDates, rule: "carePlan.revisedBeforeEstablished")
         case .plannedInterventions:
-            if touched("status", "performedDate"), values["status"]?.stringValue == "completed", values["performedDate"] == nil {
+            if touched(Involved.interventionCompletion), values["status"]?.stringValue == "completed", values["performedDate"] == nil {
                 throw refuse("performedDate", "intervention.performedDate", "a completed intervention needs the date it was performed")
             }
         case .assessments: try checkAssessment()
@@ -33,8 +34,25 @@ struct CollectionRules {
         }
     }
 
-    private func touched(_ names: String...) -> Bool {
-        names.contains(where: changed.contains)
+    /// The values every replica shows; a view of ``after``, so not another stored copy
+    /// to retain and release for every record.
+    private var values: ProvisionalValues { after.provisional }
+
+    private func touched(_ fields: FieldSet) -> Bool {
+        !changed.isDisjoint(with: fields)
+    }
+
+    /// The fields each rule involves, found by name once rather than for every record.
+    private enum Involved {
+        static let carePlanDates = CollectionSchema.carePlans.positions("established", "lastRevised")
+        static let interventionCompletion = CollectionSchema.plannedInterventions.positions("status", "performedDate")
+        static let patientIdentifier = CollectionSchema.patients.positions("patient", "identifierType")
+        static let assessmentAnswers = CollectionSchema.assessments.positions("answers", "questionnaire", "questionnaireVersion", "status")
+        static let handoverUnits = CollectionSchema.handovers.positions("sendingUnit", "receivingUnit")
+        static let handoverStatus = CollectionSchema.handovers.positions("status")
+        static let referralDecided = CollectionSchema.referrals.positions("received", "decided")
+        static let referralContact = CollectionSchema.referrals.positions("received", "firstContact")
+        static let referralDecision = CollectionSchema.referrals.positions("decision", "decisionReason", "inclusionCriteria", "exclusionCriteria")
     }
 
     private func date(_ name: String) -> CivilDate? {
@@ -48,14 +66,16 @@ struct CollectionRules {
 
     /// Clinical dates and times record what has happened; one after today is a typo.
     private func checkDatesNotInFuture() throws(DomainError) {
-        for name in Self.pastDates where changed.contains(name) {
+        for position in schema.pastDates where changed.contains(position) {
+            let name = schema.names[position]
             if let value = date(name), value > reference.today {
                 throw refuse(name, "date.future", "this date cannot be after today")
             }
         }
         // Clinical times follow the same rule, on the Swedish date of the instant, so that
         // a time and a date written at the same moment are judged alike.
-        for name in Self.pastTimes where changed.contains(name) {
+        for position in schema.pastTimes where changed.contains(position) {
+            let name = schema.names[position]
             if let text = values[name]?.stringValue, let instant = ISODateTime.unixMilliseconds(text),
                 CivilDate.swedishToday(unixMilliseconds: instant) > reference.today {
                 throw refuse(name, "dateTime.future", "this time cannot be on a day after today")
@@ -63,13 +83,13 @@ struct CollectionRules {
         }
     }
 
-    private func checkOrder(_ earlier: String, _ later: String, rule: String) throws(DomainError) {
-        guard touched(earlier, later), let first = date(earlier), let second = date(later), second < first else { return }
+    private func checkOrder(_ earlier: String, _ later: String, involving fields: FieldSet, rule: String) throws(DomainError) {
+        guard touched(fields), let first = date(earlier), let second = date(later), second < first else { return }
         throw refuse(later, rule, "cannot be before \(earlier)")
     }
 
     private func checkPatient() throws(DomainError) {
-        guard touched("patient", "identifierType"), let text = values["patient"]?.stringValue,
+        guard touched(Involved.patientIdentifier), let text = values["patient"]?.stringValue,
             let declared = values["identifierType"]?.stringValue
         else { return }
         // The identifier itself was checked by kind; only an accepted one reaches here
@@ -88,7 +108,8 @@ struct CollectionRules {
         // clock happens to read later must not un-complete it.
         let completed = before?["status"]?.siblings.contains { $0.value == .string("completed") } ?? false
         if completed {
-            for field in changed where field != "voided" {
+            for position in changed where schema.names[position] != "voided" {
+                let field = schema.names[position]
                 let held = before?[field]?.siblings ?? []
                 let chosen = after[field]?.siblings ?? []
                 let resolves = held.count > 1 && chosen.count == 1 && held.contains { $0.value == chosen[0].value }
@@ -98,7 +119,7 @@ struct CollectionRules {
             }
             return
         }
-        guard touched("answers", "questionnaire", "questionnaireVersion", "status") else { return }
+        guard touched(Involved.assessmentAnswers) else { return }
         guard let id = values["questionnaire"]?.stringValue, let version = values["questionnaireVersion"]?.stringValue else { return }
         guard let definition = reference.questionnaires["\(id)@\(version)"] else {
             throw refuse("questionnaireVersion", "questionnaire.unknown",
@@ -130,10 +151,10 @@ struct CollectionRules {
     }
 
     private func checkHandover() throws(DomainError) {
-        if touched("sendingUnit", "receivingUnit"), values["sendingUnit"] == values["receivingUnit"] {
+        if touched(Involved.handoverUnits), values["sendingUnit"] == values["receivingUnit"] {
             throw refuse("receivingUnit", "handover.sameUnit", "a handover goes to another unit")
         }
-        guard touched("status") else { return }
+        guard touched(Involved.handoverStatus) else { return }
         // States only move forward: every status the write introduces must be at least the
         // state already reached. Equal is fine (two units confirming the same step agree).
         guard let reached = before.flatMap(HandoverState.of) else { return }
@@ -146,9 +167,9 @@ struct CollectionRules {
     }
 
     private func checkReferral() throws(DomainError) {
-        try checkOrder("received", "decided", rule: "referral.decidedBeforeReceived")
-        try checkOrder("received", "firstContact", rule: "referral.contactBeforeReceived")
-        guard touched("decision", "decisionReason", "inclusionCriteria", "exclusionCriteria") else { return }
+        try checkOrder("received", "decided", involving: Involved.referralDecided, rule: "referral.decidedBeforeReceived")
+        try checkOrder("received", "firstContact", involving: Involved.referralContact, rule: "referral.contactBeforeReceived")
+        guard touched(Involved.referralDecision) else { return }
         switch values["decision"]?.stringValue {
         case "declined":
             if values["decisionReason"] == nil {

@@ -21,12 +21,12 @@ public enum DomainPlacement {
 
     public static func careUnits(collection: String, state: RecordState) -> [String] {
         func unit(_ name: String) -> [String] {
-            state[name]?.provisional.value.stringValue.map { [$0] } ?? []
+            state[name]?.provisionalValue.stringValue.map { [$0] } ?? []
         }
-        switch CollectionName(rawValue: collection) {
+        switch CollectionName.named(collection) {
         case .handovers: return unit("sendingUnit") + unit("receivingUnit")
         case .referrals: return unit("referringUnit") + unit("receivingUnit")
-        default: return state["careUnits"]?.provisional.value.arrayValue?.compactMap(\.stringValue) ?? []
+        default: return state["careUnits"]?.provisionalValue.arrayValue?.compactMap(\.stringValue) ?? []
         }
     }
 }

@@ -14,36 +14,44 @@ public struct HSAID: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates `text` as an HSA-id.
     public init(_ text: String) throws(IdentifierError) {
-        let bytes = Array(text.utf8)
-        guard bytes.count <= Self.maximumLength else {
-            throw IdentifierError(rule: "hsaid.format", message: "An HSA-id has at most \(Self.maximumLength) characters.")
-        }
-        guard bytes.starts(with: [UInt8(ascii: "S"), UInt8(ascii: "E")]) else {
-            throw IdentifierError(rule: "hsaid.format", message: "An HSA-id starts with uppercase 'SE'.")
-        }
-        let afterPrefix = bytes.dropFirst(2)
-        let organisationDigits = afterPrefix.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-        guard organisationDigits.count == 10 || organisationDigits.count == 12 else {
-            throw IdentifierError(
-                rule: "hsaid.format",
-                message: "An HSA-id has a 10- or 12-digit organisation number after 'SE'."
-            )
-        }
-        let rest = afterPrefix.dropFirst(organisationDigits.count)
-        guard rest.first == UInt8(ascii: "-") else {
-            throw IdentifierError(rule: "hsaid.format", message: "An HSA-id has a '-' after the organisation number.")
-        }
-        let extensionPart = rest.dropFirst()
-        guard !extensionPart.isEmpty, extensionPart.allSatisfy(Self.isAlphanumeric) else {
-            throw IdentifierError(
-                rule: "hsaid.format",
-                message: "An HSA-id ends with one or more letters A-Z, a-z or digits after the '-'."
-            )
-        }
+        // Read in the string's own storage: a push checks a few HSA-ids in every record.
+        var bytes = text
+        if let error = bytes.withUTF8(Self.formatError) { throw error }
         self.value = text
     }
 
     public var description: String { value }
+
+    /// What is wrong with `bytes` as an HSA-id, or nil if nothing is; the checks and their
+    /// order are those a reader of the format above expects to be told about first.
+    private static func formatError(_ bytes: UnsafeBufferPointer<UInt8>) -> IdentifierError? {
+        guard bytes.count <= maximumLength else {
+            return IdentifierError(rule: "hsaid.format", message: "An HSA-id has at most \(maximumLength) characters.")
+        }
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "S"), bytes[1] == UInt8(ascii: "E") else {
+            return IdentifierError(rule: "hsaid.format", message: "An HSA-id starts with uppercase 'SE'.")
+        }
+        var index = 2
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        let organisationDigits = index - 2
+        guard organisationDigits == 10 || organisationDigits == 12 else {
+            return IdentifierError(
+                rule: "hsaid.format",
+                message: "An HSA-id has a 10- or 12-digit organisation number after 'SE'."
+            )
+        }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "-") else {
+            return IdentifierError(rule: "hsaid.format", message: "An HSA-id has a '-' after the organisation number.")
+        }
+        index += 1
+        guard index < bytes.count, bytes[index...].allSatisfy(isAlphanumeric) else {
+            return IdentifierError(
+                rule: "hsaid.format",
+                message: "An HSA-id ends with one or more letters A-Z, a-z or digits after the '-'."
+            )
+        }
+        return nil
+    }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {

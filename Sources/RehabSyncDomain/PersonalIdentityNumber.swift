@@ -226,7 +226,7 @@ public struct PersonalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
 
     /// The Luhn check digit of `digits`: weights 2,1,2,… from the left, digit sum of each
     /// product, then (10 - sum mod 10) mod 10.
-    static func luhnCheckDigit(_ digits: ArraySlice<Int>) -> Int {
+    static func luhnCheckDigit(_ digits: some Sequence<Int>) -> Int {
         var sum = 0
         for (offset, digit) in digits.enumerated() {
             let product = offset % 2 == 0 ? digit * 2 : digit
@@ -257,7 +257,7 @@ public struct PersonalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
         )
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool {
+    static func isDigit(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 

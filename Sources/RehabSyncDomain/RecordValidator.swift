@@ -17,9 +17,13 @@ public struct RecordValidator: Sendable {
     /// Record ids: 1 to 128 characters of ASCII letters, digits, `.`, `_`, `:` and `-`,
     /// starting with a letter or digit (UUIDs fit).
     public static func isValidRecordID(_ id: String) -> Bool {
-        let bytes = Array(id.utf8)
-        guard let first = bytes.first, bytes.count <= 128, isAlphanumeric(first) else { return false }
-        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
+        // In the string's own storage: every record of a push asks this, and copying the
+        // bytes out to an array cost an allocation each time.
+        var id = id
+        return id.withUTF8 { bytes in
+            guard let first = bytes.first, bytes.count <= 128, isAlphanumeric(first) else { return false }
+            return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
+        }
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
@@ -41,41 +45,60 @@ public struct RecordValidator: Sendable {
     /// The same validator (reference data and day) must be used for the whole batch.
     public func validate(collection collectionName: String, recordID: String, before: RecordState?, after: RecordState,
                          validPatients: inout Set<String>) throws(DomainError) {
-        func refuse(_ field: String?, _ rule: String, _ message: String) -> DomainError {
-            DomainError(collection: collectionName, recordID: recordID, field: field, rule: rule, message: message)
-        }
-        guard let collection = CollectionName(rawValue: collectionName) else {
+        let refuse = Refusal(collection: collectionName, recordID: recordID)
+        guard let collection = CollectionName.named(collectionName) else {
             throw refuse(nil, "collection.unknown", "no such collection; known: \(CollectionName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Self.isValidRecordID(recordID) else {
             throw refuse(nil, "record.id", "record ids are 1-128 ASCII letters, digits, '.', '_', ':' or '-'")
         }
         let schema = CollectionSchema.of(collection)
-        // Names of the fields this write touches, in field order (sorted).
-        var changed: [String] = []
-        changed.reserveCapacity(after.fields.count)
-        for field in after.fields {
-            guard let rule = schema.fields[field.name] else {
-                throw refuse(field.name, "field.unknown", "\(collectionName) has no field of this name")
+        let isNew = before == nil || before?.fields.isEmpty == true
+        // The fields this write touches, and for a new record those it sets to other than
+        // null, by position in the schema.
+        var changed = FieldSet()
+        var set = FieldSet()
+        var next = 0
+        // By index rather than `for field in`: each element copied out is a retain and a
+        // release of its strings and values, a few hundred instructions a record.
+        let fields = after.fields
+        for fieldIndex in fields.indices {
+            let name = fields[fieldIndex].name
+            guard let position = schema.position(of: name, from: next) else {
+                throw refuse(name, "field.unknown", "\(collectionName) has no field of this name")
             }
-            let stored = before?[field.name]
-            for sibling in field.siblings where stored?.sibling(withDot: sibling.dot) == nil {
-                if changed.last != field.name { changed.append(field.name) }
-                if case .null = sibling.value {
-                    if rule.requiredOnCreate { throw refuse(field.name, "required", "this field cannot be cleared") }
+            next = position + 1
+            let siblings = fields[fieldIndex].siblings
+            let stored = before?[name]
+            for index in siblings.indices {
+                // Only values this write introduces: a sibling the stored field holds was checked when it came.
+                if let stored, stored.sibling(withDot: siblings[index].dot) != nil { continue }
+                changed.insert(position)
+                if case .null = siblings[index].value {
+                    if schema.rules[position].requiredOnCreate { throw refuse(name, "required", "this field cannot be cleared") }
                     continue
                 }
-                try check(sibling.value, against: rule.kind, field: field.name, validPatients: &validPatients, refuse: refuse)
+                try check(siblings[index].value, against: schema.rules[position].kind, field: name, validPatients: &validPatients,
+                          refuse: refuse)
             }
+            if isNew, !Self.provisionalIsNull(fields[fieldIndex]) { set.insert(position) }
         }
-        let values = after.provisional
-        if before == nil || before?.fields.isEmpty == true {
-            for name in schema.requiredFields where values[name] == nil || values[name] == .null {
-                throw refuse(name, "required", "a new \(collectionName) record must set this field")
-            }
+        // The first required field, in name order, that the new record leaves unset or null.
+        if isNew, let missing = schema.required.subtracting(set).first {
+            throw refuse(schema.names[missing], "required", "a new \(collectionName) record must set this field")
         }
-        try CollectionRules(collection: collection, before: before, after: after, values: values,
-                            changed: changed, reference: reference, refuse: refuse).check()
+        try CollectionRules(collection: collection, schema: schema, before: before, after: after, changed: changed, reference: reference, refuse: refuse).check()
+    }
+
+    /// Whether the value every replica shows for `field` is null; without copying the
+    /// sibling where there is only one, as there nearly always is.
+    private static func provisionalIsNull(_ field: RecordState.Field) -> Bool {
+        if field.siblings.count == 1 {
+            if case .null = field.siblings[0].value { return true }
+            return false
+        }
+        if case .null = field.provisional.value { return true }
+        return false
     }
 
     /// Brings values a clinician typed into their stored form before a local write:
@@ -91,7 +114,7 @@ public struct RecordValidator: Sendable {
     }
 
     private func check(_ value: JSONValue, against kind: FieldKind, field: String, validPatients: inout Set<String>,
-                       refuse: (String?, String, String) -> DomainError) throws(DomainError) {
+                       refuse: Refusal) throws(DomainError) {
         switch kind {
         case .text(let maximum):
             guard let text = value.stringValue else { throw refuse(field, "type", "expected a string, not \(value.kindName)") }
@@ -181,12 +204,15 @@ public struct RecordValidator: Sendable {
 
     /// The refusal of vocabulary written in another Unicode normalization form than the
     /// NFC the vocabulary uses.
-    static func notNFC(_ field: String?, _ refuse: (String?, String, String) -> DomainError) -> DomainError {
+    static func notNFC(_ field: String?, _ refuse: Refusal) -> DomainError {
         refuse(field, "text.nfc", "vocabulary must be written in Unicode NFC (composed characters, as in the schema)")
     }
 
     private func checkPatientIdentifier(_ text: String, field: String,
-                                        refuse: (String?, String, String) -> DomainError) throws(DomainError) {
+                                        refuse: Refusal) throws(DomainError) {
+        // The stored form passes every check below; anything else is parsed in full, for
+        // its precise error or for a reserve number.
+        if PersonalIdentityNumber.isStoredForm(text, today: reference.today) { return }
         let parsed: PersonalIdentityNumber
         do throws(IdentifierError) {
             parsed = try reference.patientIdentifier(text)
