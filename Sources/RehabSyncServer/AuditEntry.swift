@@ -22,6 +22,21 @@ public struct AuditEntry: Hashable, Sendable {
     /// canonical JSON (keys in byte order), with the stored subjects copied in as they are.
     var canonicalBytes: [UInt8] {
         var writer = CanonicalWriter(capacity: 128 + subjectsText.count)
+        writeCanonical(to: &writer)
+        return writer.bytes
+    }
+
+    /// What the seal covers: the previous seal's text, then ``canonicalBytes``, written
+    /// once rather than joined from two copies (a pull page's entry is hundreds of kB).
+    func sealedBytes(previous: String) -> [UInt8] {
+        var writer = CanonicalWriter(capacity: 192 + subjectsText.count)
+        var previous = previous
+        previous.withUTF8 { writer.append($0) }
+        writeCanonical(to: &writer)
+        return writer.bytes
+    }
+
+    private func writeCanonical(to writer: inout CanonicalWriter) {
         writer.append(#"{"action":"#)
         writer.appendString(action)
         writer.append(#","at":"#)
@@ -33,7 +48,6 @@ public struct AuditEntry: Hashable, Sendable {
         writer.append(#","subjects":"#)
         subjectsText.withUnsafeBufferPointer { writer.append($0) }
         writer.append(UInt8(ascii: "}"))
-        return writer.bytes
     }
 
     /// The subjects decoded; nil if the stored text is not what the log writes.
@@ -70,37 +84,9 @@ struct AuditSubject: Hashable, Sendable {
     let collection: String?
     let recordID: String?
 
-    /// Writes the canonical encoding: `{"clinician","collection","patient","record","units"}`.
-    func write(to writer: inout CanonicalWriter) {
-        func optional(_ text: String?) {
-            if let text { writer.appendString(text) } else { writer.append("null") }
-        }
-        writer.append(#"{"clinician":"#)
-        optional(clinician)
-        writer.append(#","collection":"#)
-        optional(collection)
-        writer.append(#","patient":"#)
-        optional(patient)
-        writer.append(#","record":"#)
-        optional(recordID)
-        writer.append(#","units":["#)
-        for (offset, unit) in units.enumerated() {
-            if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.appendString(unit)
-        }
-        writer.append("]}")
-    }
-
     /// The canonical JSON array of `subjects`, as stored and hashed.
     static func encode(_ subjects: [AuditSubject]) -> [UInt8] {
-        var writer = CanonicalWriter(capacity: 2 + subjects.count * 128)
-        writer.append(UInt8(ascii: "["))
-        for (offset, subject) in subjects.enumerated() {
-            if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            subject.write(to: &writer)
-        }
-        writer.append(UInt8(ascii: "]"))
-        return writer.bytes
+        AuditSubjectsWriter(subjects).finish().text
     }
 
     init(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {

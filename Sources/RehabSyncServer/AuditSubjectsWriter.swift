@@ -1,0 +1,163 @@
+import RehabSyncCore
+
+/// Builds the stored subjects of one audit entry, the canonical JSON array
+/// `[{"clinician","collection","patient","record","units"},…]` that the entry's seal covers,
+/// together with the distinct patients the entry is about (for the extract index).
+///
+/// A pull page logs one subject per delivered record, so this runs thousands of times a
+/// page: the clinician, the same for every subject of a request, is escaped once, and text
+/// that needs no escape (identifiers always) is copied whole after an eight-bytes-at-a-time
+/// check. The bytes are exactly those of the generic canonical encoding.
+struct AuditSubjectsWriter: ~Copyable {
+    /// The text so far. The writer owns it so that a subject, its size bounded first, is
+    /// copied in with plain stores: a call into ``CanonicalWriter`` per field cost more
+    /// than the copying.
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+    /// The clinician of the last subject and the subject's opening it gives,
+    /// `{"clinician":…,"collection":`.
+    private var clinician: String?
+    private var opening: [UInt8] = []
+    private var patients = Set<String>()
+    private var lastPatient: String?
+
+    /// A writer with room for about `expectedCount` subjects before it grows.
+    init(expectedCount: Int) {
+        capacity = 2 + expectedCount * 160
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        base[0] = UInt8(ascii: "[")
+        count = 1
+        patients.reserveCapacity(expectedCount)
+    }
+
+    /// A writer holding `subjects`.
+    init(_ subjects: [AuditSubject]) {
+        self.init(expectedCount: subjects.count)
+        for subject in subjects {
+            append(clinician: subject.clinician, units: subject.units, patient: subject.patient,
+                   collection: subject.collection, recordID: subject.recordID)
+        }
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    /// Appends one subject.
+    mutating func append(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
+        if opening.isEmpty || clinician != self.clinician {
+            var opening = CanonicalWriter(capacity: 64)
+            opening.append(#"{"clinician":"#)
+            if let clinician { opening.appendString(clinician) } else { opening.append("null") }
+            opening.append(#","collection":"#)
+            self.opening = opening.bytes
+            self.clinician = clinician
+        }
+        // The most the subject can take: literals, and every text escaped at worst six
+        // bytes for one (`\u001f`) between its quotes.
+        func bound(_ text: String?) -> Int { text.map { $0.utf8.count * 6 + 2 } ?? 4 }
+        var most = 1 + opening.count + 32 + bound(collection) + bound(patient) + bound(recordID)
+        for unit in units { most += bound(unit) + 1 }
+        reserve(most)
+
+        if count > 1 { put(UInt8(ascii: ",")) }
+        opening.withUnsafeBufferPointer { put($0) }
+        putOptional(collection)
+        put(#","patient":"#)
+        putOptional(patient)
+        put(#","record":"#)
+        putOptional(recordID)
+        put(#","units":["#)
+        for (offset, unit) in units.enumerated() {
+            if offset > 0 { put(UInt8(ascii: ",")) }
+            putString(unit)
+        }
+        put("]}")
+        // Records of one patient tend to come together; the set is asked only on a change.
+        if let patient, patient != lastPatient {
+            patients.insert(patient)
+            lastPatient = patient
+        }
+    }
+
+    /// The stored subjects text and the distinct patients it names.
+    consuming func finish() -> (text: [UInt8], patients: Set<String>) {
+        reserve(1)
+        put(UInt8(ascii: "]"))
+        return (Array(UnsafeBufferPointer(start: base, count: count)), patients)
+    }
+
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let newCapacity = max(capacity * 2, count + extra)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    // The puts below write within what `append` reserved.
+
+    private mutating func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    private mutating func put(_ literal: StaticString) {
+        literal.withUTF8Buffer { put($0) }
+    }
+
+    private mutating func putOptional(_ text: String?) {
+        if let text { putString(text) } else { put("null") }
+    }
+
+    /// A quoted JSON string: copied whole when it needs no escape, as identifiers never
+    /// do, else escaped by ``CanonicalWriter/appendString(utf8:)``.
+    private mutating func putString(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            if Self.needsNoEscape(bytes) {
+                put(UInt8(ascii: "\""))
+                put(bytes)
+                put(UInt8(ascii: "\""))
+            } else {
+                var escaped = CanonicalWriter(capacity: bytes.count * 6 + 2)
+                escaped.appendString(utf8: bytes)
+                escaped.withBytes { put($0) }
+            }
+        }
+    }
+    /// True when `bytes` hold no `"`, `\` or control character, the bytes JSON escapes.
+    /// Eight bytes at a time: a byte below 0x20 (or equal to `"` or `\` after the XOR) makes
+    /// the subtraction borrow into its top bit while the byte's own top bit was clear; bytes
+    /// of 0x80 and above (UTF-8 beyond ASCII) have it set and never count.
+    static func needsNoEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        var found: UInt64 = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            found |= ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            index += 8
+        }
+        guard found & tops == 0 else { return false }
+        while index < bytes.count {
+            let byte = base[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            index += 1
+        }
+        return true
+    }
+}
