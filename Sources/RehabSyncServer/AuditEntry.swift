@@ -13,7 +13,8 @@ public struct AuditEntry: Hashable, Sendable {
     /// The device's replica id, or `admin` for administrative calls.
     public let device: String
     public let action: String
-    /// The subjects as stored: the canonical JSON array the hash covers.
+    /// The subjects as stored, in either form ``AuditSubjectsWriter`` describes: the
+    /// canonical JSON the hash covers.
     public let subjectsText: [UInt8]
     public let previousHash: String
     public let hash: String
@@ -50,12 +51,25 @@ public struct AuditEntry: Hashable, Sendable {
         writer.append(UInt8(ascii: "}"))
     }
 
-    /// The subjects decoded; nil if the stored text is not what the log writes.
+    /// The subjects decoded, from either form; nil if the stored text is not what the log
+    /// writes.
     var subjects: [AuditSubject]? {
-        guard let array = (try? JSONParser.parse(subjectsText))?.arrayValue else { return nil }
+        guard let json = try? JSONParser.parse(subjectsText) else { return nil }
+        if let array = json.arrayValue {
+            return Self.decode(array) { AuditSubject(json: $0) }
+        }
+        // The shared form: one clinician, then each subject as a positional array.
+        guard let members = json.objectValue, members.count == 2, let clinician = members["clinician"],
+            clinician == .null || clinician.stringValue != nil, let array = members["subjects"]?.arrayValue
+        else { return nil }
+        return Self.decode(array) { AuditSubject(clinician: clinician.stringValue, positional: $0) }
+    }
+
+    private static func decode(_ array: [JSONValue], _ subject: (JSONValue) -> AuditSubject?) -> [AuditSubject]? {
         var subjects: [AuditSubject] = []
+        subjects.reserveCapacity(array.count)
         for element in array {
-            guard let subject = AuditSubject(json: element) else { return nil }
+            guard let subject = subject(element) else { return nil }
             subjects.append(subject)
         }
         return subjects
@@ -92,6 +106,21 @@ struct AuditSubject: Hashable, Sendable {
     init(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
         self.clinician = clinician
         self.units = units
+        self.patient = patient
+        self.collection = collection
+        self.recordID = recordID
+    }
+
+    /// A subject of the shared form: `[collection,record,patient,[units…]]`.
+    init?(clinician: String?, positional json: JSONValue) {
+        func text(_ value: JSONValue) -> String?? {
+            value == .null ? .some(nil) : value.stringValue.map { .some($0) }
+        }
+        guard let fields = json.arrayValue, fields.count == 4, let collection = text(fields[0]), let recordID = text(fields[1]),
+            let patient = text(fields[2]), let units = fields[3].arrayValue
+        else { return nil }
+        self.clinician = clinician
+        self.units = units.compactMap(\.stringValue)
         self.patient = patient
         self.collection = collection
         self.recordID = recordID

@@ -1,51 +1,105 @@
 import RehabSyncCore
 
-/// Builds the stored subjects of one audit entry, the canonical JSON array
-/// `[{"clinician","collection","patient","record","units"},…]` that the entry's seal covers,
-/// together with the distinct patients the entry is about (for the extract index).
+/// Builds the stored subjects of one audit entry, the canonical JSON that the entry's seal
+/// covers, together with the distinct patients the entry is about (for the extract index).
+///
+/// Two forms, both canonical JSON (keys in byte order):
+/// - shared, when one clinician stands behind every subject (a pull page, most pushes):
+///   `{"clinician":C,"subjects":[[collection,record,patient,[units…]],…]}`, the clinician
+///   once and each subject as a positional array, half the bytes to store and to seal;
+/// - per subject, the only form before shared entries were written, and still the form of
+///   an entry whose subjects name different clinicians:
+///   `[{"clinician","collection","patient","record","units"},…]`.
+/// ``AuditEntry/subjects`` reads both, so entries written before keep verifying and
+/// extracting (the seal covers the stored text as it is, whichever its form).
 ///
 /// A pull page logs one subject per delivered record, so this runs thousands of times a
-/// page: the clinician, the same for every subject of a request, is escaped once, and text
-/// that needs no escape (identifiers always) is copied whole after an eight-bytes-at-a-time
-/// check. The bytes are exactly those of the generic canonical encoding.
+/// page: each subject's size is bounded first, and text that needs no escape (identifiers
+/// always) is copied whole after an eight-bytes-at-a-time check.
 struct AuditSubjectsWriter: ~Copyable {
-    /// The text so far. The writer owns it so that a subject, its size bounded first, is
-    /// copied in with plain stores: a call into ``CanonicalWriter`` per field cost more
-    /// than the copying.
+    /// The text so far. The writer owns it so that a subject is copied in with plain
+    /// stores: a call into ``CanonicalWriter`` per field cost more than the copying.
     private var base: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
-    /// The clinician of the last subject and the subject's opening it gives,
-    /// `{"clinician":…,"collection":`.
+    private var subjects = 0
+    /// True for the shared form.
+    private let shared: Bool
+    /// The per-subject form: the clinician of the last subject and the opening it gives a
+    /// subject, `{"clinician":…,"collection":`.
     private var clinician: String?
     private var opening: [UInt8] = []
     private var patients = Set<String>()
     private var lastPatient: String?
 
-    /// A writer with room for about `expectedCount` subjects before it grows.
-    init(expectedCount: Int) {
-        capacity = 2 + expectedCount * 160
-        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        base[0] = UInt8(ascii: "[")
-        count = 1
-        patients.reserveCapacity(expectedCount)
+    /// A writer of the shared form: every subject by `clinician` (nil: by none).
+    init(clinician: String?, expectedCount: Int) {
+        self.init(shared: true, expectedCount: expectedCount)
+        var opening = CanonicalWriter(capacity: 64)
+        opening.append(#"{"clinician":"#)
+        if let clinician { opening.appendString(clinician) } else { opening.append("null") }
+        opening.append(#","subjects":["#)
+        opening.withBytes { bytes in
+            reserve(bytes.count)
+            put(bytes)
+        }
     }
 
-    /// A writer holding `subjects`.
+    /// A writer holding `subjects`, in the shared form when they name one clinician.
     init(_ subjects: [AuditSubject]) {
-        self.init(expectedCount: subjects.count)
-        for subject in subjects {
-            append(clinician: subject.clinician, units: subject.units, patient: subject.patient,
-                   collection: subject.collection, recordID: subject.recordID)
+        let clinician = subjects.first?.clinician
+        if subjects.allSatisfy({ $0.clinician == clinician }) {
+            self.init(clinician: clinician, expectedCount: subjects.count)
+            for subject in subjects {
+                append(units: subject.units, patient: subject.patient, collection: subject.collection, recordID: subject.recordID)
+            }
+        } else {
+            self.init(shared: false, expectedCount: subjects.count)
+            reserve(1)
+            put(UInt8(ascii: "["))
+            for subject in subjects {
+                append(clinician: subject.clinician, units: subject.units, patient: subject.patient,
+                       collection: subject.collection, recordID: subject.recordID)
+            }
         }
+    }
+
+    private init(shared: Bool, expectedCount: Int) {
+        self.shared = shared
+        capacity = 64 + expectedCount * (shared ? 96 : 160)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        patients.reserveCapacity(expectedCount)
     }
 
     deinit {
         base.deallocate()
     }
 
-    /// Appends one subject.
-    mutating func append(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
+    /// The most a text can take: every byte escaped at worst six for one (`\u001f`), the
+    /// quotes, or `null`.
+    private static func bound(_ text: String?) -> Int { text.map { $0.utf8.count * 6 + 2 } ?? 4 }
+
+    /// Appends one subject of the shared form: `[collection,record,patient,[units…]]`.
+    mutating func append(units: [String], patient: String?, collection: String?, recordID: String?) {
+        precondition(shared, "a subject without its clinician goes to a writer of the shared form")
+        var most = 8 + Self.bound(collection) + Self.bound(recordID) + Self.bound(patient)
+        for unit in units { most += Self.bound(unit) + 1 }
+        reserve(most)
+        if subjects > 0 { put(UInt8(ascii: ",")) }
+        put(UInt8(ascii: "["))
+        putOptional(collection)
+        put(UInt8(ascii: ","))
+        putOptional(recordID)
+        put(UInt8(ascii: ","))
+        putOptional(patient)
+        put(",[")
+        putUnits(units)
+        put("]]")
+        noteSubject(patient: patient)
+    }
+
+    /// Appends one subject of the per-subject form.
+    private mutating func append(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
         if opening.isEmpty || clinician != self.clinician {
             var opening = CanonicalWriter(capacity: 64)
             opening.append(#"{"clinician":"#)
@@ -54,14 +108,10 @@ struct AuditSubjectsWriter: ~Copyable {
             self.opening = opening.bytes
             self.clinician = clinician
         }
-        // The most the subject can take: literals, and every text escaped at worst six
-        // bytes for one (`\u001f`) between its quotes.
-        func bound(_ text: String?) -> Int { text.map { $0.utf8.count * 6 + 2 } ?? 4 }
-        var most = 1 + opening.count + 32 + bound(collection) + bound(patient) + bound(recordID)
-        for unit in units { most += bound(unit) + 1 }
+        var most = 1 + opening.count + 32 + Self.bound(collection) + Self.bound(patient) + Self.bound(recordID)
+        for unit in units { most += Self.bound(unit) + 1 }
         reserve(most)
-
-        if count > 1 { put(UInt8(ascii: ",")) }
+        if subjects > 0 { put(UInt8(ascii: ",")) }
         opening.withUnsafeBufferPointer { put($0) }
         putOptional(collection)
         put(#","patient":"#)
@@ -69,11 +119,13 @@ struct AuditSubjectsWriter: ~Copyable {
         put(#","record":"#)
         putOptional(recordID)
         put(#","units":["#)
-        for (offset, unit) in units.enumerated() {
-            if offset > 0 { put(UInt8(ascii: ",")) }
-            putString(unit)
-        }
+        putUnits(units)
         put("]}")
+        noteSubject(patient: patient)
+    }
+
+    private mutating func noteSubject(patient: String?) {
+        subjects += 1
         // Records of one patient tend to come together; the set is asked only on a change.
         if let patient, patient != lastPatient {
             patients.insert(patient)
@@ -83,8 +135,8 @@ struct AuditSubjectsWriter: ~Copyable {
 
     /// The stored subjects text and the distinct patients it names.
     consuming func finish() -> (text: [UInt8], patients: Set<String>) {
-        reserve(1)
-        put(UInt8(ascii: "]"))
+        reserve(2)
+        put(shared ? "]}" : "]")
         return (Array(UnsafeBufferPointer(start: base, count: count)), patients)
     }
 
@@ -98,7 +150,7 @@ struct AuditSubjectsWriter: ~Copyable {
         capacity = newCapacity
     }
 
-    // The puts below write within what `append` reserved.
+    // The puts below write within what was reserved before them.
 
     private mutating func put(_ byte: UInt8) {
         base[count] = byte
@@ -113,6 +165,13 @@ struct AuditSubjectsWriter: ~Copyable {
 
     private mutating func put(_ literal: StaticString) {
         literal.withUTF8Buffer { put($0) }
+    }
+
+    private mutating func putUnits(_ units: [String]) {
+        for (offset, unit) in units.enumerated() {
+            if offset > 0 { put(UInt8(ascii: ",")) }
+            putString(unit)
+        }
     }
 
     private mutating func putOptional(_ text: String?) {

@@ -112,10 +112,9 @@ extension SyncService {
             if flushDue { flushDeviceActivityInBackground() }
         } else {
             // Written straight from the records: no subject value per record on the way.
-            var subjects = AuditSubjectsWriter(expectedCount: records.count)
+            var subjects = AuditSubjectsWriter(clinician: clinician, expectedCount: records.count)
             for record in records {
-                subjects.append(clinician: clinician, units: record.careUnits, patient: record.patient,
-                                collection: record.collection, recordID: record.recordID)
+                subjects.append(units: record.careUnits, patient: record.patient, collection: record.collection, recordID: record.recordID)
             }
             let (subjectsText, patients) = subjects.finish()
             try store.write { _, connection in
