@@ -181,42 +181,48 @@ struct AuditSubjectsWriter: ~Copyable {
     /// A quoted JSON string: copied whole when it needs no escape, as identifiers never
     /// do, else escaped by ``CanonicalWriter/appendString(utf8:)``.
     private mutating func putString(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            if Self.needsNoEscape(bytes) {
-                put(UInt8(ascii: "\""))
-                put(bytes)
-                put(UInt8(ascii: "\""))
-            } else {
-                var escaped = CanonicalWriter(capacity: bytes.count * 6 + 2)
-                escaped.appendString(utf8: bytes)
-                escaped.withBytes { put($0) }
-            }
+        // Native strings lend their bytes in place; only another kind needs a copy first.
+        if text.utf8.withContiguousStorageIfAvailable({ putString(utf8: $0) }) == nil {
+            var text = text
+            text.withUTF8 { putString(utf8: $0) }
         }
     }
+
+    private mutating func putString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        if Self.needsNoEscape(bytes) {
+            put(UInt8(ascii: "\""))
+            put(bytes)
+            put(UInt8(ascii: "\""))
+        } else {
+            var escaped = CanonicalWriter(capacity: bytes.count * 6 + 2)
+            escaped.appendString(utf8: bytes)
+            escaped.withBytes { put($0) }
+        }
+    }
+
     /// True when `bytes` hold no `"`, `\` or control character, the bytes JSON escapes.
     /// Eight bytes at a time: a byte below 0x20 (or equal to `"` or `\` after the XOR) makes
     /// the subtraction borrow into its top bit while the byte's own top bit was clear; bytes
     /// of 0x80 and above (UTF-8 beyond ASCII) have it set and never count.
     static func needsNoEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
+        guard let base = bytes.baseAddress, bytes.count >= 8 else {
+            return !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let tops: UInt64 = 0x8080_8080_8080_8080
-        var found: UInt64 = 0
-        var index = 0
-        while index + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+        func flagged(at offset: Int) -> UInt64 {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
-            found |= ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-            index += 8
+            return ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
         }
-        guard found & tops == 0 else { return false }
-        while index < bytes.count {
-            let byte = base[index]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-            index += 1
+        var found: UInt64 = 0
+        var offset = 0
+        while offset + 8 < bytes.count {
+            found |= flagged(at: offset)
+            offset += 8
         }
-        return true
+        // The last eight bytes, overlapping some already seen: seeing a byte twice is harmless.
+        found |= flagged(at: bytes.count - 8)
+        return found & 0x8080_8080_8080_8080 == 0
     }
 }
