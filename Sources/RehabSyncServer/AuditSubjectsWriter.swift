@@ -14,11 +14,11 @@ import RehabSyncCore
 /// extracting (the seal covers the stored text as it is, whichever its form).
 ///
 /// A pull page logs one subject per delivered record, so this runs thousands of times a
-/// page: each subject's size is bounded first, and text that needs no escape (identifiers
-/// always) is copied whole after an eight-bytes-at-a-time check.
+/// page: text that needs no escape (identifiers always) is copied whole after an
+/// eight-bytes-at-a-time check.
 struct AuditSubjectsWriter: ~Copyable {
-    /// The text so far. The writer owns it so that a subject is copied in with plain
-    /// stores: a call into ``CanonicalWriter`` per field cost more than the copying.
+    /// The text so far. The writer owns it so that a field is copied in with a capacity check
+    /// and a plain copy: a call into ``CanonicalWriter`` per field cost more than the copying.
     private var base: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
@@ -39,10 +39,7 @@ struct AuditSubjectsWriter: ~Copyable {
         opening.append(#"{"clinician":"#)
         if let clinician { opening.appendString(clinician) } else { opening.append("null") }
         opening.append(#","subjects":["#)
-        opening.withBytes { bytes in
-            reserve(bytes.count)
-            put(bytes)
-        }
+        opening.withBytes { put($0) }
     }
 
     /// A writer holding `subjects`, in the shared form when they name one clinician.
@@ -55,7 +52,6 @@ struct AuditSubjectsWriter: ~Copyable {
             }
         } else {
             self.init(shared: false, expectedCount: subjects.count)
-            reserve(1)
             put(UInt8(ascii: "["))
             for subject in subjects {
                 append(clinician: subject.clinician, units: subject.units, patient: subject.patient,
@@ -75,16 +71,9 @@ struct AuditSubjectsWriter: ~Copyable {
         base.deallocate()
     }
 
-    /// The most a text can take: every byte escaped at worst six for one (`\u001f`), the
-    /// quotes, or `null`.
-    private static func bound(_ text: String?) -> Int { text.map { $0.utf8.count * 6 + 2 } ?? 4 }
-
     /// Appends one subject of the shared form: `[collection,record,patient,[units…]]`.
     mutating func append(units: [String], patient: String?, collection: String?, recordID: String?) {
         precondition(shared, "a subject without its clinician goes to a writer of the shared form")
-        var most = 8 + Self.bound(collection) + Self.bound(recordID) + Self.bound(patient)
-        for unit in units { most += Self.bound(unit) + 1 }
-        reserve(most)
         if subjects > 0 { put(UInt8(ascii: ",")) }
         put(UInt8(ascii: "["))
         putOptional(collection)
@@ -108,9 +97,6 @@ struct AuditSubjectsWriter: ~Copyable {
             self.opening = opening.bytes
             self.clinician = clinician
         }
-        var most = 1 + opening.count + 32 + Self.bound(collection) + Self.bound(patient) + Self.bound(recordID)
-        for unit in units { most += Self.bound(unit) + 1 }
-        reserve(most)
         if subjects > 0 { put(UInt8(ascii: ",")) }
         opening.withUnsafeBufferPointer { put($0) }
         putOptional(collection)
@@ -135,13 +121,18 @@ struct AuditSubjectsWriter: ~Copyable {
 
     /// The stored subjects text and the distinct patients it names.
     consuming func finish() -> (text: [UInt8], patients: Set<String>) {
-        reserve(2)
         put(shared ? "]}" : "]")
         return (Array(UnsafeBufferPointer(start: base, count: count)), patients)
     }
 
+    @inline(__always)
     private mutating func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
+        if count + extra > capacity { grow(by: extra) }
+    }
+
+    // Out of line: it runs a few times a page, and the check above on every field.
+    @inline(never)
+    private mutating func grow(by extra: Int) {
         let newCapacity = max(capacity * 2, count + extra)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
@@ -150,15 +141,15 @@ struct AuditSubjectsWriter: ~Copyable {
         capacity = newCapacity
     }
 
-    // The puts below write within what was reserved before them.
-
     private mutating func put(_ byte: UInt8) {
+        reserve(1)
         base[count] = byte
         count += 1
     }
 
     private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
+        reserve(bytes.count)
         (base + count).update(from: source, count: bytes.count)
         count += bytes.count
     }

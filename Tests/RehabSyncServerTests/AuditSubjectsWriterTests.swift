@@ -62,6 +62,22 @@ struct AuditSubjectsWriterTests {
         #expect(AuditSubject.encode([subjects[2]]) == Self.generic([subjects[2]]))
     }
 
+    @Test("a writer told to expect nothing grows for every subject it is given")
+    func growsFromNothing() {
+        var subjects: [AuditSubject] = []
+        for index in 0..<300 {
+            let text = String(repeating: index % 3 == 0 ? "\u{01}" : "x", count: index % 40)
+            subjects.append(AuditSubject(clinician: "SE2321000016-N003", units: Array(repeating: text, count: index % 4),
+                                         patient: index % 5 == 0 ? nil : text, collection: index % 7 == 0 ? nil : "carePlans",
+                                         recordID: index % 2 == 0 ? nil : text))
+        }
+        var writer = AuditSubjectsWriter(clinician: "SE2321000016-N003", expectedCount: 0)
+        for subject in subjects {
+            writer.append(units: subject.units, patient: subject.patient, collection: subject.collection, recordID: subject.recordID)
+        }
+        #expect(writer.finish().text == Self.generic(subjects))
+    }
+
     @Test("the patients named are each patient of the subjects, once")
     func patientsAreTheDistinctPatients() {
         let patients = ["191212121212", "197010632391", "191212121212", "191212121212", "197010632391"]
