@@ -13,7 +13,8 @@ public struct AuditEntry: Hashable, Sendable {
     /// The device's replica id, or `admin` for administrative calls.
     public let device: String
     public let action: String
-    /// The subjects as stored: the canonical JSON array the hash covers.
+    /// The subjects as stored, in either form ``AuditSubjectsWriter`` describes: the
+    /// canonical JSON the hash covers.
     public let subjectsText: [UInt8]
     public let previousHash: String
     public let hash: String
@@ -22,6 +23,21 @@ public struct AuditEntry: Hashable, Sendable {
     /// canonical JSON (keys in byte order), with the stored subjects copied in as they are.
     var canonicalBytes: [UInt8] {
         var writer = CanonicalWriter(capacity: 128 + subjectsText.count)
+        writeCanonical(to: &writer)
+        return writer.bytes
+    }
+
+    /// What the seal covers: the previous seal's text, then ``canonicalBytes``, written
+    /// once rather than joined from two copies (a pull page's entry is hundreds of kB).
+    func sealedBytes(previous: String) -> [UInt8] {
+        var writer = CanonicalWriter(capacity: 192 + subjectsText.count)
+        var previous = previous
+        previous.withUTF8 { writer.append($0) }
+        writeCanonical(to: &writer)
+        return writer.bytes
+    }
+
+    private func writeCanonical(to writer: inout CanonicalWriter) {
         writer.append(#"{"action":"#)
         writer.appendString(action)
         writer.append(#","at":"#)
@@ -33,15 +49,27 @@ public struct AuditEntry: Hashable, Sendable {
         writer.append(#","subjects":"#)
         subjectsText.withUnsafeBufferPointer { writer.append($0) }
         writer.append(UInt8(ascii: "}"))
-        return writer.bytes
     }
 
-    /// The subjects decoded; nil if the stored text is not what the log writes.
+    /// The subjects decoded, from either form; nil if the stored text is not what the log
+    /// writes.
     var subjects: [AuditSubject]? {
-        guard let array = (try? JSONParser.parse(subjectsText))?.arrayValue else { return nil }
+        guard let json = try? JSONParser.parse(subjectsText) else { return nil }
+        if let array = json.arrayValue {
+            return Self.decode(array) { AuditSubject(json: $0) }
+        }
+        // The shared form: one clinician, then each subject as a positional array.
+        guard let members = json.objectValue, members.count == 2, let clinician = members["clinician"],
+            clinician == .null || clinician.stringValue != nil, let array = members["subjects"]?.arrayValue
+        else { return nil }
+        return Self.decode(array) { AuditSubject(clinician: clinician.stringValue, positional: $0) }
+    }
+
+    private static func decode(_ array: [JSONValue], _ subject: (JSONValue) -> AuditSubject?) -> [AuditSubject]? {
         var subjects: [AuditSubject] = []
+        subjects.reserveCapacity(array.count)
         for element in array {
-            guard let subject = AuditSubject(json: element) else { return nil }
+            guard let subject = subject(element) else { return nil }
             subjects.append(subject)
         }
         return subjects
@@ -70,42 +98,29 @@ struct AuditSubject: Hashable, Sendable {
     let collection: String?
     let recordID: String?
 
-    /// Writes the canonical encoding: `{"clinician","collection","patient","record","units"}`.
-    func write(to writer: inout CanonicalWriter) {
-        func optional(_ text: String?) {
-            if let text { writer.appendString(text) } else { writer.append("null") }
-        }
-        writer.append(#"{"clinician":"#)
-        optional(clinician)
-        writer.append(#","collection":"#)
-        optional(collection)
-        writer.append(#","patient":"#)
-        optional(patient)
-        writer.append(#","record":"#)
-        optional(recordID)
-        writer.append(#","units":["#)
-        for (offset, unit) in units.enumerated() {
-            if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.appendString(unit)
-        }
-        writer.append("]}")
-    }
-
     /// The canonical JSON array of `subjects`, as stored and hashed.
     static func encode(_ subjects: [AuditSubject]) -> [UInt8] {
-        var writer = CanonicalWriter(capacity: 2 + subjects.count * 128)
-        writer.append(UInt8(ascii: "["))
-        for (offset, subject) in subjects.enumerated() {
-            if offset > 0 { writer.append(UInt8(ascii: ",")) }
-            subject.write(to: &writer)
-        }
-        writer.append(UInt8(ascii: "]"))
-        return writer.bytes
+        AuditSubjectsWriter(subjects).finish().text
     }
 
     init(clinician: String?, units: [String], patient: String?, collection: String?, recordID: String?) {
         self.clinician = clinician
         self.units = units
+        self.patient = patient
+        self.collection = collection
+        self.recordID = recordID
+    }
+
+    /// A subject of the shared form: `[collection,record,patient,[units…]]`.
+    init?(clinician: String?, positional json: JSONValue) {
+        func text(_ value: JSONValue) -> String?? {
+            value == .null ? .some(nil) : value.stringValue.map { .some($0) }
+        }
+        guard let fields = json.arrayValue, fields.count == 4, let collection = text(fields[0]), let recordID = text(fields[1]),
+            let patient = text(fields[2]), let units = fields[3].arrayValue
+        else { return nil }
+        self.clinician = clinician
+        self.units = units.compactMap(\.stringValue)
         self.patient = patient
         self.collection = collection
         self.recordID = recordID

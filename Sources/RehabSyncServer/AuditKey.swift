@@ -13,9 +13,10 @@ public struct AuditKey: Sendable {
         self.bytes = bytes
     }
 
-    /// The seal of one entry: HMAC over the previous seal and the entry's canonical bytes.
-    func seal(previous: String, entry: [UInt8]) -> String {
-        Hex.encode(HMACSHA256.authenticate(key: bytes, message: Array(previous.utf8) + entry))
+    /// The seal of one entry: HMAC over the previous seal followed by the entry's canonical
+    /// bytes (``AuditEntry/sealedBytes(previous:)``).
+    func seal(_ sealedBytes: [UInt8]) -> String {
+        Hex.encode(HMACSHA256.authenticate(key: bytes, message: sealedBytes))
     }
 
     /// Names the key without revealing it, so the database can tell a wrong key file from

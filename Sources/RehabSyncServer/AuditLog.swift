@@ -50,8 +50,10 @@ struct AuditLog: Sendable {
             .firstRow(nil) { $0.int64(at: 0) } ?? 1
     }
 
-    private func seal(id: Int64, firstKeyed: Int64, previous: String, entry: [UInt8]) -> String {
-        id >= firstKeyed ? key.seal(previous: previous, entry: entry) : Self.legacyHash(previous: previous, entry: entry)
+    private func seal(_ entry: AuditEntry, firstKeyed: Int64, previous: String) -> String {
+        entry.id >= firstKeyed
+            ? key.seal(entry.sealedBytes(previous: previous))
+            : Self.legacyHash(previous: previous, entry: entry.canonicalBytes)
     }
 
     /// Appends one entry inside the caller's write transaction: `action` by `device` on
@@ -59,10 +61,19 @@ struct AuditLog: Sendable {
     func append(_ action: AuditAction, device: String, subjects: [AuditSubject], at now: Int64,
                 connection: Connection) throws {
         guard !subjects.isEmpty else { return }
+        let (subjectsText, patients) = AuditSubjectsWriter(subjects).finish()
+        try append(action, device: device, subjectsText: subjectsText, patients: patients, at: now, connection: connection)
+    }
+
+    /// ``append(_:device:subjects:at:connection:)`` for subjects already written by an
+    /// ``AuditSubjectsWriter`` (as a pull page writes them straight from its records): the
+    /// text and the distinct patients it names.
+    func append(_ action: AuditAction, device: String, subjectsText: [UInt8], patients: Set<String>, at now: Int64,
+                connection: Connection) throws {
         let (lastID, lastHash) = try Self.head(connection)
         let entry = AuditEntry(id: lastID + 1, atMilliseconds: now, device: device, action: action.rawValue,
-                               subjectsText: AuditSubject.encode(subjects), previousHash: lastHash, hash: "")
-        let sealed = key.seal(previous: lastHash, entry: entry.canonicalBytes)
+                               subjectsText: subjectsText, previousHash: lastHash, hash: "")
+        let sealed = key.seal(entry.sealedBytes(previous: lastHash))
         let insert = try connection.cachedStatement(
             "INSERT INTO audit (id, at, device, action, subjects, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
         try insert.bind(entry.id, at: 1)
@@ -75,9 +86,7 @@ struct AuditLog: Sendable {
         try insert.execute()
         // The patient index that extracts use: one row per patient the entry is about.
         let index = try connection.cachedStatement("INSERT OR IGNORE INTO audit_patients (patient, entry) VALUES (?, ?)")
-        var indexed = Set<String>()
-        for subject in subjects {
-            guard let patient = subject.patient, indexed.insert(patient).inserted else { continue }
+        for patient in patients {
             try index.bind(patient, at: 1)
             try index.bind(entry.id, at: 2)
             try index.execute()
@@ -137,7 +146,7 @@ struct AuditLog: Sendable {
             if entry.previousHash != previous {
                 return Verification(entries: count, brokenAt: entry.id, problem: "entry does not follow the previous one")
             }
-            if seal(id: entry.id, firstKeyed: firstKeyed, previous: previous, entry: entry.canonicalBytes) != entry.hash {
+            if seal(entry, firstKeyed: firstKeyed, previous: previous) != entry.hash {
                 return Verification(entries: count, brokenAt: entry.id, problem: "entry was altered after it was written")
             }
             if let anchor, anchor.entry == entry.id, anchor.hash != entry.hash {

@@ -111,11 +111,15 @@ extension SyncService {
             // for the writer.
             if flushDue { flushDeviceActivityInBackground() }
         } else {
+            // Written straight from the records: no subject value per record on the way.
+            var subjects = AuditSubjectsWriter(clinician: clinician, expectedCount: records.count)
+            for record in records {
+                subjects.append(units: record.careUnits, patient: record.patient, collection: record.collection, recordID: record.recordID)
+            }
+            let (subjectsText, patients) = subjects.finish()
             try store.write { _, connection in
-                try audit.append(.deliver, device: device.replicaID.description, subjects: records.map { record in
-                    AuditSubject(clinician: clinician, units: record.careUnits, patient: record.patient,
-                                 collection: record.collection, recordID: record.recordID)
-                }, at: time, connection: connection)
+                try audit.append(.deliver, device: device.replicaID.description, subjectsText: subjectsText, patients: patients,
+                                 at: time, connection: connection)
                 try activity.flush(at: time, connection: connection)
             }
         }

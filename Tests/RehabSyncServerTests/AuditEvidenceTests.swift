@@ -9,9 +9,11 @@ import Testing
 struct AuditEvidenceTests {
     typealias F = ServerFixtures
 
-    /// A service with a device that has pushed one plan for each of two patients and pulled.
-    private func busyService(_ scratch: ServerScratch) throws -> (SyncService, Device) {
+    /// A service with a device that has pushed one plan for each of two patients and pulled,
+    /// after whatever `before` logged.
+    private func busyService(_ scratch: ServerScratch, before: (SyncService) throws -> Void = { _ in }) throws -> (SyncService, Device) {
         let service = try F.service(scratch)
+        try before(service)
         let (device, _) = try service.enrol(name: "Laptop", units: [F.unitA])
         var other = F.plan()
         other["patient"] = .string("197010632391")
@@ -122,6 +124,29 @@ struct AuditEvidenceTests {
             #expect(dumps.first?.objectValue?["device"] == .string("admin"))
         }
         #expect(try service.verifyAudit().objectValue?["ok"] == .bool(true))
+    }
+
+    @Test("an entry stored one object per subject, as every entry before the shared form, still verifies and extracts")
+    func entriesOfThePerSubjectFormStillVerifyAndExtract() throws {
+        let scratch = try ServerScratch()
+        let oldDevice = "00000000-0000-4000-8000-0000000000a1"
+        let (service, device) = try busyService(scratch) { service in
+            // The stored bytes of such an entry, sealed as they are, as the log sealed them.
+            try service.store.write { _, connection in
+                try service.audit.append(.deliver, device: oldDevice, subjectsText: AuditEntryEncodingTests.perSubjectText,
+                                         patients: ["191212121212"], at: 1_795_430_000_000, connection: connection)
+            }
+        }
+        #expect(try service.verifyAudit().objectValue?["ok"] == .bool(true))
+        let entries = try #require(try service.auditExtract(patient: "191212121212").objectValue?["entries"]?.arrayValue)
+        let old = entries.compactMap(\.objectValue).filter { $0["device"] == .string(oldDevice) }
+        #expect(old.map { $0["record"] } == [.string("p1"), .string("p2")])
+        #expect(old.allSatisfy { $0["clinician"] == .string("SE2321000016-N003") && $0["action"] == .string("deliver") })
+        #expect(old.last?["units"] == .array([.string("SE2321000016-A001"), .string("SE2321000016-B002")]))
+        // The entries written since, in the shared form, show too.
+        let delivered = entries.compactMap(\.objectValue).filter { $0["device"] == .string(device.replicaID.description) && $0["action"] == .string("deliver") }
+        #expect(delivered.map { $0["record"] } == [.string("p1")])
+        #expect(delivered.first?["clinician"] == .string(F.nurse))
     }
 
     static func accessLogBody(id: Int, clinician: String = F.nurse, record: String = "p1") -> [UInt8] {

@@ -205,9 +205,12 @@ struct KilledServerTests {
         #expect(stored.count == acknowledged.count, "the store holds \(stored.count) records for \(acknowledged.count) acknowledged")
         var writesPerRecord: [String: Int] = [:]
         for subjects in try database.prepare("SELECT subjects FROM audit WHERE action = 'write'").rows(nil, { $0.blob(at: 0) }) {
-            for subject in try JSONParser.parse(subjects).arrayValue ?? [] {
-                if let id = subject.objectValue?["record"]?.stringValue { writesPerRecord[id, default: 0] += 1 }
-            }
+            // Either stored form: objects with a "record", or one clinician and positional
+            // subjects whose second item is the record.
+            let json = try JSONParser.parse(subjects)
+            let ids = json.arrayValue?.map { $0.objectValue?["record"]?.stringValue }
+                ?? (json.objectValue?["subjects"]?.arrayValue ?? []).map { $0.arrayValue.flatMap { $0.count == 4 ? $0[1].stringValue : nil } }
+            for case let id? in ids { writesPerRecord[id, default: 0] += 1 }
         }
         var missing = 0
         var altered = 0
