@@ -111,5 +111,11 @@ enum ServerSchema {
                 ) WITHOUT ROWID;
                 """)
         },
+        Migration(version: 152, name: "audit entries with one clinician stored once") { _ in
+            // No table changes: from this version an entry whose subjects share one
+            // clinician may store them in the shared form (AuditSubjectsWriter), which an
+            // older build cannot read. The version is raised so that such a build refuses
+            // the file when it opens it, instead of failing on the audit chain later.
+        },
     ]
 }
