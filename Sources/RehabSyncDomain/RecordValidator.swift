@@ -190,7 +190,9 @@ public struct RecordValidator: Sendable {
         case .object(let members):
             guard let object = value.objectValue else { throw refuse(field, "type", "expected an object") }
             // By bytes: a dictionary lookup would let a canonically equivalent name through.
-            for name in object.keys where !members.keys.contains(where: { $0.hasSameBytes(as: name) }) {
+            // The first unknown member in name order: the answer must not depend on the
+            // dictionary's order, which changes from process to process.
+            if let name = object.keys.filter({ name in !members.keys.contains(where: { $0.hasSameBytes(as: name) }) }).min() {
                 throw refuse("\(field).\(name)", "field.unknown", "no such member")
             }
             for (name, kind) in members.sorted(by: { $0.key < $1.key }) {

@@ -29,6 +29,15 @@ struct CarePlanRulesTests {
         #expect(error.rule == "field.unknown")
     }
 
+    @Test("Of several unknown members of an object field, the refusal names the first in name order, whatever the dictionary's order")
+    func namesTheFirstUnknownMemberInNameOrder() throws {
+        let members: [String: JSONValue] = ["reason": .string("Fel patient"), "by": .string(F.nurse),
+                                            "zulu": .bool(true), "mike": .bool(true), "alpha": .bool(true), "kilo": .bool(true)]
+        let error = try #require(try F.refusal("carePlans", F.carePlan.with(["voided": .object(members)])))
+        #expect(error.field == "voided.alpha")
+        #expect(error.rule == "field.unknown")
+    }
+
     @Test func refusesANeedLevelOutsideTheFourLevels() throws {
         let error = try #require(try F.refusal("carePlans", F.carePlan.with(["needLevel": .string("medium")])))
         #expect(error.field == "needLevel")
