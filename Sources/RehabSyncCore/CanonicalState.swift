@@ -49,13 +49,9 @@ extension JSONParser {
                                                                [CanonicalStateCheck.SiblingRun], Int)? in
             var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
             check.collectsSiblings = true
+            check.runOrigin = start
             guard check.state() else { return nil }
-            // Found in the reader's bytes; kept relative to the state's own.
-            let siblings = start == 0 ? check.metSiblings : check.metSiblings.map { run in
-                ((run.name.lowerBound - start)..<(run.name.upperBound - start), run.dot,
-                 (run.bytes.lowerBound - start)..<(run.bytes.upperBound - start))
-            }
-            return (check.index, check.context, check.inConflict, check.newest, check.kept, siblings, check.contextEnd - start)
+            return (check.index, check.context, check.inConflict, check.newest, check.kept, check.metSiblings, check.contextEnd - start)
         }
         guard let (end, context, inConflict, newest, kept, siblings, contextEnd) = found else { return nil }
         var partial = RecordState()

@@ -32,6 +32,9 @@ struct CanonicalStateCheck {
     /// when asked for.
     private(set) var metSiblings: [SiblingRun] = []
     var collectsSiblings = false
+    /// Where the state begins, when it lies inside larger bytes (a page): the runs in
+    /// `metSiblings` are kept relative to it, as offsets into the state's own bytes.
+    var runOrigin = 0
     /// Decodes every field, not only those named in `keeping`: for a reader that needs the
     /// whole state and would otherwise decode it in a second pass.
     var keepsEveryField = false
@@ -131,7 +134,8 @@ struct CanonicalStateCheck {
             if collectsSiblings {
                 // Most states have a few fields of one sibling each.
                 if metSiblings.isEmpty { metSiblings.reserveCapacity(16) }
-                metSiblings.append((name, dot, siblingStart..<index))
+                metSiblings.append(((name.lowerBound - runOrigin)..<(name.upperBound - runOrigin), dot,
+                                    (siblingStart - runOrigin)..<(index - runOrigin)))
             }
             if keep {
                 guard let value = decodedValue(valueStart..<valueEnd) else { return false }
