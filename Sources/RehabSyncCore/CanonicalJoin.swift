@@ -17,14 +17,13 @@ public struct CanonicalJoin: Sendable {
     public let changed: Bool
     /// Whether some field of the join has more than one sibling.
     public let isInConflict: Bool
-    /// Whether the fields asked for (those a placement reads) differ in any sibling from
-    /// the stored state's: only then can the join be placed otherwise than the stored
-    /// state is.
-    public let placementFieldsChanged: Bool
-    /// When ``placementFieldsChanged``, the join with only the fields asked for decoded,
-    /// and the whole context; otherwise only the context (the stored state's fields are
-    /// the join's, and so is its placement).
-    public let partial: RecordState
+    /// The join with only the fields asked for (those a placement reads) decoded, and the
+    /// whole context, when those fields differ in any sibling from the stored state's;
+    /// nil when they are the stored state's, so that the join is placed as the stored
+    /// state is (and nil when nothing changed).
+    public let partial: RecordState?
+    /// Whether the join must be placed anew: ``partial`` is there to place it by.
+    public var placementFieldsChanged: Bool { partial != nil }
     /// Everything the arriving state had seen.
     public let incomingContext: VersionVector
     /// The greatest hybrid-clock reading of the arriving state's siblings.
@@ -48,7 +47,7 @@ public struct CanonicalJoin: Sendable {
     }
 
     /// ``join(stored:incoming:keeping:)`` for a state a reader has already checked: its
-    /// bytes are not read again, only copied from. A replica joins each record of a pulled
+    /// bytes are not checked again, only compared and copied from. A replica joins each record of a pulled
     /// page it holds this way, the page having been checked as it was read.
     public static func join(stored: [UInt8], incoming: CanonicalState, keeping: CanonicalFieldNames) -> CanonicalJoin? {
         stored.withUnsafeBufferPointer { storedBuffer in
@@ -68,11 +67,10 @@ public struct CanonicalJoin: Sendable {
         let contextEnd: Int
     }
 
-    private init(bytes: [UInt8], isInConflict: Bool, placementFieldsChanged: Bool = false, partial: RecordState, incoming: Incoming) {
+    private init(bytes: [UInt8], isInConflict: Bool, partial: RecordState?, incoming: Incoming) {
         self.bytes = bytes
         changed = !bytes.isEmpty
         self.isInConflict = isInConflict
-        self.placementFieldsChanged = placementFieldsChanged
         self.partial = partial
         incomingContext = incoming.context
         incomingNewestClock = incoming.newest
@@ -87,24 +85,20 @@ public struct CanonicalJoin: Sendable {
         guard mine.state(), mine.index == stored.count else { return nil }
         if stored.count == incoming.count, let base = incoming.baseAddress,
            CanonicalStateCheck.equal(stored, at: 0, UnsafeRawPointer(base), incoming.count) {
-            return CanonicalJoin(bytes: [], isInConflict: mine.inConflict, partial: RecordState(), incoming: theirs)
+            return CanonicalJoin(bytes: [], isInConflict: mine.inConflict, partial: nil, incoming: theirs)
         }
 
         var writer = CanonicalWriter(capacity: stored.count + incoming.count)
         // When one context covers the other (a resolution, or a state that adds nothing
         // to the context), the join's context is that one, and its bytes are copied.
-        let context: VersionVector
         switch theirs.context.compare(to: mine.context) {
         case .after, .equal:
-            context = theirs.context
             writer.append(UnsafeBufferPointer(rebasing: incoming[0..<theirs.contextEnd]))
         case .before:
-            context = mine.context
             writer.append(UnsafeBufferPointer(rebasing: stored[0..<mine.contextEnd]))
         case .concurrent:
-            context = mine.context.merged(with: theirs.context)
             writer.append(#"{"context":"#)
-            context.write(to: &writer)
+            mine.context.merged(with: theirs.context).write(to: &writer)
         }
         writer.append(#","fields":{"#)
         let left = mine.metSiblings
@@ -190,13 +184,11 @@ public struct CanonicalJoin: Sendable {
             return CanonicalStateCheck.equal(stored, at: 0, UnsafeRawPointer(base), written.count)
         }
         if unchanged {
-            return CanonicalJoin(bytes: [], isInConflict: mine.inConflict, partial: RecordState(), incoming: theirs)
+            return CanonicalJoin(bytes: [], isInConflict: mine.inConflict, partial: nil, incoming: theirs)
         }
         let bytes = writer.bytes
         guard keptFieldChanged else {
-            var partial = RecordState()
-            partial.context = context
-            return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
+            return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: nil, incoming: theirs)
         }
         // A placement field changed: one pass over the result decodes what the placement
         // reads.
@@ -209,7 +201,7 @@ public struct CanonicalJoin: Sendable {
             return partial
         }
         guard let partial else { return nil }
-        return CanonicalJoin(bytes: bytes, isInConflict: inConflict, placementFieldsChanged: true, partial: partial, incoming: theirs)
+        return CanonicalJoin(bytes: bytes, isInConflict: inConflict, partial: partial, incoming: theirs)
     }
 
     /// The index just past the last sibling of the field that `siblings[start]` belongs

@@ -117,8 +117,7 @@ public final class Replica: Sendable {
     public static func openStore(path: String, replicaID: ReplicaID? = nil) throws -> RecordStore {
         try RecordStore(path: path, replicaID: replicaID, placement: { collection, state in
             RecordPlacement(patient: DomainPlacement.patient(of: state), careUnits: DomainPlacement.careUnits(collection: collection, state: state))
-        }, placementReads: DomainPlacement.fieldsRead, servesUnitPulls: false, configuration: storeConfiguration,
-           extraMigrations: ReplicaSchema.all)
+        }, placementReads: DomainPlacement.fieldsRead, configuration: storeConfiguration, extraMigrations: ReplicaSchema.all)
     }
 
     /// A device's database settings: the server's, with smaller caches and no memory map

@@ -103,9 +103,9 @@ enum ReplicaSchema {
     /// file goes without them. A query that still asked for one would stay correct, only
     /// slower (a scan): the indexes carry no constraint the replica relies on, since the
     /// sequence numbers come from the one counter in `replica`. For the same reason a
-    /// device's store does not renumber a record's unit rows when the record changes
-    /// (``RecordStore`` with `servesUnitPulls: false`): their `seq` says when each was
-    /// added, and nothing on a device reads it.
+    /// device's store does not renumber a record's unit rows when the record changes (a
+    /// ``RecordStore`` on a file without `record_units_by_unit_seq`): their `seq` says when
+    /// each was added, and nothing on a device reads it.
     static let deviceIndexMigrations = [
         Migration(version: 240, name: "drop the server's pull indexes") { connection in
             try connection.execute("""

@@ -19,7 +19,12 @@ public final class RecordStore: Sendable {
     /// Internal, not private: the batch preparation (`RecordStore+Batch.swift`) places new records by it.
     let placement: RecordPlacement.Rule
     private let placementReads: CanonicalFieldNames?
-    private let servesUnitPulls: Bool
+    /// Whether this file answers "what changed since N for unit U", as a server's does by
+    /// the sequence number each unit row carries: true when it has the index that query
+    /// reads. A device's file dropped it (the replica's migration 240), and there a unit
+    /// row keeps the sequence number it was inserted with when its record changes, which
+    /// saves rewriting the row (a delete and an insert in its B-tree) at every join.
+    let servesUnitPulls: Bool
 
     /// Opens or creates a record database.
     ///
@@ -33,35 +38,36 @@ public final class RecordStore: Sendable {
     ///     rule must read nothing but their siblings, so that two states alike in these
     ///     fields are placed alike. Then a received state joins a stored one on their
     ///     bytes (``CanonicalJoin``), decoding only these fields and only when the join
-    ///     changed them. Nil (the default, safe for any rule) always decodes whole states.
-    ///   - servesUnitPulls: Whether this file answers "what changed since N for unit U"
-    ///     (a server's does, by the sequence number each unit row carries). A device's file
-    ///     does not: false leaves a unit row's sequence number as it was inserted when its
-    ///     record changes, which saves rewriting the row (a delete and an insert in its
-    ///     B-tree) at every join.
+    ///     changed them, so the rule must stay the same for the life of the file (a new rule
+    ///     needs a migration that places every record again). Nil (the default, safe for
+    ///     any rule) always decodes whole states.
     ///   - extraMigrations: Migrations of layers above (server, replica client) that keep
     ///     tables in the same file; their versions follow the record schema's.
     public init(
         path: String, replicaID: ReplicaID? = nil,
         placement: @escaping RecordPlacement.Rule = RecordPlacement.fromFields, placementReads: Set<String>? = nil,
-        servesUnitPulls: Bool = true, configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
+        configuration: DatabaseConfiguration = .init(), extraMigrations: [Migration] = []
     ) throws {
         database = try DatabasePool(path: path, configuration: configuration,
                                     migrator: Migrator(Self.migrator.migrations + extraMigrations))
         self.placement = placement
         self.placementReads = placementReads.map(CanonicalFieldNames.init)
-        self.servesUnitPulls = servesUnitPulls
         let newID = (replicaID ?? ReplicaID.random()).description
-        let replicaID = try database.write { connection in
+        let (replicaID, servesUnitPulls) = try database.write { connection in
             let insert = try connection.cachedStatement("""
                 INSERT INTO replica (singleton, replica_id, counter, hlc_milliseconds, hlc_logical, sequence)
                 VALUES (1, ?, 0, 0, 0, 0) ON CONFLICT (singleton) DO NOTHING
                 """)
             try insert.bind(newID, at: 1)
             try insert.execute()
-            return try RecordQueries(connection: connection).clockState().replicaID
+            // Read from the file, not chosen by whoever opens it: a file keeps the index of
+            // a unit's changes exactly when it serves them (a device's drops it).
+            let serves = try connection.cachedStatement(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'record_units_by_unit_seq')")
+            return (try RecordQueries(connection: connection).clockState().replicaID, try serves.firstRow { $0.int64(at: 0) != 0 } ?? true)
         }
         identity = Mutex(replicaID)
+        self.servesUnitPulls = servesUnitPulls
     }
 
     /// Runs `body` in one write transaction; everything it does commits together, or

@@ -7,11 +7,11 @@ public struct RecordTransaction {
     /// The reads, seeing this transaction's own writes.
     public let queries: RecordQueries
     let placement: RecordPlacement.Rule
-    /// The fields `placement` reads, when known: merges with no check then join canonical
-    /// states on their bytes.
+    /// The fields `placement` reads, when known: a received state is then joined into a
+    /// held record on their bytes (``merge(received:)``).
     let placementReads: CanonicalFieldNames?
     /// Whether unit rows carry their record's current sequence number
-    /// (``RecordStore/init(path:replicaID:placement:placementReads:servesUnitPulls:configuration:extraMigrations:)``).
+    /// (``RecordStore/servesUnitPulls``).
     let servesUnitPulls: Bool
     // Internal, not private, as the next three: the batch insert (`RecordTransaction+Batch.swift`) takes them.
     var clockState: ReplicaClockState
@@ -168,9 +168,11 @@ public struct RecordTransaction {
         }
         guard join.changed else { return false }
         noteIncoming(context: join.incomingContext, newestClock: join.incomingNewestClock)
-        if join.placementFieldsChanged {
-            _ = try save(key, inConflict: join.isInConflict, bytes: join.bytes, placement: try placement(key.collection, join.partial),
-                         rowID: held.rowID, previous: try queries.row(for: key)?.record)
+        if let partial = join.partial {
+            let previous = StoredRecord(collection: key.collection, recordID: key.recordID, patient: held.patient,
+                                        careUnits: try queries.units(ofRow: held.rowID), sequence: held.sequence, stateBytes: held.stateBytes)
+            _ = try save(key, inConflict: join.isInConflict, bytes: join.bytes, placement: try placement(key.collection, partial),
+                         rowID: held.rowID, previous: previous)
         } else {
             try overwrite(rowID: held.rowID, patient: held.patient, inConflict: join.isInConflict, bytes: join.bytes,
                           sequence: clockState.sequence + 1)
@@ -353,7 +355,8 @@ public struct RecordTransaction {
     }
 
     /// Writes a state over a record's row with `sequence` (the next one), which its unit
-    /// rows take too; the caller keeps the units themselves up to date.
+    /// rows take too where the file serves unit pulls; the caller keeps the units
+    /// themselves up to date.
     private mutating func overwrite(rowID: Int64, patient: String?, inConflict: Bool, bytes: [UInt8], sequence: Int64) throws {
         let update = try queries.connection.cachedStatement(
             "UPDATE records SET patient = ?, state = ?, seq = ?, in_conflict = ? WHERE id = ?")

@@ -34,9 +34,11 @@ struct ReceivedRecordTests {
         }
     }
 
+    /// The records as a page's reader gives them: every state read from one run of bytes,
+    /// one after another, so that each lies at its own offset in the page.
     static func received(_ records: [IncomingRecord]) -> [ReceivedRecord] {
-        records.map { record in
-            var reader = JSONParser(record.state.canonicalBytes)
+        var reader = JSONParser(records.flatMap { Array(" ".utf8) + $0.state.canonicalBytes })
+        return records.map { record in
             guard let canonical = reader.readCanonicalState(keeping: ["patient", "careUnits"]) else {
                 Issue.record("a canonical state was not accepted")
                 return ReceivedRecord(key: record.key, state: .decoded(record.state))
@@ -58,8 +60,7 @@ struct ReceivedRecordTests {
             let decoded = try RecordStore(path: scratch.path("decoded.sqlite"), replicaID: own)
             // Both stores that are told what the placement reads join stored records on
             // the bytes (CanonicalJoin); the first decodes and joins.
-            let received = try RecordStore(path: scratch.path("received.sqlite"), replicaID: own,
-                                           placementReads: RecordPlacement.fromFieldsReads, servesUnitPulls: false)
+            let received = try Self.deviceStore(at: scratch.path("received.sqlite"), replicaID: own)
             let serving = try RecordStore(path: scratch.path("serving.sqlite"), replicaID: own,
                                           placementReads: RecordPlacement.fromFieldsReads)
             let writers = [own, ReplicaID.random(using: &generator), ReplicaID.random(using: &generator)]
@@ -74,6 +75,12 @@ struct ReceivedRecordTests {
                 if round == 0 { newRecords += batch.count } else { joinedRecords += batch.count }
             }
             let keys = try decoded.read { try $0.allRecords() }
+            // A store that serves unit pulls must find every change for each unit as the
+            // decoded store does: its unit rows follow their records' sequence numbers.
+            for unit in Self.units {
+                #expect(try decoded.read { try $0.changes(since: 0, units: [unit], limit: 10_000) }
+                    == (try serving.read { try $0.changes(since: 0, units: [unit], limit: 10_000) }), "seed \(seed), \(unit)")
+            }
             for other in [received, serving] {
                 #expect(keys == (try other.read { try $0.allRecords() }), "seed \(seed)")
                 #expect(try decoded.read { try $0.conflicts() } == (try other.read { try $0.conflicts() }), "seed \(seed)")
@@ -96,17 +103,26 @@ struct ReceivedRecordTests {
         var counters = [Int64](repeating: 0, count: writers.count)
         var batch = try Self.states(count: 40, writers: writers, counters: &counters, round: 0, generator: &generator)
         // A record named twice inside the second chunk of sixteen (whose one statement
-        // then fails and goes record by record), and a later state of a stored record.
+        // then fails and goes record by record): once as it was, and once with a later
+        // edit that moves it to another unit, joined when its first arrival is stored. And
+        // a later state of a stored record.
         batch.insert(batch[17], at: 20)
+        counters[1] += 1
+        let moved = try batch[17].state.applying(["careUnits": .array([.string(Self.units[2])]), "title": .string("Flyttad")],
+                                                 stamp: WriteStamp(dot: Dot(replica: writers[1], counter: counters[1]),
+                                                                   hlc: HLCTimestamp(milliseconds: 1_790_000_100_000, logical: 0),
+                                                                   author: "SE2321000016-1001", wallMilliseconds: 1_790_000_100_000))
+        batch.insert(IncomingRecord(key: batch[17].key, state: moved), at: 22)
         batch.append(try Self.states(count: 10, writers: writers, counters: &counters, round: 1, generator: &generator)[9])
         let expected = try decoded.write { transaction, _ in try transaction.merge(batch) }
         let actual = try received.write { transaction, _ in try transaction.merge(received: Self.received(batch)) }
         #expect(try decoded.read { try $0.allRecords() } == (try received.read { try $0.allRecords() }))
         #expect(try decoded.read { try $0.clockState() } == (try received.read { try $0.clockState() }))
         #expect(actual == expected.filter(\.changed).count && actual > 40)
+        #expect(try received.read { try $0.record(batch[17].key) }?.careUnits == [Self.units[2]])
     }
 
-    @Test("A granted unit stays with a record whose join leaves its placement fields alone, and goes when a join moves it, as when decoded")
+    @Test("A granted unit stays with a record through a join that leaves its placement fields alone and one that moves it, as when decoded")
     func aGrantOutlivesAJoinThatKeepsThePlacement() throws {
         var generator = SplitMix64(seed: 91)
         let scratch = try ScratchDirectory()
@@ -135,6 +151,7 @@ struct ReceivedRecordTests {
             #expect(try received.read { try $0.record(key) } == expected, "step \(step)")
             #expect(expected.careUnits.contains(Self.units[2]), "step \(step): the granted unit")
             #expect(expected.careUnits.contains(Self.units[step]), "step \(step): the unit the record names")
+            if step == 1 { #expect(!expected.careUnits.contains(Self.units[0]), "the unit the record moved from") }
         }
     }
 
@@ -142,8 +159,17 @@ struct ReceivedRecordTests {
     /// receives as received, both of one replica.
     static func decodedAndDeviceStores(in scratch: ScratchDirectory, replicaID: ReplicaID) throws -> (RecordStore, RecordStore) {
         (try RecordStore(path: scratch.path("decoded.sqlite"), replicaID: replicaID),
-         try RecordStore(path: scratch.path("received.sqlite"), replicaID: replicaID,
-                         placementReads: RecordPlacement.fromFieldsReads, servesUnitPulls: false))
+         try deviceStore(at: scratch.path("received.sqlite"), replicaID: replicaID))
+    }
+
+    /// A store laid out as a device's: without the index of a unit's changes, which it
+    /// does not serve, so its unit rows keep the sequence numbers they were inserted with.
+    static func deviceStore(at path: String, replicaID: ReplicaID) throws -> RecordStore {
+        try RecordStore(path: path, replicaID: replicaID, placementReads: RecordPlacement.fromFieldsReads, extraMigrations: [
+            Migration(version: 240, name: "as a device") { connection in
+                try connection.execute("DROP INDEX records_by_seq; DROP INDEX record_units_by_unit_seq;")
+            },
+        ])
     }
 
     static func propertySeedsForStorage() -> [UInt64] {
