@@ -13,7 +13,8 @@ struct PushBatch: Sendable {
     init(json bytes: [UInt8], maximumRecords: Int) throws(SyncError) {
         var reader = JSONParser(bytes)
         var records: [IncomingRecord] = []
-        var seen = Set<RecordKey>()
+        // A record takes a few hundred bytes at the least: room for the keys of most batches.
+        var seen = RecordKeySet(capacity: min(maximumRecords, bytes.count / 256))
         var sawRecords = false
         do {
             try reader.readObject(path: "") { reader, key throws(CoreError) in
@@ -38,15 +39,15 @@ struct PushBatch: Sendable {
 
     private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
 
-    private static func record(_ reader: inout JSONParser, path: @autoclosure () -> String, seen: inout Set<RecordKey>) throws(CoreError) -> IncomingRecord {
+    private static func record(_ reader: inout JSONParser, path: @autoclosure () -> String, seen: inout RecordKeySet) throws(CoreError) -> IncomingRecord {
         var collection: String?
         var id: String?
         var state: RecordState?
         var canonicalBytes: [UInt8]?
         try reader.readObject(path: path(), names: recordMembers) { reader, member throws(CoreError) in
             switch member {
-            case 0: collection = try reader.readValue().stringValue
-            case 1: id = try reader.readValue().stringValue
+            case 0: collection = try readString(&reader)
+            case 1: id = try readString(&reader)
             default: (state, canonicalBytes) = try reader.readState(keepingCanonicalBytes: path() + ".state")
             }
         }
@@ -54,10 +55,24 @@ struct PushBatch: Sendable {
             throw CoreError(.missingKey, "each record is {\"collection\": string, \"id\": string, \"state\": object}", field: path())
         }
         let key = RecordKey(collection: collection, recordID: id)
-        guard seen.insert(key).inserted else {
+        guard seen.insert(key) else {
             throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path())
         }
         return IncomingRecord(key: key, state: state, canonicalBytes: canonicalBytes)
+    }
+
+    /// Marks a member that is not a string; never thrown out of ``record(_:path:seen:)``.
+    private static let notAString = CoreError(.missingKey, "not a string", field: "\u{0}")
+
+    /// A string member as `readValue().stringValue` reads it, nil for another value, without
+    /// building a ``JSONValue`` first: two of them per record. The parser reads a value of
+    /// another type whole before it throws, so a broken one is still reported as such.
+    private static func readString(_ reader: inout JSONParser) throws(CoreError) -> String? {
+        do {
+            return try reader.readString(orElse: notAString)
+        } catch where error == notAString {
+            return nil
+        }
     }
 
     /// Which answer a decoding problem deserves.
