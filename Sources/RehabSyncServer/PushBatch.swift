@@ -46,8 +46,8 @@ struct PushBatch: Sendable {
         var canonicalBytes: [UInt8]?
         try reader.readObject(path: path(), names: recordMembers) { reader, member throws(CoreError) in
             switch member {
-            case 0: collection = try readString(&reader)
-            case 1: id = try readString(&reader)
+            case 0: collection = try reader.readValue().stringValue
+            case 1: id = try reader.readValue().stringValue
             default: (state, canonicalBytes) = try reader.readState(keepingCanonicalBytes: path() + ".state")
             }
         }
@@ -59,20 +59,6 @@ struct PushBatch: Sendable {
             throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path())
         }
         return IncomingRecord(key: key, state: state, canonicalBytes: canonicalBytes)
-    }
-
-    /// Marks a member that is not a string; never thrown out of ``record(_:path:seen:)``.
-    private static let notAString = CoreError(.missingKey, "not a string", field: "\u{0}")
-
-    /// A string member as `readValue().stringValue` reads it, nil for another value, without
-    /// building a ``JSONValue`` first: two of them per record. The parser reads a value of
-    /// another type whole before it throws, so a broken one is still reported as such.
-    private static func readString(_ reader: inout JSONParser) throws(CoreError) -> String? {
-        do {
-            return try reader.readString(orElse: notAString)
-        } catch where error == notAString {
-            return nil
-        }
     }
 
     /// Which answer a decoding problem deserves.
