@@ -13,7 +13,8 @@ struct PushBatch: Sendable {
     init(json bytes: [UInt8], maximumRecords: Int) throws(SyncError) {
         var reader = JSONParser(bytes)
         var records: [IncomingRecord] = []
-        var seen = Set<RecordKey>()
+        // A record takes a few hundred bytes at the least: room for the keys of most batches.
+        var seen = RecordKeySet(capacity: min(maximumRecords, bytes.count / 256))
         var sawRecords = false
         do {
             try reader.readObject(path: "") { reader, key throws(CoreError) in
@@ -38,7 +39,7 @@ struct PushBatch: Sendable {
 
     private static let recordMembers = JSONMemberNames(["collection", "id", "state"])
 
-    private static func record(_ reader: inout JSONParser, path: @autoclosure () -> String, seen: inout Set<RecordKey>) throws(CoreError) -> IncomingRecord {
+    private static func record(_ reader: inout JSONParser, path: @autoclosure () -> String, seen: inout RecordKeySet) throws(CoreError) -> IncomingRecord {
         var collection: String?
         var id: String?
         var state: RecordState?
@@ -54,7 +55,7 @@ struct PushBatch: Sendable {
             throw CoreError(.missingKey, "each record is {\"collection\": string, \"id\": string, \"state\": object}", field: path())
         }
         let key = RecordKey(collection: collection, recordID: id)
-        guard seen.insert(key).inserted else {
+        guard seen.insert(key) else {
             throw CoreError(.duplicateSibling, "a record appears twice in one batch", field: path())
         }
         return IncomingRecord(key: key, state: state, canonicalBytes: canonicalBytes)

@@ -36,15 +36,30 @@ extension SyncService {
                 } else {
                     writer.append(#"{"changed":false,"collection":"#)
                 }
-                writer.appendString(result.key.collection)
+                Self.appendString(result.key.collection, to: &writer)
                 writer.append(#","id":"#)
-                writer.appendString(result.key.recordID)
+                Self.appendString(result.key.recordID, to: &writer)
                 writer.append(#","sequence":"#)
                 writer.appendInteger(result.record.sequence)
                 writer.append(UInt8(ascii: "}"))
             }
             writer.append("]}")
             return writer.bytes
+        }
+
+        /// `text` as ``CanonicalWriter/appendString(_:)`` writes it, copied whole after an
+        /// eight-bytes-at-a-time check when it needs no escape, as identifiers never do.
+        static func appendString(_ text: String, to writer: inout CanonicalWriter) {
+            var text = text
+            text.withUTF8 { bytes in
+                guard AuditSubjectsWriter.needsNoEscape(bytes) else {
+                    writer.appendString(utf8: bytes)
+                    return
+                }
+                writer.append(UInt8(ascii: "\""))
+                writer.append(bytes)
+                writer.append(UInt8(ascii: "\""))
+            }
         }
     }
 
@@ -86,17 +101,20 @@ extension SyncService {
         let batch = try PushBatch(json: body, maximumRecords: configuration.maximumBatchRecords)
         let time = now()
         let validator = validator(at: time)
-        let prepared = try store.read { queries in
+        // The merges as the store prepared them, and beside them the clinicians whose writes
+        // each brings: the writer takes the merges as they are, without a copy of each.
+        let (merges, checkedClinicians) = try store.read { queries in
             // Grants are asked for per record only when the snapshot holds any.
             let grants = try queries.hasGrants()
             var validPatients: Set<String> = []
-            var checked: [CheckedMerge] = []
-            checked.reserveCapacity(batch.records.count)
-            for (index, merge) in try store.prepareMerges(batch.records, queries: queries).enumerated() {
-                checked.append(CheckedMerge(merge: merge, clinicians: try check(merge, at: index, device: device, time: time, validator: validator,
-                                                                                queries: queries, anyGrants: grants, validPatients: &validPatients)))
+            let merges = try store.prepareMerges(batch.records, queries: queries)
+            var clinicians: [String?] = []
+            clinicians.reserveCapacity(merges.count)
+            for index in merges.indices {
+                clinicians.append(try check(merges[index], at: index, device: device, time: time, validator: validator,
+                                            queries: queries, anyGrants: grants, validPatients: &validPatients))
             }
-            return checked
+            return (merges, clinicians)
         }
         return { [self] transaction, connection -> PushReceipt in
             let stored = try DeviceRegistry.device(device.replicaID, connection: connection)
@@ -108,37 +126,43 @@ extension SyncService {
                                 field: SyncService.instanceHeader)
             }
             var results: [MergeResult] = []
-            var writes: [AuditSubject] = []
+            results.reserveCapacity(merges.count)
+            // The audit subjects of the written records, kept as their places in `results`
+            // and their clinicians: the entry is written from those once the batch is stored.
+            var written: [Int] = []
+            var writtenClinicians: [String?] = []
             var handovers: [(key: RecordKey, receivedBy: String?)] = []
             var validPatients: Set<String> = []
             // Records new to the snapshot are inserted without a lookup, several to a
             // statement; a unique address tells if another push created one meanwhile
             // (nil, as for a record that moved). Each record's checks depend only on its
             // own states, so rechecking after the rest of the batch is stored is the same.
-            let appliedInOrder = try transaction.applyNew(batch: prepared.map(\.merge))
-            for (index, checked) in prepared.enumerated() {
-                var clinicians = checked.clinicians
-                var applied = appliedInOrder[index]
-                if applied == nil {
+            let appliedInOrder = try transaction.applyNew(batch: merges)
+            // By index, not by element: a copy of each merge and result per record cost more.
+            for index in merges.indices {
+                var clinicians = checkedClinicians[index]
+                if let applied = appliedInOrder[index] {
+                    results.append(applied)
+                } else {
                     metrics.recordRechecked()
                     let merge = try store.prepareMerge(batch.records[index], queries: transaction.queries)
                     clinicians = try check(merge, at: index, device: device, time: time,
                                            validator: validator, queries: transaction.queries, anyGrants: true, validPatients: &validPatients)
-                    applied = try transaction.apply(merge)
+                    // Inside the writer nothing moves a record between a read and an apply, so
+                    // this is a programming error, answered 500 rather than trapping.
+                    guard let applied = try transaction.apply(merge) else {
+                        throw SyncError(status: 500, code: "internal_error", message: "a record moved inside its own transaction")
+                    }
+                    results.append(applied)
                 }
-                // Inside the writer nothing moves a record between a read and an apply, so
-                // this is a programming error, answered 500 rather than trapping.
-                guard let result = applied else {
-                    throw SyncError(status: 500, code: "internal_error", message: "a record moved inside its own transaction")
+                let last = results.count - 1
+                guard results[last].changed else { continue }
+                if results[last].key.collection == CollectionName.handovers.rawValue {
+                    let before = try merges[index].stored.map { try $0.state().provisionalValues["receivingUnit"]?.stringValue }
+                    handovers.append((results[last].key, before ?? nil))
                 }
-                results.append(result)
-                guard result.changed else { continue }
-                if result.key.collection == CollectionName.handovers.rawValue {
-                    let before = try checked.merge.stored.map { try $0.state().provisionalValues["receivingUnit"]?.stringValue }
-                    handovers.append((result.key, before ?? nil))
-                }
-                writes.append(AuditSubject(clinician: clinicians, units: result.record.careUnits, patient: result.record.patient,
-                                           collection: result.key.collection, recordID: result.key.recordID))
+                written.append(last)
+                writtenClinicians.append(clinicians)
             }
             // Only once the whole batch is stored: a plan the handover names may come later
             // in the same batch, and must travel as it now stands.
@@ -153,18 +177,41 @@ extension SyncService {
                 try DeviceRegistry.raiseCounterMark(device.replicaID, to: newest, connection: connection)
             }
             let deviceID = device.replicaID.description
-            try audit.append(.write, device: deviceID, subjects: writes, at: time, connection: connection)
+            try appendWriteEntry(of: written, in: results, clinicians: writtenClinicians, device: deviceID, at: time, connection: connection)
             try audit.append(.grant, device: deviceID, subjects: grants, at: time, connection: connection)
             try audit.append(.revokeGrant, device: deviceID, subjects: lapsed, at: time, connection: connection)
             try DeviceRegistry.touch(device.replicaID, cursor: nil, at: time, connection: connection)
-            return PushReceipt(accepted: results.count, changed: writes.count, results: results)
+            return PushReceipt(accepted: results.count, changed: written.count, results: results)
         }
     }
 
-    /// A merge that passed the checks, with the clinicians whose writes it brings.
-    private struct CheckedMerge: Sendable {
-        let merge: PreparedMerge
-        let clinicians: String?
+    /// The audit entry of a push's writes: the records of `results` at `indices`, each
+    /// written by the clinicians at the same place of `clinicians`. Nothing for none.
+    ///
+    /// When one clinician wrote them all, as nearly always, the subjects go straight into
+    /// the shared form (``AuditSubjectsWriter``) from the results, the very text that
+    /// ``AuditLog/append(_:device:subjects:at:connection:)`` writes for them, without an
+    /// ``AuditSubject`` built per record first.
+    private func appendWriteEntry(of indices: [Int], in results: [MergeResult], clinicians: [String?], device: String, at time: Int64,
+                                  connection: Connection) throws {
+        guard let clinician = clinicians.first else { return }
+        guard clinicians.allSatisfy({ $0 == clinician }) else {
+            let subjects = zip(indices, clinicians).map { index, clinicians in
+                let result = results[index]
+                return AuditSubject(clinician: clinicians, units: result.record.careUnits, patient: result.record.patient,
+                                    collection: result.key.collection, recordID: result.key.recordID)
+            }
+            try audit.append(.write, device: device, subjects: subjects, at: time, connection: connection)
+            return
+        }
+        var writer = AuditSubjectsWriter(clinician: clinician, expectedCount: indices.count)
+        // Each field read in place: a copy of each result cost more than its subject's text.
+        for index in indices {
+            writer.append(units: results[index].record.careUnits, patient: results[index].record.patient,
+                          collection: results[index].key.collection, recordID: results[index].key.recordID)
+        }
+        let (text, patients) = writer.finish()
+        try audit.append(.write, device: device, subjectsText: text, patients: patients, at: time, connection: connection)
     }
 
     /// The checks a record must pass before anything of its batch is stored. Returns the
@@ -245,8 +292,15 @@ extension SyncService {
         // Arrays, not sets: a record names one or two units, and this runs per record.
         let old = seen.map { DomainPlacement.careUnits(collection: key.collection, state: $0) } ?? []
         let new = writtenUnits ?? DomainPlacement.careUnits(collection: key.collection, state: written)
-        let moved = old.filter { !new.contains($0) } + new.filter { !old.contains($0) }
-        if let foreign = moved.filter({ !device.units.contains($0) }).sorted().first {
+        // The first in order of the units added or removed that the device is not enrolled
+        // for, found without building the lists: this runs for every pushed record.
+        var foreign: String?
+        func note(_ unit: String) {
+            if !device.units.contains(unit), foreign.map({ unit < $0 }) ?? true { foreign = unit }
+        }
+        for unit in old where !new.contains(unit) { note(unit) }
+        for unit in new where !old.contains(unit) { note(unit) }
+        if let foreign {
             throw SyncError.forbidden("the push would add or remove care unit \(foreign), which the device is not enrolled for",
                                       field: path() + ".state.fields.careUnits")
         }
@@ -353,29 +407,35 @@ extension SyncService {
         var authors: [String] = []
         // One clinician usually writes every field of a record: check each author once.
         var lastAuthor: String?
-        for field in state.fields {
-            let stored = before?[field.name]
-            for (offset, sibling) in field.siblings.enumerated() where stored?.sibling(withDot: sibling.dot) == nil {
-                var siblingPath: String { "\(path()).state.fields.\(field.name)[\(offset)]" }
+        // Read once, not per write: the configuration is a struct copied out of the service.
+        let maximumDrift = configuration.maximumClockDriftMilliseconds
+        // Fields and siblings by index, read in place: a copy of each sibling (its value and
+        // author) per write cost more than the checks.
+        for fieldIndex in state.fields.indices {
+            let siblings = state.fields[fieldIndex].siblings
+            let stored = before?[state.fields[fieldIndex].name]
+            for offset in siblings.indices {
+                let dot = siblings[offset].dot
+                if let stored, stored.sibling(withDot: dot) != nil { continue }
+                var siblingPath: String { "\(path()).state.fields.\(state.fields[fieldIndex].name)[\(offset)]" }
                 // Writes of other replicas reach us from those replicas; one that is new to
                 // the server but carries another replica's dot is forged or corrupt.
-                guard sibling.dot.replica == device.writerID else {
+                guard dot.replica == device.writerID else {
                     throw SyncError(status: 422, code: "foreign_dot", message: "a new write must carry the pushing device's replica id",
                                     field: siblingPath + ".dot")
                 }
-                if sibling.author != lastAuthor {
-                    do { _ = try HSAID(sibling.author) } catch {
+                if siblings[offset].author != lastAuthor {
+                    let author = siblings[offset].author
+                    do { _ = try HSAID(author) } catch {
                         throw SyncError(status: 422, code: "invalid_author", message: "a write's author is the clinician's HSA-id",
                                         field: siblingPath + ".author")
                     }
-                    if !authors.contains(sibling.author) { authors.append(sibling.author) }
-                    lastAuthor = sibling.author
+                    if !authors.contains(author) { authors.append(author) }
+                    lastAuthor = author
                 }
-                guard HybridLogicalClock.isPlausible(sibling.hlc, wallMilliseconds: time,
-                                                     maximumDriftMilliseconds: configuration.maximumClockDriftMilliseconds)
-                else {
+                guard HybridLogicalClock.isPlausible(siblings[offset].hlc, wallMilliseconds: time, maximumDriftMilliseconds: maximumDrift) else {
                     throw SyncError(status: 422, code: "invalid_clock",
-                                    message: "the write's clock is more than \(configuration.maximumClockDriftMilliseconds / 1000) s ahead of the server's",
+                                    message: "the write's clock is more than \(maximumDrift / 1000) s ahead of the server's",
                                     field: siblingPath + ".hlc")
                 }
             }
