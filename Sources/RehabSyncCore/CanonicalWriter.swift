@@ -73,55 +73,64 @@ public struct CanonicalWriter: ~Copyable {
         literal.withUTF8Buffer { append($0) }
     }
 
-    /// Appends a decimal integer. Digits are produced two at a time, right to left, into a
-    /// scratch buffer that ends 24 bytes in; a state holds about eight integers per sibling.
+    /// Appends a decimal integer. Eight digits at a time: a state holds about eight
+    /// integers per sibling, clocks of 13 digits among them.
     public mutating func appendInteger(_ value: Int64) {
-        // The sign, then the digits copied as whole words: room is reserved for the bytes
-        // after them that the last word carries too, and only the digits are counted.
+        // The sign, then at most three words of eight digits.
         reserve(25)
         if value < 0 {
             base[count] = UInt8(ascii: "-")
             count += 1
         }
-        var magnitude = value.magnitude
-        // The digits end 24 bytes in; the words that copy them end at most 7 bytes later,
-        // inside the 32-byte tuple.
-        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let target = UnsafeMutableRawPointer(base + count)
-        let written = withUnsafeMutableBytes(of: &scratch) { buffer in
-            var position = 24
-            Self.digitPairs.withUTF8Buffer { pairs in
-                while magnitude >= 100 {
-                    let pair = Int(magnitude % 100) * 2
-                    magnitude /= 100
-                    position -= 2
-                    buffer[position] = pairs[pair]
-                    buffer[position + 1] = pairs[pair + 1]
-                }
-                if magnitude >= 10 {
-                    let pair = Int(magnitude) * 2
-                    position -= 2
-                    buffer[position] = pairs[pair]
-                    buffer[position + 1] = pairs[pair + 1]
-                } else {
-                    position -= 1
-                    buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
-                }
-            }
-            let source = UnsafeRawPointer(buffer.baseAddress.unsafelyUnwrapped) + position
-            for offset in stride(from: 0, to: 24 - position, by: 8) {
-                target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
-            }
-            return 24 - position
+        let magnitude = value.magnitude
+        if magnitude < 10 {
+            base[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
+            count += 1
+            return
         }
-        count += written
+        let chunk: UInt64 = 100_000_000
+        guard magnitude >= chunk else { return appendLeading(UInt32(truncatingIfNeeded: magnitude)) }
+        let upper = magnitude / chunk
+        if upper >= chunk {
+            appendLeading(UInt32(truncatingIfNeeded: upper / chunk))
+            appendEightDigits(Self.eightDigits(UInt32(truncatingIfNeeded: upper % chunk)))
+        } else {
+            appendLeading(UInt32(truncatingIfNeeded: upper))
+        }
+        appendEightDigits(Self.eightDigits(UInt32(truncatingIfNeeded: magnitude % chunk)))
     }
 
-    private static let digitPairs: StaticString = """
-        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
-        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899
-        """
+    /// The digits of `value` (1 to 99,999,999) without leading zeros; room is reserved.
+    @inline(__always)
+    private mutating func appendLeading(_ value: UInt32) {
+        let digits = Self.eightDigits(value)
+        // The first digit is in the low byte, so leading zeros are the low zero bytes.
+        let zeros = digits.trailingZeroBitCount / 8
+        appendEightDigits(digits >> (zeros * 8))
+        count -= zeros
+    }
+
+    /// Stores eight digit values (the first in the low byte) as ASCII; room is reserved.
+    @inline(__always)
+    private mutating func appendEightDigits(_ digits: UInt64) {
+        UnsafeMutableRawPointer(base + count).storeBytes(of: (digits | 0x3030_3030_3030_3030).littleEndian, as: UInt64.self)
+        count += 8
+    }
+
+    /// The eight decimal digits of `value` (below 100,000,000), one per byte, the most
+    /// significant in the low byte. The number is split in halves of four digits in
+    /// 32-bit lanes, each half in two-digit quarters in 16-bit lanes, then in single
+    /// digits in bytes; each step divides every lane at once by a multiplication and shift
+    /// that is exact for the lane's range (y / 100 = y * 10486 >> 20 for y < 10,000;
+    /// z / 10 = z * 103 >> 10 for z < 100).
+    @inline(__always)
+    static func eightDigits(_ value: UInt32) -> UInt64 {
+        let halves = UInt64(value / 10_000) | UInt64(value % 10_000) << 32
+        let hundreds = (halves &* 10_486) >> 20 & 0x0000_007F_0000_007F
+        let quarters = hundreds | (halves &- hundreds &* 100) << 16
+        let tens = (quarters &* 103) >> 10 & 0x000F_000F_000F_000F
+        return tens | (quarters &- tens &* 10) << 8
+    }
 
     /// Appends a quoted JSON string, escaping only `"`, `\` and control characters; runs
     /// that need no escape are copied whole.
