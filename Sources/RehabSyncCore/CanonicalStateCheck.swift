@@ -316,8 +316,7 @@ struct CanonicalStateCheck {
             var highBits: UInt64 = 0
             while position + 8 <= count {
                 let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                guard !Self.hasByte(word, equalTo: Self.quote), !Self.hasByte(word, equalTo: UInt8(ascii: "\\")),
-                      !Self.hasByte(word, below: 0x20) else { break }
+                guard !EightBytes.needsJSONEscape(word) else { break }
                 highBits |= word
                 position += 8
             }
@@ -335,24 +334,6 @@ struct CanonicalStateCheck {
         if !ascii, !Self.isWellFormedUTF8(bytes[start..<position]) { return nil }
         index = position + 1
         return start..<position
-    }
-
-    private static let lowBits: UInt64 = 0x0101_0101_0101_0101
-    private static let highBitsMask: UInt64 = 0x8080_8080_8080_8080
-
-    /// Whether some byte of `word` is `byte` (the classic test for a zero byte, applied
-    /// to `word` XOR the byte repeated): exact for the question "is there one".
-    @inline(__always)
-    private static func hasByte(_ word: UInt64, equalTo byte: UInt8) -> Bool {
-        let zeroWhereEqual = word ^ (lowBits &* UInt64(byte))
-        return (zeroWhereEqual &- lowBits) & ~zeroWhereEqual & highBitsMask != 0
-    }
-
-    /// Whether some byte of `word` is below `limit` (at most 128): exact for the question
-    /// "is there one".
-    @inline(__always)
-    private static func hasByte(_ word: UInt64, below limit: UInt8) -> Bool {
-        (word &- lowBits &* UInt64(limit)) & ~word & highBitsMask != 0
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most
@@ -430,7 +411,7 @@ struct CanonicalStateCheck {
         while position < text.endIndex {
             // Eight ASCII bytes at a time: Swedish text is mostly ASCII between its letters.
             if let base, position + 8 <= text.endIndex,
-               UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) & highBitsMask == 0 {
+               UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) & EightBytes.highBits == 0 {
                 position += 8
                 continue
             }
