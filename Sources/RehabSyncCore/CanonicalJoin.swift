@@ -47,13 +47,15 @@ public struct CanonicalJoin: Sendable {
     }
 
     /// ``join(stored:incoming:keeping:)`` for a state a reader has already checked: its
-    /// bytes are not checked again, only compared and copied from. A replica joins each record of a pulled
-    /// page it holds this way, the page having been checked as it was read.
+    /// bytes are not checked again when the reader noted where its siblings lie, only
+    /// compared and copied from. A replica joins each record of a pulled page it holds
+    /// this way.
     public static func join(stored: [UInt8], incoming: CanonicalState, keeping: CanonicalFieldNames) -> CanonicalJoin? {
-        stored.withUnsafeBufferPointer { storedBuffer in
+        guard let siblings = incoming.siblings else { return join(stored: stored, incoming: incoming.bytes, keeping: keeping) }
+        return stored.withUnsafeBufferPointer { storedBuffer in
             incoming.bytes.withUnsafeBufferPointer { incomingBuffer in
-                join(storedBuffer, incomingBuffer, Incoming(context: incoming.context, newest: incoming.newestClock, siblings: incoming.siblings,
-                                                                     contextEnd: incoming.contextEnd),
+                join(storedBuffer, incomingBuffer, Incoming(context: incoming.context, newest: incoming.newestClock, siblings: siblings,
+                                                            contextEnd: incoming.contextEnd),
                      keeping: keeping)
             }
         }

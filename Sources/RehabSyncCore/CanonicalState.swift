@@ -19,9 +19,10 @@ public struct CanonicalState: Sendable {
     /// The state with only the fields asked for when it was checked (those its placement
     /// reads), decoded; its context is the whole context.
     public let partial: RecordState
-    /// Where each sibling lies in `bytes`, found by the check: a join into a stored record
-    /// (``CanonicalJoin``) takes them from here instead of reading the bytes again.
-    let siblings: [CanonicalStateCheck.SiblingRun]
+    /// Where each sibling lies in `bytes`, found by the check when asked for: a join into a
+    /// stored record (``CanonicalJoin``) takes them from here instead of checking the bytes
+    /// again. Nil when not asked for (a device that holds nothing yet joins nothing).
+    let siblings: [CanonicalStateCheck.SiblingRun]?
     /// Where the context ends in `bytes` (``CanonicalStateCheck/contextEnd``).
     let contextEnd: Int
 
@@ -42,16 +43,22 @@ extension JSONParser {
 
     /// ``readCanonicalState(keeping:)`` with the names already turned into bytes, for a
     /// reader of many states.
-    public mutating func readCanonicalState(keeping: CanonicalFieldNames) -> CanonicalState? {
+    ///
+    /// - Parameter collectingSiblingRuns: Also note where each sibling lies, so that a join
+    ///   of the state into a stored one need not check its bytes again. Worth it where
+    ///   received states mostly join records already held; an allocation per state where
+    ///   they are mostly new.
+    public mutating func readCanonicalState(keeping: CanonicalFieldNames, collectingSiblingRuns: Bool = false) -> CanonicalState? {
         skipWhitespace()
         let start = index
         let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field],
-                                                               [CanonicalStateCheck.SiblingRun], Int)? in
+                                                               [CanonicalStateCheck.SiblingRun]?, Int)? in
             var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
-            check.collectsSiblings = true
+            check.collectsSiblings = collectingSiblingRuns
             check.runOrigin = start
             guard check.state() else { return nil }
-            return (check.index, check.context, check.inConflict, check.newest, check.kept, check.metSiblings, check.contextEnd - start)
+            return (check.index, check.context, check.inConflict, check.newest, check.kept,
+                    collectingSiblingRuns ? check.metSiblings : nil, check.contextEnd - start)
         }
         guard let (end, context, inConflict, newest, kept, siblings, contextEnd) = found else { return nil }
         var partial = RecordState()

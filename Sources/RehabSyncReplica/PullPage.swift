@@ -67,7 +67,13 @@ public struct PullPage: Sendable {
 
     /// Decodes a page in one streaming pass; `cursor` is kept if the page names none.
     /// Of a canonical state, the fields in `keeping` are decoded and the rest checked.
-    public init(decoding body: [UInt8], cursor: Int64, keeping: Set<String> = DomainPlacement.fieldsRead) throws(CoreError) {
+    ///
+    /// - Parameter joiningHeld: Whether the page's records will mostly join records the
+    ///   device holds (it has pulled before): then each canonical state's sibling runs are
+    ///   noted as it is checked, so that its join need not check it again
+    ///   (``JSONParser/readCanonicalState(keeping:collectingSiblingRuns:)``).
+    public init(decoding body: [UInt8], cursor: Int64, keeping: Set<String> = DomainPlacement.fieldsRead,
+                joiningHeld: Bool = false) throws(CoreError) {
         // Turned into bytes once for the page, not for each of its states.
         let keeping = CanonicalFieldNames(keeping)
         var records: [ReceivedRecord] = []
@@ -90,7 +96,7 @@ public struct PullPage: Sendable {
                         case 0: collection = try reader.readValue().stringValue
                         case 1: id = try reader.readValue().stringValue
                         default:
-                            if let canonical = reader.readCanonicalState(keeping: keeping) {
+                            if let canonical = reader.readCanonicalState(keeping: keeping, collectingSiblingRuns: joiningHeld) {
                                 state = .canonical(canonical)
                             } else {
                                 state = .decoded(try RecordState(reading: &reader, path: "records[\(index)].state"))

@@ -74,7 +74,8 @@ final class PullPrefetcher: @unchecked Sendable {
                 let latest = response.headers["x-rehabsync-latest-sequence"].flatMap { Int64($0) }
                 let page: PullPage
                 do {
-                    page = try PullPage(decoding: response.body, cursor: since)
+                    // A device that has pulled before mostly receives records it holds.
+                    page = try PullPage(decoding: response.body, cursor: since, joiningHeld: start > 0)
                 } catch {
                     throw ReplicaError.unreachable("the server sent a malformed pull page: \(error)")
                 }

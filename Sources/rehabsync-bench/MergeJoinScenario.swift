@@ -34,9 +34,10 @@ struct MergeJoinScenario {
         for index in 0..<records {
             let (key, conflicted, next) = try Self.states(index: index, replicas: replicas, counters: &counters)
             stored.append(IncomingRecord(key: key, state: conflicted))
-            // As a pull page carries it: the state's canonical bytes, checked by the reader.
+            // As a pull page carries it: the state's canonical bytes, checked by the reader
+            // of a device that has pulled before (PullPage's joiningHeld).
             var reader = JSONParser(next.canonicalBytes)
-            guard let canonical = reader.readCanonicalState(keeping: placementReads) else {
+            guard let canonical = reader.readCanonicalState(keeping: CanonicalFieldNames(placementReads), collectingSiblingRuns: true) else {
                 throw BenchFailure("the incoming state of \(key.recordID) is not canonical")
             }
             incoming.append(ReceivedRecord(key: key, state: .canonical(canonical)))

@@ -36,11 +36,14 @@ struct CanonicalJoinTests {
                 // The same join of the state as a page's reader checked it, where it lay
                 // behind other bytes: the sibling runs it found must serve as well as a
                 // second reading.
-                var reader = JSONParser(Array(" \n ".utf8) + incoming.canonicalBytes)
-                let checked = reader.readCanonicalState(keeping: CanonicalFieldNames(Self.keeping))
-                let received = try #require(checked, "seed \(seed)")
-                Self.expectSame(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: received, keeping: CanonicalFieldNames(Self.keeping)),
-                                join, "seed \(seed)")
+                // With its sibling runs noted by the reader, and without (checked again).
+                for collecting in [true, false] {
+                    var reader = JSONParser(Array(" \n ".utf8) + incoming.canonicalBytes)
+                    let checked = reader.readCanonicalState(keeping: CanonicalFieldNames(Self.keeping), collectingSiblingRuns: collecting)
+                    let received = try #require(checked, "seed \(seed)")
+                    Self.expectSame(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: received, keeping: CanonicalFieldNames(Self.keeping)),
+                                    join, "seed \(seed), runs noted: \(collecting)")
+                }
                 cases.fromReader += 1
                 #expect(join.changed == (expected != stored), "seed \(seed)")
                 #expect(join.incomingContext == incoming.context, "seed \(seed)")
@@ -131,7 +134,7 @@ struct CanonicalJoinTests {
         for (stored, incoming) in [(honest, altered), (altered, honest)] {
             let join = try #require(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: incoming.canonicalBytes, keeping: .none))
             var reader = JSONParser(incoming.canonicalBytes)
-            let checked = reader.readCanonicalState(keeping: .none)
+            let checked = reader.readCanonicalState(keeping: .none, collectingSiblingRuns: true)
             let received = try #require(checked)
             Self.expectSame(CanonicalJoin.join(stored: stored.canonicalBytes, incoming: received, keeping: .none), join, "checked by a reader")
             let expected = stored.joined(with: incoming)

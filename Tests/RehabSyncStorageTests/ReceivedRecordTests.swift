@@ -39,7 +39,7 @@ struct ReceivedRecordTests {
     static func received(_ records: [IncomingRecord]) -> [ReceivedRecord] {
         var reader = JSONParser(records.flatMap { Array(" ".utf8) + $0.state.canonicalBytes })
         return records.map { record in
-            guard let canonical = reader.readCanonicalState(keeping: ["patient", "careUnits"]) else {
+            guard let canonical = reader.readCanonicalState(keeping: CanonicalFieldNames(["patient", "careUnits"]), collectingSiblingRuns: true) else {
                 Issue.record("a canonical state was not accepted")
                 return ReceivedRecord(key: record.key, state: .decoded(record.state))
             }
