@@ -36,30 +36,15 @@ extension SyncService {
                 } else {
                     writer.append(#"{"changed":false,"collection":"#)
                 }
-                Self.appendString(result.key.collection, to: &writer)
+                writer.appendString(result.key.collection)
                 writer.append(#","id":"#)
-                Self.appendString(result.key.recordID, to: &writer)
+                writer.appendString(result.key.recordID)
                 writer.append(#","sequence":"#)
                 writer.appendInteger(result.record.sequence)
                 writer.append(UInt8(ascii: "}"))
             }
             writer.append("]}")
             return writer.bytes
-        }
-
-        /// `text` as ``CanonicalWriter/appendString(_:)`` writes it, copied whole after an
-        /// eight-bytes-at-a-time check when it needs no escape, as identifiers never do.
-        static func appendString(_ text: String, to writer: inout CanonicalWriter) {
-            var text = text
-            text.withUTF8 { bytes in
-                guard AuditSubjectsWriter.needsNoEscape(bytes) else {
-                    writer.appendString(utf8: bytes)
-                    return
-                }
-                writer.append(UInt8(ascii: "\""))
-                writer.append(bytes)
-                writer.append(UInt8(ascii: "\""))
-            }
         }
     }
 

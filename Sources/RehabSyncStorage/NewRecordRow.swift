@@ -11,9 +11,6 @@ struct NewRecordRow {
     let inConflict: Bool
     let context: VersionVector
     let newestClock: HLCTimestamp
-    /// The pulled state itself, for joining it if the record turns out to be held (a page
-    /// that names a record twice); nil for a push's record.
-    let received: CanonicalState?
 
     /// A push's record the snapshot did not hold: the incoming state itself.
     init(_ merge: PreparedMerge) {
@@ -23,7 +20,6 @@ struct NewRecordRow {
         inConflict = merge.after.isInConflict
         context = merge.incoming.context
         newestClock = merge.incoming.newestClock
-        received = nil
     }
 
     /// A pulled record that arrived as canonical bytes, placed by the fields its check
@@ -35,6 +31,5 @@ struct NewRecordRow {
         inConflict = canonical.isInConflict
         context = canonical.context
         newestClock = canonical.newestClock
-        received = canonical
     }
 }

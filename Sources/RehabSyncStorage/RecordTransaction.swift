@@ -104,7 +104,7 @@ public struct RecordTransaction {
     @discardableResult
     public mutating func merge(received records: [ReceivedRecord]) throws -> Int {
         var changed = 0
-        var waiting: [NewRecordRow] = []
+        var waiting: [(row: NewRecordRow, received: CanonicalState)] = []
         waiting.reserveCapacity(Self.recordsPerInsert)
         for record in records {
             switch record.state {
@@ -112,7 +112,8 @@ public struct RecordTransaction {
                 // One lookup serves both cases. A record held now was held before anything
                 // waiting was looked up, so nothing waiting has its key.
                 guard let held = try queries.heldState(of: record.key) else {
-                    waiting.append(NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)))
+                    waiting.append((NewRecordRow(record.key, canonical, placement: try placement(record.key.collection, canonical.partial)),
+                                    canonical))
                     if waiting.count == Self.recordsPerInsert { changed += try insertWaiting(&waiting) }
                     continue
                 }
@@ -133,18 +134,14 @@ public struct RecordTransaction {
     /// statement, anything less (or a chunk whose statement met a record already there,
     /// as when a page names one record twice) one by one, each as its own arrival. Returns
     /// how many records changed.
-    private mutating func insertWaiting(_ waiting: inout [NewRecordRow]) throws -> Int {
+    private mutating func insertWaiting(_ waiting: inout [(row: NewRecordRow, received: CanonicalState)]) throws -> Int {
         guard !waiting.isEmpty else { return 0 }
         defer { waiting.removeAll(keepingCapacity: true) }
-        if waiting.count == Self.recordsPerInsert, try insertNew(waiting) != nil { return waiting.count }
+        if waiting.count == Self.recordsPerInsert, try insertNew(waiting.map(\.row)) != nil { return waiting.count }
         var changed = 0
-        for row in waiting {
+        for (row, received) in waiting {
             if let held = try queries.heldState(of: row.key) {
-                if let received = row.received {
-                    if try joinHeld(row.key, received, held) { changed += 1 }
-                } else {
-                    changed += try merge([IncomingRecord(key: row.key, state: try RecordState(decoding: row.bytes))]).filter(\.changed).count
-                }
+                if try joinHeld(row.key, received, held) { changed += 1 }
                 continue
             }
             noteIncoming(context: row.context, newestClock: row.newestClock)

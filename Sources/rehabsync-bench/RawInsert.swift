@@ -18,7 +18,13 @@ enum RawInsert {
                 try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
             },
         ]))
-        return try seconds(rows: rows, batchSize: batchSize, into: raw) { connection in
+        return try seconds(rows: rows, batchSize: batchSize, into: raw)
+    }
+
+    /// The plain loop inserting `rows` into the `raw` table of `pool`.
+    static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
+                        into pool: DatabasePool) throws -> Double {
+        try seconds(rows: rows, batchSize: batchSize, into: pool) { connection in
             let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
             return { row in
                 try insert.bind(row.collection, at: 1)

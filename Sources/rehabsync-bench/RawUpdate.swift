@@ -25,15 +25,7 @@ enum RawUpdate {
             },
         ]))
         // The same loop as the insert yardstick's, untimed here.
-        _ = try RawInsert.seconds(rows: stored, batchSize: batchSize, into: raw) { connection in
-            let insert = try connection.cachedStatement("INSERT INTO raw (collection, record_id, state) VALUES (?, ?, ?)")
-            return { row in
-                try insert.bind(row.collection, at: 1)
-                try insert.bind(row.recordID, at: 2)
-                try insert.bind(row.state, at: 3)
-                try insert.execute()
-            }
-        }
+        _ = try RawInsert.seconds(rows: stored, batchSize: batchSize, into: raw)
         try raw.checkpoint()
         return try RawInsert.seconds(rows: updates, batchSize: batchSize, into: raw, deferringSync: true) { connection in
             let select = try connection.cachedStatement("SELECT rowid, state FROM raw WHERE collection = ? AND record_id = ?")
