@@ -31,13 +31,15 @@ struct MergeJoinScenario {
         var rawJoined: [(collection: String, recordID: String, state: [UInt8])] = []
         stored.reserveCapacity(records)
         incoming.reserveCapacity(records)
+        // The fields a device's placement reads: what its page reader decodes.
+        let placementReads = CanonicalFieldNames(DomainPlacement.fieldsRead)
         for index in 0..<records {
             let (key, conflicted, next) = try Self.states(index: index, replicas: replicas, counters: &counters)
             stored.append(IncomingRecord(key: key, state: conflicted))
             // As a pull page carries it: the state's canonical bytes, checked by the reader
             // of a device that has pulled before (PullPage's joiningHeld).
             var reader = JSONParser(next.canonicalBytes)
-            guard let canonical = reader.readCanonicalState(keeping: CanonicalFieldNames(placementReads), collectingSiblingRuns: true) else {
+            guard let canonical = reader.readCanonicalState(keeping: placementReads, collectingSiblingRuns: true) else {
                 throw BenchFailure("the incoming state of \(key.recordID) is not canonical")
             }
             incoming.append(ReceivedRecord(key: key, state: .canonical(canonical)))
@@ -82,9 +84,6 @@ struct MergeJoinScenario {
         }
         return (seconds, cpuSeconds, siblingsAfter)
     }
-
-    /// The fields a device's placement reads: what its page reader decodes.
-    private var placementReads: Set<String> { DomainPlacement.fieldsRead }
 
     /// Merges in batches, one transaction each: how the stored records are laid down.
     static func merge(_ records: [IncomingRecord], into store: RecordStore, batchSize: Int) throws {
