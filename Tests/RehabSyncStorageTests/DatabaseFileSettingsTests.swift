@@ -4,6 +4,33 @@ import RehabSyncStorage
 
 /// The settings a pool gives the files it creates, and SQLite's process-wide settings.
 struct DatabaseFileSettingsTests {
+    @Test("A file the pool creates gets the configured page size, and a file made with another size keeps its own")
+    func aNewFileGetsTheConfiguredPageSizeAndAnOldOneKeepsItsOwn() throws {
+        try withTemporaryDirectory { directory in
+            let fresh = directory.appendingPathComponent("fresh.sqlite").path
+            let large = try DatabasePool(path: fresh, configuration: DatabaseConfiguration(pageSizeBytes: 16_384), migrator: counterMigrator)
+            #expect(try large.read { try $0.pragmaInt("page_size") } == 16_384)
+
+            let old = directory.appendingPathComponent("old.sqlite").path
+            do {
+                let small = try DatabasePool(path: old, configuration: DatabaseConfiguration(pageSizeBytes: 4_096), migrator: counterMigrator)
+                try small.write { try $0.execute("INSERT INTO counter (id, value) VALUES (1, 1)") }
+            }
+            let reopened = try DatabasePool(path: old, configuration: DatabaseConfiguration(pageSizeBytes: 16_384), migrator: counterMigrator)
+            #expect(try reopened.read { try $0.pragmaInt("page_size") } == 4_096)
+            #expect(try reopened.read { try $0.prepare("SELECT value FROM counter WHERE id = 1").firstRow { $0.int64(at: 0) } } == 1)
+        }
+    }
+
+    @Test("The default page size is 16 KiB, so that a row of a kilobyte or two does not leave a third of each page empty")
+    func theDefaultPageSizeIsSixteenKibibytes() throws {
+        #expect(DatabaseConfiguration().pageSizeBytes == 16_384)
+        try withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            #expect(try pool.read { try $0.pragmaInt("page_size") } == 16_384)
+        }
+    }
+
     /// Bytes this thread has passed to write(2) and its kin (Linux's per-thread `wchar`).
     private static func threadWrittenBytes() throws -> Int {
         let text = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
