@@ -7,4 +7,9 @@
 static inline sqlite3_destructor_type rehabsync_sqlite_transient(void) {
     return SQLITE_TRANSIENT;
 }
+
+// sqlite3_config is variadic, which Swift cannot call; this sets the one option we use.
+static inline int rehabsync_sqlite_config_statement_journal_spill(int bytes) {
+    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
+}
 #endif

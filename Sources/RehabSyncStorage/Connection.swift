@@ -49,6 +49,7 @@ public final class Connection {
         // A file SQLite created would get mode 0644 whatever the data; create it owner-only
         // first, and SQLite gives the -wal and -shm files the same mode.
         if !readOnly { try OwnerOnlyFiles.createFile(atPath: path) }
+        SQLiteLibrary.configureOnce()
         // NOMUTEX: callers serialise access (see the type's documentation), so SQLite's own
         // per-connection mutex would be pure overhead.
         let flags = SQLITE_OPEN_NOMUTEX

@@ -32,6 +32,14 @@ public struct DatabaseConfiguration: Sendable {
     /// writes never wait for a checkpoint. `false` keeps SQLite's automatic checkpoint.
     public var checkpointsInBackground: Bool
 
+    /// The page size, in bytes, of a database file this pool creates (a power of two from
+    /// 512 to 65536); a file that exists keeps the size it was made with. Default 16 KiB, not
+    /// SQLite's 4 KiB: a record's state is a kilobyte or two, and a 4 KiB page holds only two
+    /// such rows, so a third of the file was empty space, written twice (into the WAL, then by
+    /// the checkpoint) like the rest. With 16 KiB pages a device stored a pull of 100,000
+    /// records in a quarter less CPU, half the system time and a quarter fewer file bytes.
+    public var pageSizeBytes: Int
+
     /// Creates a configuration; every parameter has a production-safe default.
     public init(
         busyTimeoutMilliseconds: Int32 = 5000,
@@ -40,7 +48,8 @@ public struct DatabaseConfiguration: Sendable {
         writerCacheKibibytes: Int = 65_536,
         readerCacheKibibytes: Int = 16_384,
         readerMmapBytes: Int = 1 << 30,
-        checkpointsInBackground: Bool = true
+        checkpointsInBackground: Bool = true,
+        pageSizeBytes: Int = DatabaseConfiguration.defaultPageSizeBytes
     ) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maximumReaderCount = maximumReaderCount
@@ -49,5 +58,9 @@ public struct DatabaseConfiguration: Sendable {
         self.readerCacheKibibytes = readerCacheKibibytes
         self.readerMmapBytes = readerMmapBytes
         self.checkpointsInBackground = checkpointsInBackground
+        self.pageSizeBytes = pageSizeBytes
     }
+
+    /// The default of ``pageSizeBytes``.
+    public static let defaultPageSizeBytes = 16_384
 }

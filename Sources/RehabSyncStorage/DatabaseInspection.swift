@@ -49,6 +49,7 @@ public enum DatabaseInspection {
         let live = companions.allSatisfy { FileManager.default.fileExists(atPath: $0) }
         let uri = "file:\(escaped(path))?mode=ro" + (live ? "" : "&immutable=1")
         var handle: OpaquePointer?
+        SQLiteLibrary.configureOnce()
         let code = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
         defer { sqlite3_close_v2(handle) }
         guard code == SQLITE_OK, let handle else {

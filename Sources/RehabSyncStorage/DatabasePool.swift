@@ -110,6 +110,9 @@ public final class DatabasePool: Sendable {
         // SQLite answers with the mode actually in effect, which stays the old one when WAL
         // is impossible (an in-memory database, some network file systems). Readers that do
         // not block the writer depend on WAL, so anything else is an error.
+        // Before anything is written: SQLite takes the page size of a new file from this
+        // pragma and ignores it for a file that has pages already (WAL cannot change it).
+        try connection.execute("PRAGMA page_size=\(configuration.pageSizeBytes)")
         let row: String?? = try connection.prepare("PRAGMA journal_mode=WAL")
             .firstRow { $0.text(at: 0) }
         let mode = (row ?? nil) ?? "no answer"

@@ -82,7 +82,10 @@ struct DatabaseBackupTests {
     @Test("A backup reports the pages it has copied step by step, rising to the snapshot's total, while the writer commits")
     func aBackupReportsItsProgress() throws {
         try withTemporaryDirectory { directory in
-            let pool = try DatabasePool(path: databasePath(in: directory), migrator: Self.tallyMigrator)
+            // Small pages: the copy goes a fixed number of pages a step, and the test wants
+            // several steps from a small file.
+            let pool = try DatabasePool(path: databasePath(in: directory), configuration: DatabaseConfiguration(pageSizeBytes: 4_096),
+                                        migrator: Self.tallyMigrator)
             for _ in 0..<10 { try Self.write(pool, rows: 1_000) }
             let copy = directory.appendingPathComponent("copy.sqlite").path
             var reports: [(done: Int, total: Int)] = []
