@@ -1,6 +1,11 @@
 /// The fields a collection allows. Every field outside the schema is refused, so a typo in
 /// an integration fails loudly instead of syncing a field nobody reads.
-public struct CollectionSchema: Sendable {
+///
+/// A class, not a struct, though it never changes: every pushed record's validation takes
+/// its collection's schema, and copying a struct of six arrays and a dictionary meant six
+/// atomic reference-count increments (and as many decrements) on storage that every worker
+/// thread shares, a cache line the cores then passed back and forth.
+public final class CollectionSchema: Sendable {
     public let collection: CollectionName
     public let fields: [String: FieldRule]
 

@@ -1,7 +1,12 @@
 /// What a field may hold. Checking is pure: identifiers, codes and dates are parsed, and
 /// anything that needs reference data (the KVÅ list, questionnaire definitions) is checked
 /// by ``RecordValidator``.
-public indirect enum FieldKind: Sendable {
+///
+/// Not `indirect`: `object` nests kinds through a dictionary, which is on the heap already.
+/// An indirect enum boxes every case, so the validator's copy of a field's kind, for every
+/// value of every pushed record, was an atomic increment and decrement of a box that all
+/// worker threads share; now only `enumeration` and `object` hold a reference at all.
+public enum FieldKind: Sendable {
     /// A string of 1 to `maximumBytes` UTF-8 bytes.
     case text(maximumBytes: Int)
     /// One of a fixed set of strings.

@@ -3,7 +3,11 @@
 ///
 /// Reloading newer reference data never invalidates stored records: validation checks
 /// reference data only for values a write introduces, never for values already stored.
-public struct ReferenceData: Sendable {
+///
+/// A class, not a struct, though it never changes: the validator hands it to the rules of
+/// every record it checks, and each copy of a struct meant an atomic reference-count
+/// increment and decrement per member on storage every worker thread shares.
+public final class ReferenceData: Sendable {
     /// The KVÅ list new writes are checked against.
     public let kvaList: KVACodeList?
     /// Definitions by ``QuestionnaireDefinition/key``.
