@@ -79,19 +79,18 @@ extension RecordTransaction {
                 (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)
             """)
         let firstSequence = clockState.sequence + 1
-        var parameter: Int32 = 1
+        insertParameters.removeAll()
         for (offset, row) in chunk.enumerated() {
-            try insert.bind(lastRow + 1 + Int64(offset), at: parameter)
-            try insert.bind(row.key.collection, at: parameter + 1)
-            try insert.bind(row.key.recordID, at: parameter + 2)
-            try bindText(placements[offset].patient, insert, parameter + 3)
-            try insert.bind(row.bytes, at: parameter + 4)
-            try insert.bind(firstSequence + Int64(offset), at: parameter + 5)
-            try insert.bind(Int64(row.inConflict ? 1 : 0), at: parameter + 6)
-            parameter += 7
+            insertParameters.append(lastRow + 1 + Int64(offset))
+            insertParameters.append(row.key.collection)
+            insertParameters.append(row.key.recordID)
+            insertParameters.append(placements[offset].patient)
+            insertParameters.append(blob: row.bytes)
+            insertParameters.append(firstSequence + Int64(offset))
+            insertParameters.append(Int64(row.inConflict ? 1 : 0))
         }
         do {
-            try insert.execute()
+            try insert.execute(insertParameters)
         } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.constraint {
             return nil
         }
@@ -114,7 +113,7 @@ extension RecordTransaction {
     }
 
     /// Inserts `record_units` rows, ``unitRowsPerInsert`` to a statement and the rest one by one.
-    private func insertUnitRows(_ rows: [(row: Int64, unit: String, sequence: Int64)]) throws {
+    private mutating func insertUnitRows(_ rows: [(row: Int64, unit: String, sequence: Int64)]) throws {
         let connection = queries.connection
         var start = 0
         if rows.count >= Self.unitRowsPerInsert {
@@ -124,14 +123,13 @@ extension RecordTransaction {
                     (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
                 """)
             while start + Self.unitRowsPerInsert <= rows.count {
-                var parameter: Int32 = 1
+                insertParameters.removeAll()
                 for row in rows[start..<(start + Self.unitRowsPerInsert)] {
-                    try insert.bind(row.row, at: parameter)
-                    try insert.bind(row.unit, at: parameter + 1)
-                    try insert.bind(row.sequence, at: parameter + 2)
-                    parameter += 3
+                    insertParameters.append(row.row)
+                    insertParameters.append(row.unit)
+                    insertParameters.append(row.sequence)
                 }
-                try insert.execute()
+                try insert.execute(insertParameters)
                 start += Self.unitRowsPerInsert
             }
         }
