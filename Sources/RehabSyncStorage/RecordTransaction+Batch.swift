@@ -67,21 +67,23 @@ extension RecordTransaction {
             placements.append(granted.isEmpty ? row.placement
                 : RecordPlacement(patient: row.placement.patient, careUnits: row.placement.careUnits + granted))
         }
-        // Row ids as SQLite would choose them one insert at a time, given in the statement
-        // so that the units can name them.
+        // The row ids SQLite gives the rows, known before the insert so that the units can
+        // name them: a row inserted without one gets one more than the largest in the
+        // table, short of the largest possible (https://sqlite.org/autoinc.html). Letting
+        // SQLite choose them spares it a search per row for an id given; the ids are
+        // checked after the insert all the same.
         let lastRow = try connection.cachedStatement("SELECT coalesce(max(id), 0) FROM records").firstRow { $0.int64(at: 0) } ?? 0
         guard lastRow <= Int64.max - Int64(chunk.count) else { return nil }
         let insert = try connection.cachedStatement("""
-            INSERT INTO records (id, collection, record_id, patient, state, seq, in_conflict) VALUES
-                (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
+                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
             """)
         let firstSequence = clockState.sequence + 1
         insertParameters.removeAll()
         for (offset, row) in chunk.enumerated() {
-            insertParameters.append(lastRow + 1 + Int64(offset))
             insertParameters.append(row.key.collection)
             insertParameters.append(row.key.recordID)
             insertParameters.append(placements[offset].patient)
@@ -93,6 +95,11 @@ extension RecordTransaction {
             try insert.execute(insertParameters)
         } catch let error as DatabaseError where error.resultCode == DatabaseError.Code.constraint {
             return nil
+        }
+        // The rows took one id after another, the last of them the last insert's. Anything
+        // else would give the units the wrong rows: refused, and the transaction rolls back.
+        guard connection.lastInsertRowID == lastRow + Int64(chunk.count) else {
+            throw DatabaseError.misuse("the batch insert's rows did not take the row ids that follow the largest one")
         }
         clockState.sequence = firstSequence + Int64(chunk.count) - 1
         clockDirty = true
