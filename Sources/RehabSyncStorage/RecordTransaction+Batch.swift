@@ -33,7 +33,7 @@ extension RecordTransaction {
             if end <= prepared.count, prepared[start..<end].allSatisfy({ $0.stored == nil }) {
                 // A record of the chunk that another push created meanwhile fails the
                 // whole statement; the chunk then goes record by record.
-                if let stored = try insertNew(prepared[start..<end].map(NewRecordRow.init)) {
+                if let stored = try insertNew(prepared[start..<end]) {
                     for (offset, record) in stored.enumerated() {
                         results[start + offset] = MergeResult(key: prepared[start + offset].key, changed: true, record: record)
                     }
@@ -56,17 +56,19 @@ extension RecordTransaction {
     /// ``save`` would one by one (the same sequence numbers, units, grants and clock), and
     /// returns them as stored. Nil, having written nothing, when one of them exists by now:
     /// SQLite aborts the statement whole, and the caller stores the rows one by one.
-    mutating func insertNew(_ chunk: [NewRecordRow]) throws -> [StoredRecord]? {
+    ///
+    /// Generic over its rows so that a push's merges go in as they are, without a
+    /// ``NewRecordRow`` copied from each.
+    mutating func insertNew<Rows: Collection>(_ chunk: Rows) throws -> [StoredRecord]? where Rows.Element: NewRecordSource {
         precondition(chunk.count == Self.recordsPerInsert, "the statement inserts exactly recordsPerInsert rows")
         let connection = queries.connection
         if anyGrants == nil { anyGrants = try queries.hasGrants() }
-        var placements: [RecordPlacement] = []
-        placements.reserveCapacity(chunk.count)
-        for row in chunk {
-            let granted = anyGrants == true ? try queries.grants(of: row.key) : []
-            placements.append(granted.isEmpty ? row.placement
-                : RecordPlacement(patient: row.placement.patient, careUnits: row.placement.careUnits + granted))
-        }
+        // Only where some record has a grant; otherwise each row's own placement is its place.
+        let placements: [RecordPlacement]? = anyGrants == true ? try chunk.map { row in
+            let granted = try queries.grants(of: row.key)
+            return granted.isEmpty ? row.placement
+                : RecordPlacement(patient: row.placement.patient, careUnits: row.placement.careUnits + granted)
+        } : nil
         // The row ids SQLite gives the rows, known before the insert so that the units can
         // name them: a row inserted without one gets one more than the largest in the
         // table, short of the largest possible (https://sqlite.org/autoinc.html). Letting
@@ -86,7 +88,8 @@ extension RecordTransaction {
         for (offset, row) in chunk.enumerated() {
             insertParameters.append(row.key.collection)
             insertParameters.append(row.key.recordID)
-            insertParameters.append(placements[offset].patient)
+            // A grant adds units, never a patient.
+            insertParameters.append(row.placement.patient)
             insertParameters.append(blob: row.bytes)
             insertParameters.append(firstSequence + Int64(offset))
             insertParameters.append(Int64(row.inConflict ? 1 : 0))
@@ -108,7 +111,7 @@ extension RecordTransaction {
         stored.reserveCapacity(chunk.count)
         for (offset, row) in chunk.enumerated() {
             noteIncoming(context: row.context, newestClock: row.newestClock)
-            let placement = placements[offset]
+            let placement = placements?[offset] ?? row.placement
             let rowID = lastRow + 1 + Int64(offset)
             let sequence = firstSequence + Int64(offset)
             for unit in placement.careUnits { units.append((rowID, unit, sequence)) }
