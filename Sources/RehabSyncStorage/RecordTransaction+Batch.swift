@@ -85,14 +85,17 @@ extension RecordTransaction {
             """)
         let firstSequence = clockState.sequence + 1
         insertParameters.removeAll()
-        for (offset, row) in chunk.enumerated() {
-            insertParameters.append(row.key.collection)
-            insertParameters.append(row.key.recordID)
+        // By index, not by element, here and below: a copy of each merge cost more than reading its fields.
+        var offset: Int64 = 0
+        for index in chunk.indices {
+            insertParameters.append(chunk[index].key.collection)
+            insertParameters.append(chunk[index].key.recordID)
             // A grant adds units, never a patient.
-            insertParameters.append(row.placement.patient)
-            insertParameters.append(blob: row.bytes)
-            insertParameters.append(firstSequence + Int64(offset))
-            insertParameters.append(Int64(row.inConflict ? 1 : 0))
+            insertParameters.append(chunk[index].placement.patient)
+            insertParameters.append(blob: chunk[index].bytes)
+            insertParameters.append(firstSequence + offset)
+            insertParameters.append(Int64(chunk[index].inConflict ? 1 : 0))
+            offset += 1
         }
         do {
             try insert.execute(insertParameters)
@@ -107,16 +110,20 @@ extension RecordTransaction {
         clockState.sequence = firstSequence + Int64(chunk.count) - 1
         clockDirty = true
         var units: [(row: Int64, unit: String, sequence: Int64)] = []
+        units.reserveCapacity(chunk.count)
         var stored: [StoredRecord] = []
         stored.reserveCapacity(chunk.count)
-        for (offset, row) in chunk.enumerated() {
-            noteIncoming(context: row.context, newestClock: row.newestClock)
-            let placement = placements?[offset] ?? row.placement
-            let rowID = lastRow + 1 + Int64(offset)
-            let sequence = firstSequence + Int64(offset)
+        offset = 0
+        for index in chunk.indices {
+            noteIncoming(context: chunk[index].context, newestClock: chunk[index].newestClock)
+            let placement = placements?[Int(offset)] ?? chunk[index].placement
+            let rowID = lastRow + 1 + offset
+            let sequence = firstSequence + offset
             for unit in placement.careUnits { units.append((rowID, unit, sequence)) }
-            stored.append(StoredRecord(collection: row.key.collection, recordID: row.key.recordID, patient: placement.patient,
-                                       careUnits: placement.careUnits, sequence: sequence, stateBytes: row.bytes))
+            stored.append(StoredRecord(collection: chunk[index].key.collection, recordID: chunk[index].key.recordID,
+                                       patient: placement.patient, careUnits: placement.careUnits, sequence: sequence,
+                                       stateBytes: chunk[index].bytes))
+            offset += 1
         }
         try insertUnitRows(units)
         return stored
