@@ -19,8 +19,10 @@ public struct PreparedMerge: Sendable {
     public let after: RecordState
     /// The stored record's row, for the writer's update.
     let rowID: Int64?
-    /// Placement of `after` from its fields, grants not included.
-    let placement: RecordPlacement
+    /// Placement of `after` by the store's rule (``RecordStore/init(path:replicaID:placement:placementReads:configuration:extraMigrations:)``),
+    /// grants not included; when nothing changed, the stored record's placement. Public
+    /// so that a caller checking the merge need not work it out again.
+    public let placement: RecordPlacement
     /// Canonical encoding of `after`; empty when nothing changed.
     let bytes: [UInt8]
 
