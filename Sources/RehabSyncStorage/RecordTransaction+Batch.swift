@@ -24,35 +24,98 @@ extension RecordTransaction {
     /// ``applyNew(_:)`` for every merge of a batch, in order (sequence numbers follow the
     /// batch), with sixteen new records in a row inserted by one statement and their units
     /// by another: statement overhead under the single writer was a good part of storing
-    /// a new record. Nil for a merge whose record moved since its snapshot.
+    /// a new record. Fewer than sixteen new records in a row (a small push, or the end of
+    /// a batch) go in eight, four or two to a statement. Nil for a merge whose record
+    /// moved since its snapshot.
     public mutating func applyNew(batch prepared: [PreparedMerge]) throws -> [MergeResult?] {
         var results = [MergeResult?](repeating: nil, count: prepared.count)
         var start = 0
         while start < prepared.count {
-            let end = start + Self.recordsPerInsert
-            if end <= prepared.count, prepared[start..<end].allSatisfy({ $0.stored == nil }) {
-                // A record of the chunk that another push created meanwhile fails the
-                // whole statement; the chunk then goes record by record.
-                if let stored = try insertNew(prepared[start..<end]) {
-                    for (offset, record) in stored.enumerated() {
-                        results[start + offset] = MergeResult(key: prepared[start + offset].key, changed: true, record: record)
-                    }
-                } else {
-                    for index in start..<end { results[index] = try applyNew(prepared[index]) }
-                }
-                start = end
+            var new = 0
+            while new < Self.recordsPerInsert, start + new < prepared.count, prepared[start + new].stored == nil { new += 1 }
+            guard let size = Self.rowsPerInsert.first(where: { $0 <= new }) else {
+                results[start] = try applyNew(prepared[start])
+                start += 1
                 continue
             }
-            results[start] = try applyNew(prepared[start])
-            start += 1
+            let end = start + size
+            // A record of the chunk that another push created meanwhile fails the whole
+            // statement; the chunk then goes record by record.
+            if let stored = try insertNew(prepared[start..<end]) {
+                for (offset, record) in stored.enumerated() {
+                    results[start + offset] = MergeResult(key: prepared[start + offset].key, changed: true, record: record)
+                }
+            } else {
+                for index in start..<end { results[index] = try applyNew(prepared[index]) }
+            }
+            start = end
         }
         return results
     }
 
     static let recordsPerInsert = 16
-    private static let unitRowsPerInsert = 16
+    /// The rows the insert statements of ``insertNew(_:)`` and ``insertUnitRows(_:)`` take, largest first.
+    private static let rowsPerInsert = [16, 8, 4, 2]
 
-    /// Inserts ``recordsPerInsert`` records new to this store with one statement, as
+    /// The statement inserting `rows` records (one of ``rowsPerInsert``) without their ids.
+    private func recordsInsert(rows: Int) throws -> Statement {
+        let connection = queries.connection
+        switch rows {
+        case 16:
+            return try connection.cachedStatement("""
+                INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
+                """)
+        case 8:
+            return try connection.cachedStatement("""
+                INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
+                """)
+        case 4:
+            return try connection.cachedStatement("""
+                INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
+                """)
+        case 2:
+            return try connection.cachedStatement("""
+                INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
+                    (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
+                """)
+        default:
+            throw DatabaseError.misuse("no insert statement for \(rows) records")
+        }
+    }
+
+    /// The statement inserting `rows` unit rows (one of ``rowsPerInsert``).
+    private func unitsInsert(rows: Int) throws -> Statement {
+        let connection = queries.connection
+        switch rows {
+        case 16:
+            return try connection.cachedStatement("""
+                INSERT INTO record_units (record, unit, seq) VALUES
+                    (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?),
+                    (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
+                """)
+        case 8:
+            return try connection.cachedStatement("""
+                INSERT INTO record_units (record, unit, seq) VALUES
+                    (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
+                """)
+        case 4:
+            return try connection.cachedStatement(
+                "INSERT INTO record_units (record, unit, seq) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)")
+        case 2:
+            return try connection.cachedStatement("INSERT INTO record_units (record, unit, seq) VALUES (?, ?, ?), (?, ?, ?)")
+        default:
+            throw DatabaseError.misuse("no insert statement for \(rows) unit rows")
+        }
+    }
+
+    /// Inserts sixteen, eight, four or two records (``rowsPerInsert``) new to this store with one statement, as
     /// ``save`` would one by one (the same sequence numbers, units, grants and clock), and
     /// returns them as stored. Nil, having written nothing, when one of them exists by now:
     /// SQLite aborts the statement whole, and the caller stores the rows one by one.
@@ -60,7 +123,7 @@ extension RecordTransaction {
     /// Generic over its rows so that a push's merges go in as they are, without a
     /// ``NewRecordRow`` copied from each.
     mutating func insertNew<Rows: Collection>(_ chunk: Rows) throws -> [StoredRecord]? where Rows.Element: NewRecordSource {
-        precondition(chunk.count == Self.recordsPerInsert, "the statement inserts exactly recordsPerInsert rows")
+
         let connection = queries.connection
         if anyGrants == nil { anyGrants = try queries.hasGrants() }
         // Only where some record has a grant; otherwise each row's own placement is its place.
@@ -76,13 +139,7 @@ extension RecordTransaction {
         // checked after the insert all the same.
         let lastRow = try connection.cachedStatement("SELECT coalesce(max(id), 0) FROM records").firstRow { $0.int64(at: 0) } ?? 0
         guard lastRow <= Int64.max - Int64(chunk.count) else { return nil }
-        let insert = try connection.cachedStatement("""
-            INSERT INTO records (collection, record_id, patient, state, seq, in_conflict) VALUES
-                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?),
-                (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try recordsInsert(rows: chunk.count)
         let firstSequence = clockState.sequence + 1
         insertParameters.removeAll()
         // By index, not by element, here and below: a copy of each merge cost more than reading its fields.
@@ -129,25 +186,22 @@ extension RecordTransaction {
         return stored
     }
 
-    /// Inserts `record_units` rows, ``unitRowsPerInsert`` to a statement and the rest one by one.
+    /// Inserts `record_units` rows, as many as it can to a statement (``rowsPerInsert``)
+    /// and the rest one by one.
     private mutating func insertUnitRows(_ rows: [(row: Int64, unit: String, sequence: Int64)]) throws {
         let connection = queries.connection
         var start = 0
-        if rows.count >= Self.unitRowsPerInsert {
-            let insert = try connection.cachedStatement("""
-                INSERT INTO record_units (record, unit, seq) VALUES
-                    (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?),
-                    (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
-                """)
-            while start + Self.unitRowsPerInsert <= rows.count {
+        for size in Self.rowsPerInsert where rows.count - start >= size {
+            let insert = try unitsInsert(rows: size)
+            while start + size <= rows.count {
                 insertParameters.removeAll()
-                for row in rows[start..<(start + Self.unitRowsPerInsert)] {
+                for row in rows[start..<(start + size)] {
                     insertParameters.append(row.row)
                     insertParameters.append(row.unit)
                     insertParameters.append(row.sequence)
                 }
                 try insert.execute(insertParameters)
-                start += Self.unitRowsPerInsert
+                start += size
             }
         }
         guard start < rows.count else { return }
