@@ -40,7 +40,6 @@ protocol NewRecordSource {
 
 /// A push's record the snapshot did not hold: the incoming state itself.
 extension PreparedMerge: NewRecordSource {
-    var inConflict: Bool { after.isInConflict }
     var context: VersionVector { incoming.context }
-    var newestClock: HLCTimestamp { incoming.newestClock }
+    var newestClock: HLCTimestamp { incomingNewestClock }
 }
