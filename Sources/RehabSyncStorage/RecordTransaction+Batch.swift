@@ -115,15 +115,15 @@ extension RecordTransaction {
         }
     }
 
-    /// Inserts sixteen, eight, four or two records (``rowsPerInsert``) new to this store with one statement, as
-    /// ``save`` would one by one (the same sequence numbers, units, grants and clock), and
-    /// returns them as stored. Nil, having written nothing, when one of them exists by now:
-    /// SQLite aborts the statement whole, and the caller stores the rows one by one.
+    /// Inserts sixteen, eight, four or two records (``rowsPerInsert``) new to this store with
+    /// one statement, as ``save`` would one by one (the same sequence numbers, units, grants
+    /// and clock), and returns them as stored. Nil, having written nothing, when one of them
+    /// exists by now: SQLite aborts the statement whole, and the caller stores the rows one
+    /// by one.
     ///
     /// Generic over its rows so that a push's merges go in as they are, without a
     /// ``NewRecordRow`` copied from each.
     mutating func insertNew<Rows: Collection>(_ chunk: Rows) throws -> [StoredRecord]? where Rows.Element: NewRecordSource {
-
         let connection = queries.connection
         if anyGrants == nil { anyGrants = try queries.hasGrants() }
         // Only where some record has a grant; otherwise each row's own placement is its place.
