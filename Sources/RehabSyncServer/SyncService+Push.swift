@@ -229,7 +229,9 @@ extension SyncService {
         try checkHistory(of: incoming, against: before, at: path, device: device)
         if !merge.changed { return nil }
         let after = merge.after
-        let placed = DomainPlacement.careUnits(collection: key.collection, state: after)
+        // The store placed `after` by the domain's rule (``placement``) as it prepared the
+        // merge: sorted and without repeats, which neither check below depends on.
+        let placed = merge.placement.careUnits
         let units = anyGrants ? placed + (try queries.grants(of: key)) : placed
         guard device.canSee(units) else {
             throw SyncError.forbidden("the record's care units are outside the device's enrolment", field: path)

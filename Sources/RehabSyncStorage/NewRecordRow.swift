@@ -4,23 +4,13 @@ import RehabSyncCore
 /// (``RecordTransaction/insertNew(_:)``): its address, its placement by its own fields
 /// (grants are added under the writer), its canonical bytes, and what it tells the
 /// replica's clock and counter.
-struct NewRecordRow {
+struct NewRecordRow: NewRecordSource {
     let key: RecordKey
     let placement: RecordPlacement
     let bytes: [UInt8]
     let inConflict: Bool
     let context: VersionVector
     let newestClock: HLCTimestamp
-
-    /// A push's record the snapshot did not hold: the incoming state itself.
-    init(_ merge: PreparedMerge) {
-        key = merge.key
-        placement = merge.placement
-        bytes = merge.bytes
-        inConflict = merge.after.isInConflict
-        context = merge.incoming.context
-        newestClock = merge.incoming.newestClock
-    }
 
     /// A pulled record that arrived as canonical bytes, placed by the fields its check
     /// decoded.
@@ -32,4 +22,24 @@ struct NewRecordRow {
         context = canonical.context
         newestClock = canonical.newestClock
     }
+}
+
+/// What ``RecordTransaction/insertNew(_:)`` reads of a record new to the store.
+protocol NewRecordSource {
+    var key: RecordKey { get }
+    /// Its placement by its own fields, grants not included.
+    var placement: RecordPlacement { get }
+    /// Its canonical encoding, stored as it is.
+    var bytes: [UInt8] { get }
+    var inConflict: Bool { get }
+    /// The context and newest clock reading of the state that arrived, for the replica's
+    /// counter and clock (``RecordTransaction/noteIncoming(context:newestClock:)``).
+    var context: VersionVector { get }
+    var newestClock: HLCTimestamp { get }
+}
+
+/// A push's record the snapshot did not hold: the incoming state itself.
+extension PreparedMerge: NewRecordSource {
+    var context: VersionVector { incoming.context }
+    var newestClock: HLCTimestamp { incomingNewestClock }
 }

@@ -14,5 +14,7 @@ extension PreparedMerge {
         placement = try rule(incoming.key.collection, incoming.state)
         bytes = incoming.canonicalBytes ?? incoming.state.canonicalBytes
         changed = true
+        inConflict = incoming.state.isInConflict
+        incomingNewestClock = incoming.state.newestClock
     }
 }

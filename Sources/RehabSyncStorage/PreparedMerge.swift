@@ -19,10 +19,19 @@ public struct PreparedMerge: Sendable {
     public let after: RecordState
     /// The stored record's row, for the writer's update.
     let rowID: Int64?
-    /// Placement of `after` from its fields, grants not included.
-    let placement: RecordPlacement
+    /// Placement of `after` by the store's rule (``RecordStore/init(path:replicaID:placement:placementReads:configuration:extraMigrations:)``),
+    /// grants not included; when nothing changed, the stored record's placement. Public
+    /// so that a caller checking the merge need not work it out again.
+    public let placement: RecordPlacement
     /// Canonical encoding of `after`; empty when nothing changed.
     let bytes: [UInt8]
+
+    /// Whether `after` is in conflict, and the newest clock reading of the incoming state,
+    /// when the merge changed the record (false and zero otherwise): what the batch insert
+    /// reads besides the bytes (``NewRecordSource``). Worked out here, once: computed in
+    /// the writer from a merge of a chunk, each cost a copy of the whole merge first.
+    let inConflict: Bool
+    let incomingNewestClock: HLCTimestamp
 
     /// False when the incoming state added nothing (a repeated push or an echo). Kept
     /// rather than recomputed: comparing whole states is not free, and it is asked often.
@@ -45,6 +54,8 @@ public struct PreparedMerge: Sendable {
             changed = encoded != stored.stateBytes
             placement = changed ? try rule(key.collection, after) : RecordPlacement(patient: stored.patient, careUnits: stored.careUnits)
             bytes = changed ? encoded : []
+            inConflict = changed && after.isInConflict
+            incomingNewestClock = changed ? incoming.state.newestClock : .zero
             return
         }
         before = try stored?.state()
@@ -55,9 +66,13 @@ public struct PreparedMerge: Sendable {
             // A new record is the incoming state itself: kept as it arrived when that was
             // already its canonical encoding.
             bytes = (stored == nil ? incoming.canonicalBytes : nil) ?? after.canonicalBytes
+            inConflict = after.isInConflict
+            incomingNewestClock = incoming.state.newestClock
         } else {
             placement = RecordPlacement(patient: stored?.patient, careUnits: stored?.careUnits ?? [])
             bytes = []
+            inConflict = false
+            incomingNewestClock = .zero
         }
     }
 }

@@ -1,24 +1,63 @@
 import RehabSyncCore
 
 extension RecordQueries {
-    /// Which of `keys` are stored: one statement for the whole list, stepped once per key
-    /// with the collection bound again only when it changes, instead of a full record
-    /// lookup per key. A push of new records asks this for every key of its batch.
+    /// Which of `keys` are stored: ``keysPerLookup`` keys to a statement, joined with the
+    /// unique index on the address in one run, instead of a statement run per key. A push
+    /// of new records asks this for every key of its batch; per key, a run of its own cost
+    /// about twice the join. The keys' text is bound without a copy (``ParameterBuffer``),
+    /// and a chunk of one collection, as a push's nearly always is, binds it once.
     public func storedKeys(among keys: [RecordKey]) throws -> Set<RecordKey> {
-        let statement = try connection.cachedStatement("SELECT 1 FROM records WHERE collection = ? AND record_id = ?")
+        // CROSS JOIN keeps the listed keys as the outer loop, so each is one search of the
+        // index; a NULL (the padding of a last, short chunk) matches nothing.
+        let oneCollection = try connection.cachedStatement("""
+            SELECT r.record_id FROM (VALUES
+                (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?),
+                (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?)) AS k
+            CROSS JOIN records AS r ON r.collection = ?33 AND r.record_id = k.column1
+            """)
+        let anyCollections = try connection.cachedStatement("""
+            SELECT r.collection, r.record_id FROM (VALUES
+                (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?),
+                (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?),
+                (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?),
+                (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?)) AS k
+            CROSS JOIN records AS r ON r.collection = k.column1 AND r.record_id = k.column2
+            """)
         var found = Set<RecordKey>()
-        var boundCollection: String?
-        for key in keys {
-            if key.collection != boundCollection {
-                try statement.bind(key.collection, at: 1)
-                boundCollection = key.collection
+        var parameters = ParameterBuffer()
+        parameters.reserve(parameters: 2 * Self.keysPerLookup, byteCount: 64 * Self.keysPerLookup)
+        var start = keys.startIndex
+        while start < keys.endIndex {
+            let end = min(start + Self.keysPerLookup, keys.endIndex)
+            let chunk = keys[start..<end]
+            let padding = Self.keysPerLookup - chunk.count
+            parameters.removeAll()
+            // The chunk holds a key: the loop runs only while start < endIndex.
+            let collection = chunk[start].collection
+            if chunk.allSatisfy({ $0.collection == collection }) {
+                for key in chunk { parameters.append(key.recordID) }
+                for _ in 0..<padding { parameters.appendNull() }
+                parameters.append(collection)
+                for recordID in try oneCollection.rows(parameters, { $0.text(at: 0) ?? "" }) {
+                    found.insert(RecordKey(collection: collection, recordID: recordID))
+                }
+            } else {
+                for key in chunk {
+                    parameters.append(key.collection)
+                    parameters.append(key.recordID)
+                }
+                for _ in 0..<(2 * padding) { parameters.appendNull() }
+                for key in try anyCollections.rows(parameters, { RecordKey(collection: $0.text(at: 0) ?? "", recordID: $0.text(at: 1) ?? "") }) {
+                    found.insert(key)
+                }
             }
-            try statement.bind(key.recordID, at: 2)
-            // firstRow resets the statement but keeps its bindings.
-            if try statement.firstRow({ _ in true }) != nil { found.insert(key) }
+            start = end
         }
         return found
     }
+
+    /// How many keys one run of ``storedKeys(among:)`` looks up: the keys its statements list.
+    static let keysPerLookup = 32
 
     /// Whether any record has a grant. A server's grants belong to handovers, which are
     /// few: asked once, this spares a query per record when there are none.

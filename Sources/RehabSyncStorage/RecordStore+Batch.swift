@@ -7,7 +7,8 @@ extension RecordStore {
     public func prepareMerges(_ incoming: [IncomingRecord], queries: RecordQueries) throws -> [PreparedMerge] {
         let stored = try queries.storedKeys(among: incoming.map(\.key))
         return try incoming.map { item in
-            stored.contains(item.key) ? try PreparedMerge(item, queries: queries, rule: placement)
+            // Asked only when something is stored: hashing a key costs more than the test.
+            !stored.isEmpty && stored.contains(item.key) ? try PreparedMerge(item, queries: queries, rule: placement)
                 : try PreparedMerge(new: item, rule: placement)
         }
     }

@@ -23,6 +23,9 @@ public struct RecordTransaction {
     /// True once a savepoint's writes could not be rolled back (``savepoint(_:)``): then
     /// nothing of this transaction may commit, whatever its caller does next.
     public internal(set) var isAbandoned = false
+    /// The parameters of the batch insert (``insertNew(_:)``), kept so that their memory
+    /// serves every chunk of the transaction.
+    var insertParameters = ParameterBuffer()
 
     init(connection: Connection, placement: @escaping RecordPlacement.Rule, placementReads: CanonicalFieldNames? = nil,
          servesUnitPulls: Bool = true) throws {

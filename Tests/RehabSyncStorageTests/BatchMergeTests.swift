@@ -99,4 +99,80 @@ struct BatchMergeTests {
         let pulled = try server.read { try $0.changes(since: 0, units: ["U1"], limit: 100) }
         #expect(pulled.map(\.sequence) == Array(1...40))
     }
+
+    @Test("which keys are stored is answered alike across the lookup's chunks, with other collections, repeats and no keys at all")
+    func whichKeysAreStoredIsAnsweredAlikeAcrossTheLookupsChunks() throws {
+        let scratch = try ScratchDirectory()
+        let store = try RecordStore(path: scratch.path("server.sqlite"))
+        let goal = RecordKey(collection: "planGoals", recordID: "p31")
+        // Stored: at the start, at the edges of the first chunks and in the short last one.
+        let storedIDs = ["p0", "p31", "p32", "p63", "p66"]
+        for id in storedIDs { _ = try Self.write(store, id, "Plan \(id)") }
+        _ = try store.write { transaction, _ in
+            try transaction.write(goal, values: ["title": .string("Goal")], author: Self.author, wallMilliseconds: 1)
+        }
+        var keys = (0..<70).map { Self.plan("p\($0)") }
+        keys.insert(RecordKey(collection: "planGoals", recordID: "p0"), at: 5)
+        keys.insert(goal, at: 40)
+        keys.append(Self.plan("p31"))
+        let found = try store.read { try $0.storedKeys(among: keys) }
+        #expect(found == Set(storedIDs.map(Self.plan) + [goal]))
+        #expect(try store.read { try $0.storedKeys(among: []) }.isEmpty)
+        #expect(try store.read { try $0.storedKeys(among: [Self.plan("p1")]) }.isEmpty)
+    }
+
+    @Test("new records stored after the record with the largest row was removed get units of their own rows")
+    func newRecordsStoredAfterTheLargestRowWasRemovedGetUnitsOfTheirOwnRows() throws {
+        let scratch = try ScratchDirectory()
+        let device = try RecordStore(path: scratch.path("device.sqlite"))
+        let server = try RecordStore(path: scratch.path("server.sqlite"))
+        _ = try Self.write(server, "first", "First")
+        _ = try Self.write(server, "gone", "Gone")
+        try server.write { transaction, _ in try transaction.replace(Self.plan("gone"), with: nil) }
+        let batch = try (0..<16).map { index in
+            let key = Self.plan("n\(index)")
+            let written = try device.write { transaction, _ in
+                try transaction.write(key, values: ["title": .string("Plan"), "careUnits": .array([.string("U\(index % 3)")])],
+                                      author: Self.author, wallMilliseconds: 1)
+            }
+            return IncomingRecord(key: key, state: try written.state())
+        }
+        let prepared = try server.read { try server.prepareMerges(batch, queries: $0) }
+        let results = try server.write { transaction, _ in try transaction.applyNew(batch: prepared) }
+        #expect(results.allSatisfy { $0?.changed == true })
+        for (index, result) in results.enumerated() {
+            let stored = try #require(try server.read { try $0.record(Self.plan("n\(index)")) })
+            #expect(stored.careUnits == ["U\(index % 3)"])
+            #expect(stored == result?.record)
+        }
+        for unit in 0..<3 {
+            let pulled = try server.read { try $0.changes(since: 2, units: ["U\(unit)"], limit: 100) }
+            #expect(pulled.map(\.recordID) == (0..<16).filter { $0 % 3 == unit }.map { "n\($0)" })
+        }
+    }
+
+    @Test("new records fewer than sixteen in a row go in eight, four or two to a statement, in order, around a stored one and one created meanwhile")
+    func newRecordsFewerThanSixteenInARowGoInEightFourOrTwoToAStatement() throws {
+        let scratch = try ScratchDirectory()
+        let device = try RecordStore(path: scratch.path("device.sqlite"))
+        let other = try RecordStore(path: scratch.path("other.sqlite"))
+        let server = try RecordStore(path: scratch.path("server.sqlite"))
+        // Stored before the snapshot: p7 splits the batch into runs of seven and six new records.
+        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p7", "Theirs")]) }
+        let batch = try (0..<14).map { try Self.write(device, "p\($0)", "Plan \($0)") }
+        let prepared = try server.read { try server.prepareMerges(batch, queries: $0) }
+        // Created after the snapshot, inside the run of four that p8 starts.
+        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p10", "Theirs")]) }
+        let results = try server.write { transaction, _ in try transaction.applyNew(batch: prepared) }
+        #expect(results.indices.filter { results[$0] == nil } == [10])
+        let stored = results.compactMap { $0 }
+        #expect(stored.allSatisfy { $0.changed })
+        #expect(stored.map(\.key) == batch.map(\.key).filter { $0 != Self.plan("p10") })
+        #expect(stored.map(\.record.sequence) == Array(3...15))
+        for result in stored {
+            #expect(try server.read { try $0.record(result.key) } == result.record)
+        }
+        let pulled = try server.read { try $0.changes(since: 2, units: ["U1"], limit: 100) }
+        #expect(pulled.map(\.recordID) == stored.map(\.key.recordID))
+    }
 }
