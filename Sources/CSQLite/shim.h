@@ -8,8 +8,12 @@ static inline sqlite3_destructor_type rehabsync_sqlite_transient(void) {
     return SQLITE_TRANSIENT;
 }
 
-// sqlite3_config is variadic, which Swift cannot call; this sets the one option we use.
+// sqlite3_config is variadic, which Swift cannot call; these set the options we use.
 static inline int rehabsync_sqlite_config_statement_journal_spill(int bytes) {
     return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
+}
+
+static inline int rehabsync_sqlite_config_memory_statistics(int enabled) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, enabled);
 }
 #endif

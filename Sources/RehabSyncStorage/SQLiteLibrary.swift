@@ -25,6 +25,11 @@ enum SQLiteLibrary {
     }
 
     private static let configured: Bool = {
-        rehabsync_sqlite_config_statement_journal_spill(statementJournalSpillBytes) == SQLITE_OK
+        // No memory statistics: SQLite keeps them under one mutex for the whole process,
+        // taken on every allocation by every connection (about 1,000 instructions a pushed
+        // record), and nothing here reads them or sets a heap limit, which needs them.
+        let statistics = rehabsync_sqlite_config_memory_statistics(0)
+        let journal = rehabsync_sqlite_config_statement_journal_spill(statementJournalSpillBytes)
+        return statistics == SQLITE_OK && journal == SQLITE_OK
     }()
 }
