@@ -38,9 +38,12 @@ struct CanonicalStateCheck {
     /// Decodes every field, not only those named in `keeping`: for a reader that needs the
     /// whole state and would otherwise decode it in a second pass.
     var keepsEveryField = false
-    /// The author of the sibling kept last: one clinician usually wrote every field, and
-    /// sharing the String saves an allocation per sibling.
-    private var lastAuthor: String?
+    /// The author of the sibling kept last, and where its bytes lie: one clinician usually
+    /// wrote every field, and sharing the String saves building one per sibling.
+    private var lastAuthor: (String, Range<Int>)?
+    /// The strings built for kept fields, remembered across the states of one reader when
+    /// it lends its own (swapped in and back out, so that it stays uniquely held).
+    var strings = CanonicalStrings()
 
     /// Containers nested inside one value, at most. The decoder allows 60 below a sibling
     /// value; anything deeper than this is left to it.
@@ -60,8 +63,17 @@ struct CanonicalStateCheck {
     /// order and covered, counters, clocks and authors in range), so the state is taken
     /// without validating it again; the property tests hold the two to the same states.
     static func wholeState(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (state: RecordState, end: Int)? {
+        var strings = CanonicalStrings()
+        return wholeState(bytes, at: index, strings: &strings)
+    }
+
+    /// ``wholeState(_:at:)`` building its strings with `strings`, a reader's remembered ones.
+    static func wholeState(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, strings: inout CanonicalStrings)
+        -> (state: RecordState, end: Int)? {
         var check = CanonicalStateCheck(bytes, at: index, keeping: .none)
         check.keepsEveryField = true
+        swap(&check.strings, &strings)
+        defer { swap(&check.strings, &strings) }
         guard check.state() else { return nil }
         return (RecordState(checkedContext: check.context, fields: check.kept), check.index)
     }
@@ -118,12 +130,9 @@ struct CanonicalStateCheck {
                 literal(#","dot":"#), byte(UInt8(ascii: "[")), let replica = replicaID(), byte(UInt8(ascii: ",")),
                 let counter = counter(), counter > 0,
                 literal(#"],"hlc":["#), let milliseconds = self.counter(), byte(UInt8(ascii: ",")), let logical = self.counter(),
-                literal(#"],"value":"#)
+                literal(#"],"value":"#), let value = value(depth: 0, building: keep),
+                literal(#","wall":"#), let wall = self.counter(), byte(UInt8(ascii: "}"))
             else { return false }
-            let valueStart = index
-            guard value(depth: 0) else { return false }
-            let valueEnd = index
-            guard literal(#","wall":"#), let wall = self.counter(), byte(UInt8(ascii: "}")) else { return false }
             let dot = Dot(replica: replica, counter: counter)
             if let previous, !(previous < dot) { return false }
             previous = dot
@@ -138,93 +147,113 @@ struct CanonicalStateCheck {
                                     (siblingStart - runOrigin)..<(index - runOrigin)))
             }
             if keep {
-                guard let value = decodedValue(valueStart..<valueEnd) else { return false }
-                let authorBytes = UnsafeBufferPointer(rebasing: bytes[author])
-                let authorText: String
-                // Compared eight bytes at a time: the generic elementsEqual costs ~500
-                // instructions for an HSA-id, paid for every sibling.
-                if var last = lastAuthor, last.withUTF8({ text in
-                    guard let start = text.baseAddress, text.count == authorBytes.count else { return false }
-                    return Self.equal(bytes, at: author.lowerBound, UnsafeRawPointer(start), text.count)
-                }) {
-                    authorText = last
+                let sibling = FieldSibling(value: value, dot: dot, hlc: hlc, author: authorString(author), wallMilliseconds: wall)
+                // A field nearly always has one sibling: an array of one is a single
+                // allocation, cheaper than growing an empty array.
+                if siblings.isEmpty {
+                    siblings = [sibling]
                 } else {
-                    authorText = String(decoding: authorBytes, as: UTF8.self)
-                    lastAuthor = authorText
+                    siblings.append(sibling)
                 }
-                siblings.append(FieldSibling(value: value, dot: dot, hlc: hlc, author: authorText, wallMilliseconds: wall))
             }
         } while byte(UInt8(ascii: ","))
         guard byte(UInt8(ascii: "]")) else { return false }
         if count > 1 { inConflict = true }
         if keep {
-            kept.append(RecordState.Field(name: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self),
-                                          siblings: siblings))
+            // Most states have a handful of fields: room for them at once instead of
+            // growing the array three times.
+            if kept.isEmpty { kept.reserveCapacity(8) }
+            kept.append(RecordState.Field(name: strings.string(bytes, name), siblings: siblings))
         }
         return true
     }
 
-    /// A value this pass has checked, as the decoder reads it. A string, the common case,
-    /// is taken from its bytes (the pass refused escapes and ill-formed UTF-8, so they are
-    /// its content); anything else is parsed.
-    private func decodedValue(_ range: Range<Int>) -> JSONValue? {
-        guard bytes[range.lowerBound] == Self.quote else { return try? JSONParser.parse(Array(bytes[range])) }
-        return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]), as: UTF8.self))
+    /// The author at `range`, checked: one clinician usually wrote every field, so the
+    /// String of the author met last is shared when the bytes are the same (compared where
+    /// both lie, eight at a time); otherwise the reader's remembered strings are asked.
+    private mutating func authorString(_ range: Range<Int>) -> String {
+        if let (last, lastRange) = lastAuthor, lastRange.count == range.count, let base = bytes.baseAddress,
+           Self.equal(bytes, at: range.lowerBound, UnsafeRawPointer(base + lastRange.lowerBound), range.count) {
+            return last
+        }
+        let made = strings.string(bytes, range)
+        lastAuthor = (made, range)
+        return made
     }
 
     /// A JSON value as the canonical writer writes it: strings without escapes, integers
     /// of at most 17 digits, literals, and arrays and objects of those with members in
     /// byte order. Fractions and exponents are left to the decoder.
-    private mutating func value(depth: Int) -> Bool {
-        guard index < bytes.count else { return false }
+    ///
+    /// With `building`, the value as the decoder reads it (the bytes are exactly what its
+    /// reading of them would encode back to); without, `.null` for any value that passes.
+    /// Nil when the bytes are not such a value.
+    private mutating func value(depth: Int, building: Bool) -> JSONValue? {
+        guard index < bytes.count else { return nil }
         switch bytes[index] {
         case Self.quote:
-            return string() != nil
+            guard let range = string() else { return nil }
+            // The check refused escapes and ill-formed UTF-8: the bytes are the content.
+            return building ? .string(strings.string(bytes, range)) : .null
         case UInt8(ascii: "{"):
-            guard depth < Self.maximumValueDepth else { return false }
+            guard depth < Self.maximumValueDepth else { return nil }
             index += 1
-            if byte(UInt8(ascii: "}")) { return true }
+            var members: [String: JSONValue] = [:]
+            if byte(UInt8(ascii: "}")) { return building ? .object(members) : .null }
             var previous: Range<Int>?
             repeat {
-                guard let key = string(), byte(UInt8(ascii: ":")) else { return false }
-                if let previous, !precedes(previous, key) { return false }
+                guard let key = string(), byte(UInt8(ascii: ":")) else { return nil }
+                if let previous, !precedes(previous, key) { return nil }
                 previous = key
-                guard value(depth: depth + 1) else { return false }
+                guard let member = value(depth: depth + 1, building: building) else { return nil }
+                // Keys strictly in byte order: none is met twice.
+                if building { members[strings.string(bytes, key)] = member }
             } while byte(UInt8(ascii: ","))
-            return byte(UInt8(ascii: "}"))
+            guard byte(UInt8(ascii: "}")) else { return nil }
+            return building ? .object(members) : .null
         case UInt8(ascii: "["):
-            guard depth < Self.maximumValueDepth else { return false }
+            guard depth < Self.maximumValueDepth else { return nil }
             index += 1
-            if byte(UInt8(ascii: "]")) { return true }
+            var elements: [JSONValue] = []
+            if byte(UInt8(ascii: "]")) { return building ? .array(elements) : .null }
             repeat {
-                guard value(depth: depth + 1) else { return false }
+                guard let element = value(depth: depth + 1, building: building) else { return nil }
+                // The first as an array of one: one allocation, where growing costs more.
+                if building { if elements.isEmpty { elements = [element] } else { elements.append(element) } }
             } while byte(UInt8(ascii: ","))
-            return byte(UInt8(ascii: "]"))
-        case UInt8(ascii: "t"): return literal("true")
-        case UInt8(ascii: "f"): return literal("false")
-        case UInt8(ascii: "n"): return literal("null")
+            guard byte(UInt8(ascii: "]")) else { return nil }
+            return building ? .array(elements) : .null
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
-        default: return false
+        default: return nil
         }
     }
 
     /// An integer in canonical form: no leading zero, no `-0`, at most 17 digits (so it
     /// fits an Int64 and the decoder reads it as an integer), no fraction or exponent.
-    private mutating func integer() -> Bool {
+    private mutating func integer() -> JSONValue? {
         var position = index
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
         let digitsStart = position
-        while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+        var magnitude: Int64 = 0
+        while position < bytes.count, Self.isDigit(bytes[position]) {
+            // Wrapping: a number too long to fit is refused just below.
+            magnitude = magnitude &* 10 &+ Int64(bytes[position] &- UInt8(ascii: "0"))
+            position += 1
+        }
         let digits = position - digitsStart
-        guard digits > 0, digits <= 17 else { return false }
+        guard digits > 0, digits <= 17 else { return nil }
         // "0" alone; never "-0" (it decodes to 0 and encodes without the sign) nor "01".
-        if bytes[digitsStart] == UInt8(ascii: "0"), digits > 1 || digitsStart != index { return false }
+        if bytes[digitsStart] == UInt8(ascii: "0"), digits > 1 || digitsStart != index { return nil }
         if position < bytes.count {
             let next = bytes[position]
-            if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return false }
+            if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return nil }
         }
         index = position
-        return true
+        return .integer(negative ? -magnitude : magnitude)
     }
 
     /// A non-negative counter or clock reading in canonical form, at most
