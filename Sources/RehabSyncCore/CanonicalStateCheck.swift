@@ -260,6 +260,35 @@ struct CanonicalStateCheck {
     /// ``Dot/maximumCounter``.
     private mutating func counter() -> Int64? {
         let start = index
+        // Up to fifteen digits from two words, without a loop over bytes: every sibling
+        // carries four readings. A sixteenth digit, or the end of the bytes near, is left
+        // to the loop below.
+        if start + 16 <= bytes.count, let base = bytes.baseAddress {
+            let here = UnsafeRawPointer(base + start)
+            let word = UInt64(littleEndian: here.loadUnaligned(as: UInt64.self))
+            let digits = Self.leadingDigits(word)
+            var value: UInt64 = 0
+            var count = digits
+            if digits < 8 {
+                value = Self.valueOfDigits(word, digits)
+            } else {
+                let next = UInt64(littleEndian: here.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                let more = Self.leadingDigits(next)
+                if more < 8 {
+                    value = Self.valueOfEightDigits(word) &* Self.powersOfTen[more] &+ Self.valueOfDigits(next, more)
+                    count = 8 + more
+                } else {
+                    count = 0
+                }
+            }
+            if count > 0 {
+                guard count == 1 || here.load(as: UInt8.self) != UInt8(ascii: "0") else { return nil }
+                // At most fifteen digits: below Dot.maximumCounter, which has sixteen.
+                index = start + count
+                return Int64(value)
+            }
+            if digits == 0 { return nil }
+        }
         // At most 16 digits: Dot.maximumCounter has 16, and more cannot overflow the sum.
         let end = min(bytes.count, start + 17)
         var position = start
@@ -294,6 +323,29 @@ struct CanonicalStateCheck {
         let highHalves: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
         return (word & highHalves) | (((word &+ 0x0606_0606_0606_0606) & highHalves) >> 4) == 0x3333_3333_3333_3333
     }
+
+    /// How many of the bytes of `word`, from its low byte, are ASCII digits before the
+    /// first that is not (eight when all are). A byte is a digit when XOR `0` leaves at
+    /// most 9: adding 0x76 to the low seven bits then leaves the high bit clear, and cannot
+    /// carry into the next byte.
+    @inline(__always)
+    static func leadingDigits(_ word: UInt64) -> Int {
+        let offsets = word ^ 0x3030_3030_3030_3030
+        let notDigits = (((offsets & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | offsets) & EightBytes.highBits
+        return notDigits.trailingZeroBitCount >> 3
+    }
+
+    /// The number the first `count` (at most seven) bytes of `word` spell, all digits:
+    /// moved to the top of the word below `0`s, which add nothing in front.
+    @inline(__always)
+    static func valueOfDigits(_ word: UInt64, _ count: Int) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let shift = UInt64(64 - 8 * count)
+        return valueOfEightDigits((word &<< shift) | (0x3030_3030_3030_3030 &>> UInt64(8 * count)))
+    }
+
+    /// 10 to the powers 0 to 7.
+    private static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
 
     /// The number eight ASCII digits spell, the first (most significant) in the low byte
     /// of `word`: pairs of digits are combined, then pairs of pairs, then the two halves,
@@ -386,6 +438,9 @@ struct CanonicalStateCheck {
         UnsafeBufferPointer(rebasing: bytes[lhs]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[rhs]))
     }
 
+    // Always inlined: the literal's length is then a constant, and the comparison a few
+    // words, where a call cost more than the comparing.
+    @inline(__always)
     private mutating func literal(_ text: StaticString) -> Bool {
         let length = text.utf8CodeUnitCount
         guard index + length <= bytes.count, Self.equal(bytes, at: index, UnsafeRawPointer(text.utf8Start), length) else {
