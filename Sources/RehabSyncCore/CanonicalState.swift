@@ -54,10 +54,10 @@ extension JSONParser {
         // Taken out for the pass and put back after it, so that it stays uniquely held.
         var strings = CanonicalStrings()
         swap(&strings, &canonicalStrings)
-        strings.remember()
         defer { swap(&strings, &canonicalStrings) }
         let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field],
                                                                [CanonicalStateCheck.SiblingRun]?, Int)? in
+            strings.remember(buffer)
             var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
             check.collectsSiblings = collectingSiblingRuns
             check.runOrigin = start
@@ -93,8 +93,10 @@ extension JSONParser {
         // Taken out for the pass and put back after it, so that it stays uniquely held.
         var strings = CanonicalStrings()
         swap(&strings, &canonicalStrings)
-        strings.remember()
-        let whole = bytes.withUnsafeBufferPointer { CanonicalStateCheck.wholeState($0, at: start, strings: &strings) }
+        let whole = bytes.withUnsafeBufferPointer { buffer in
+            strings.remember(buffer)
+            return CanonicalStateCheck.wholeState(buffer, at: start, strings: &strings)
+        }
         swap(&strings, &canonicalStrings)
         guard let (state, end) = whole else {
             return (try RecordState(reading: &self, path: path()), nil)

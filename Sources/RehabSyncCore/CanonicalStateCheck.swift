@@ -390,20 +390,31 @@ struct CanonicalStateCheck {
         let count = bytes.count
         var position = start
         var high: UInt8 = 0
-        // Eight bytes at a time while none of them ends the string or needs a look (a
-        // quote, a backslash, a control character); the bytes loop below takes the rest.
-        // Values and authors are most of a state's bytes.
+        // Eight bytes at a time up to the first that ends the string or needs a look (a
+        // quote, a backslash, a control character), found in its word by the word's mask;
+        // the bytes loop below takes the last few bytes of the buffer. Values and authors
+        // are most of a state's bytes.
+        var ended = false
         if let base = bytes.baseAddress {
             var highBits: UInt64 = 0
             while position + 8 <= count {
-                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                guard !EightBytes.needsJSONEscape(word) else { break }
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let marked = EightBytes.jsonEscapeBytes(word)
+                if marked != 0 {
+                    let offset = marked.trailingZeroBitCount >> 3
+                    guard base[position + offset] == Self.quote else { return nil }
+                    // Only the bytes before the quote are the string's.
+                    highBits |= word & ((1 &<< UInt64(offset &* 8)) &- 1)
+                    position += offset
+                    ended = true
+                    break
+                }
                 highBits |= word
                 position += 8
             }
             if highBits & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
         }
-        while position < count {
+        while !ended, position < count {
             let byte = bytes[position]
             if byte == Self.quote { break }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }

@@ -9,36 +9,52 @@
 /// stored string's, compared in full, so a collision costs a miss and never a wrong
 /// string; the new string then takes the slot.
 struct CanonicalStrings {
-    /// Empty until ``remember()``: a check of one state builds its strings directly, since
-    /// a table would cost more than the few repeats it could save.
-    private var slots: [String] = []
+    /// A string and where its bytes were met: the reader that holds this table reads one
+    /// buffer (``JSONParser``'s bytes never change), so a string met again is compared
+    /// with the bytes it was built from, where they lie, without reading the String.
+    private struct Slot {
+        var string = ""
+        var offset = 0
+        var count = 0
+    }
+
+    /// Empty until ``remember(_:)``: a check of one state builds its strings directly,
+    /// since a table would cost more than the few repeats it could save.
+    private var slots: [Slot] = []
+    /// The bytes the slots point into.
+    private var origin: UnsafeRawPointer?
+    private var originCount = 0
 
     /// Two to this many slots. A batch has a few dozen distinct recurring strings; the
     /// rest (a title, a patient) are met once and only pass through their slot.
     private static let slotBits = 8
 
-    /// Whether strings are remembered.
-    var isRemembering: Bool { !slots.isEmpty }
-
-    /// Starts remembering strings, for a reader of many states.
-    mutating func remember() {
-        if slots.isEmpty { slots = Array(repeating: "", count: 1 << Self.slotBits) }
+    /// Remembers strings from here on, for a reader of many states, met in `bytes` (its
+    /// buffer, the same for every state). Should other bytes come, the slots, which point
+    /// into the old ones, are emptied first.
+    mutating func remember(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let base = bytes.baseAddress.map(UnsafeRawPointer.init)
+        if slots.isEmpty || base != origin || bytes.count != originCount {
+            slots = Array(repeating: Slot(), count: 1 << Self.slotBits)
+            origin = base
+            originCount = bytes.count
+        }
     }
 
     /// The string whose UTF-8 is `range` of `bytes`, which the caller has checked to be
     /// well-formed UTF-8; the one built before when these bytes were met already.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
-        guard !slots.isEmpty else { return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        guard !slots.isEmpty, let base = bytes.baseAddress else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
         let slot = Self.slot(bytes, range)
-        let stored = slots[slot]
-        if stored.utf8.count == range.count, stored.utf8.withContiguousStorageIfAvailable({ text in
-            guard let start = text.baseAddress else { return range.isEmpty }
-            return CanonicalStateCheck.equal(bytes, at: range.lowerBound, UnsafeRawPointer(start), range.count)
-        }) == true {
-            return stored
+        // An empty slot holds an empty string at offset 0, which is right for empty bytes.
+        if slots[slot].count == range.count,
+           CanonicalStateCheck.equal(bytes, at: range.lowerBound, UnsafeRawPointer(base + slots[slot].offset), range.count) {
+            return slots[slot].string
         }
         let made = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        slots[slot] = made
+        slots[slot] = Slot(string: made, offset: range.lowerBound, count: range.count)
         return made
     }
 
