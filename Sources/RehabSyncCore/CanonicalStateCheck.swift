@@ -21,7 +21,10 @@ struct CanonicalStateCheck {
     private(set) var newest = HLCTimestamp.zero
     private(set) var kept: [RecordState.Field] = []
     /// Where each replica id parsed so far was spelled, and what it was; the context names
-    /// every replica that wrote the state, so every dot's id is met here again.
+    /// every replica that wrote the state, so every dot's id is met here again. The first
+    /// is held apart (its offset -1 until met): most states have one writer, and then no
+    /// array is allocated and freed per state.
+    private var firstReplica = (offset: -1, replica: ReplicaID(high: 0, low: 0))
     private var metReplicas: [(offset: Int, replica: ReplicaID)] = []
     /// Replica ids remembered at most: a state has few writers, and a longer list would
     /// cost more to search than parsing.
@@ -366,6 +369,13 @@ struct CanonicalStateCheck {
               let base = bytes.baseAddress else { return nil }
         let here = UnsafeRawPointer(base + index + 1)
         let head = here.loadUnaligned(as: UInt64.self)
+        if firstReplica.offset >= 0 {
+            let there = UnsafeRawPointer(base + firstReplica.offset)
+            if there.loadUnaligned(as: UInt64.self) == head, Self.equal(bytes, at: index + 1, there, 36) {
+                index += 38
+                return firstReplica.replica
+            }
+        }
         for met in metReplicas {
             let there = UnsafeRawPointer(base + met.offset)
             if there.loadUnaligned(as: UInt64.self) == head, Self.equal(bytes, at: index + 1, there, 36) {
@@ -374,7 +384,9 @@ struct CanonicalStateCheck {
             }
         }
         guard let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)])) else { return nil }
-        if metReplicas.count < Self.rememberedReplicas {
+        if firstReplica.offset < 0 {
+            firstReplica = (index + 1, replica)
+        } else if metReplicas.count < Self.rememberedReplicas - 1 {
             if metReplicas.isEmpty { metReplicas.reserveCapacity(8) }
             metReplicas.append((index + 1, replica))
         }
