@@ -398,6 +398,8 @@ struct CanonicalStateCheck {
 
     /// A string the writer copies as it is: valid UTF-8, no control character, quote or
     /// backslash. Returns the range of its content.
+    // Inlined: a sibling reads three (name, author, value), most of them short.
+    @inline(__always)
     private mutating func string() -> Range<Int>? {
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         let start = index + 1
