@@ -18,8 +18,8 @@ struct CanonicalStrings {
         var count = 0
     }
 
-    /// Empty until ``remember(_:)``: a check of one state builds its strings directly,
-    /// since a table would cost more than the few repeats it could save.
+    /// Empty until a reader's second state (``remember(_:)``): a check of one state builds
+    /// its strings directly, since a table would cost more than the few repeats it saves.
     private var slots: [Slot] = []
     /// The bytes the slots point into.
     private var origin: UnsafeRawPointer?
@@ -29,16 +29,19 @@ struct CanonicalStrings {
     /// rest (a title, a patient) are met once and only pass through their slot.
     private static let slotBits = 8
 
-    /// Remembers strings from here on, for a reader of many states, met in `bytes` (its
-    /// buffer, the same for every state). Should other bytes come, the slots, which point
-    /// into the old ones, are emptied first.
+    /// Called before each state a reader checks in `bytes` (its buffer, the same for every
+    /// state): from the second state on, strings are remembered. The first is read without
+    /// a table, so that a reader of a single state (a push of one record) pays nothing for
+    /// it. Should other bytes come, the slots, which point into the old ones, are dropped.
     mutating func remember(_ bytes: UnsafeBufferPointer<UInt8>) {
         let base = bytes.baseAddress.map(UnsafeRawPointer.init)
-        if slots.isEmpty || base != origin || bytes.count != originCount {
-            slots = Array(repeating: Slot(), count: 1 << Self.slotBits)
+        guard base == origin, bytes.count == originCount else {
+            slots = []
             origin = base
             originCount = bytes.count
+            return
         }
+        if slots.isEmpty { slots = Array(repeating: Slot(), count: 1 << Self.slotBits) }
     }
 
     /// The string whose UTF-8 is `range` of `bytes`, which the caller has checked to be

@@ -37,7 +37,12 @@ struct CanonicalStringsTests {
     @Test("States read one after another by one reader share strings and still equal the states a fresh decoder reads, byte for byte")
     func sharedStringsEqualFreshOnes() throws {
         let states = try (0..<60).map(Self.state)
-        let body = Array("[\(states.map(\.canonicalText).joined(separator: ","))]".utf8)
+        // Every fifth state with a space inside: the full decoder reads it, between states
+        // the check reads with the strings it remembers.
+        let texts = states.enumerated().map { index, state in
+            index % 5 == 4 ? "{ " + state.canonicalText.dropFirst() : state.canonicalText
+        }
+        let body = Array("[\(texts.joined(separator: ","))]".utf8)
         var reader = JSONParser(body)
         var read: [(state: RecordState, canonicalBytes: [UInt8]?)] = []
         try reader.readArray(path: "") { reader, _ throws(CoreError) in
@@ -50,7 +55,7 @@ struct CanonicalStringsTests {
             var fresh = JSONParser(bytes)
             let decoded = try RecordState(reading: &fresh, path: "")
             #expect(state == decoded, "state \(index)")
-            #expect(canonicalBytes == bytes, "state \(index)")
+            #expect(canonicalBytes == (index % 5 == 4 ? nil : bytes), "state \(index)")
             #expect(state.canonicalBytes == bytes, "state \(index)")
             for (field, expected) in zip(state.fields, decoded.fields) {
                 #expect(Array(field.name.utf8) == Array(expected.name.utf8), "state \(index)")
