@@ -166,7 +166,7 @@ struct CanonicalStateCheck {
             // Most states have a handful of fields: room for them at once instead of
             // growing the array three times.
             if kept.isEmpty { kept.reserveCapacity(8) }
-            kept.append(RecordState.Field(name: strings.string(bytes, name), siblings: siblings))
+            kept.append(RecordState.Field(name: strings.string(bytes, name), siblings: consume siblings))
         }
         return true
     }
