@@ -195,9 +195,16 @@ struct CanonicalStateCheck {
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case Self.quote:
-            guard let range = string() else { return nil }
+            guard let (range, ascii) = unvalidatedString() else { return nil }
+            guard building else { return ascii || Self.isWellFormedUTF8(bytes[range]) ? .null : nil }
+            // Bytes equal to those of a string built before were found well formed then.
+            let (remembered, slot) = strings.find(bytes, range)
+            if let remembered { return .string(remembered) }
+            guard ascii || Self.isWellFormedUTF8(bytes[range]) else { return nil }
             // The check refused escapes and ill-formed UTF-8: the bytes are the content.
-            return building ? .string(strings.string(bytes, range)) : .null
+            let made = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            strings.keep(made, at: slot, range)
+            return .string(made)
         case UInt8(ascii: "{"):
             guard depth < Self.maximumValueDepth else { return nil }
             index += 1
@@ -401,6 +408,15 @@ struct CanonicalStateCheck {
     // Inlined: a sibling reads three (name, author, value), most of them short.
     @inline(__always)
     private mutating func string() -> Range<Int>? {
+        guard let (range, ascii) = unvalidatedString() else { return nil }
+        guard ascii || Self.isWellFormedUTF8(bytes[range]) else { return nil }
+        return range
+    }
+
+    /// ``string()`` but for the UTF-8 validation of a string that is not all ASCII, which
+    /// is left to the caller (`ascii` false): a value equal to one remembered needs none.
+    @inline(__always)
+    private mutating func unvalidatedString() -> (range: Range<Int>, ascii: Bool)? {
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         let start = index + 1
         let count = bytes.count
@@ -438,10 +454,8 @@ struct CanonicalStateCheck {
             position += 1
         }
         guard position < count else { return nil }
-        let ascii = high < 0x80
-        if !ascii, !Self.isWellFormedUTF8(bytes[start..<position]) { return nil }
         index = position + 1
-        return start..<position
+        return (start..<position, high < 0x80)
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most

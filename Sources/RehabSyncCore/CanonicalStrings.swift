@@ -49,18 +49,34 @@ struct CanonicalStrings {
     // Inlined into the check's few callers: a call cost a fifth of a hit.
     @inline(__always)
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
-        guard !slots.isEmpty, let base = bytes.baseAddress else {
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        }
+        let (remembered, slot) = find(bytes, range)
+        if let remembered { return remembered }
+        let made = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        keep(made, at: slot, range)
+        return made
+    }
+
+    /// The string remembered for the bytes at `range`, if any (then those bytes were found
+    /// well formed when it was built), and the slot where a string built from them would
+    /// be kept (-1 when nothing is remembered).
+    @inline(__always)
+    func find(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (string: String?, slot: Int) {
+        guard !slots.isEmpty, let base = bytes.baseAddress else { return (nil, -1) }
         let slot = Self.slot(bytes, range)
         // An empty slot holds an empty string at offset 0, which is right for empty bytes.
         if slots[slot].count == range.count,
            CanonicalStateCheck.equal(bytes, at: range.lowerBound, UnsafeRawPointer(base + slots[slot].offset), range.count) {
-            return slots[slot].string
+            return (slots[slot].string, slot)
         }
-        let made = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        slots[slot] = Slot(string: made, offset: range.lowerBound, count: range.count)
-        return made
+        return (nil, slot)
+    }
+
+    /// Remembers `string`, built from the well-formed UTF-8 at `range`, in `slot` from
+    /// ``find(_:_:)``.
+    @inline(__always)
+    mutating func keep(_ string: String, at slot: Int, _ range: Range<Int>) {
+        guard slot >= 0 else { return }
+        slots[slot] = Slot(string: string, offset: range.lowerBound, count: range.count)
     }
 
     /// The slot of the bytes at `range`: a hash of their length and their first and last

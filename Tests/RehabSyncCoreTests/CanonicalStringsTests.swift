@@ -83,4 +83,30 @@ struct CanonicalStringsTests {
             #expect(state.bytes == states[index].canonicalBytes, "state \(index)")
         }
     }
+
+    @Test("A value spoilt by one ill-formed byte is refused even after the well-formed value it spoils was remembered")
+    func illFormedBytesAreNotTakenForRememberedOnes() throws {
+        let text = try Self.state(0).canonicalText
+        let good = Array(text.utf8)
+        // "ö" is C3 B6; C3 followed by "(" is not UTF-8, at the same length and place.
+        let at = try #require(good.indices.first { good[$0] == 0xC3 && good[$0 + 1] == 0xB6 })
+        var bad = good
+        bad[at + 1] = UInt8(ascii: "(")
+        #expect(String(validating: bad, as: UTF8.self) == nil)
+        var fresh = JSONParser(bad)
+        #expect((try? RecordState(reading: &fresh, path: "")) == nil)
+        let body = Array("[".utf8) + good + Array(",".utf8) + good + Array(",".utf8) + bad + Array("]".utf8)
+        var reader = JSONParser(body)
+        var outcomes: [Bool] = []
+        do {
+            try reader.readArray(path: "") { reader, _ throws(CoreError) in
+                _ = try reader.readState(keepingCanonicalBytes: "")
+                outcomes.append(true)
+            }
+            Issue.record("the spoilt state was read")
+        } catch {
+            #expect(error.code == .malformedJSON)
+        }
+        #expect(outcomes == [true, true])
+    }
 }
