@@ -51,11 +51,18 @@ extension JSONParser {
     public mutating func readCanonicalState(keeping: CanonicalFieldNames, collectingSiblingRuns: Bool = false) -> CanonicalState? {
         skipWhitespace()
         let start = index
+        // Taken out for the pass and put back after it, so that it stays uniquely held.
+        var strings = CanonicalStrings()
+        swap(&strings, &canonicalStrings)
+        defer { swap(&strings, &canonicalStrings) }
         let found = bytes.withUnsafeBufferPointer { buffer -> (Int, VersionVector, Bool, HLCTimestamp, [RecordState.Field],
                                                                [CanonicalStateCheck.SiblingRun]?, Int)? in
+            strings.remember(buffer)
             var check = CanonicalStateCheck(buffer, at: start, keeping: keeping)
             check.collectsSiblings = collectingSiblingRuns
             check.runOrigin = start
+            swap(&check.strings, &strings)
+            defer { swap(&check.strings, &strings) }
             guard check.state() else { return nil }
             return (check.index, check.context, check.inConflict, check.newest, check.kept,
                     collectingSiblingRuns ? check.metSiblings : nil, check.contextEnd - start)
@@ -83,7 +90,15 @@ extension JSONParser {
         -> (state: RecordState, canonicalBytes: [UInt8]?) {
         skipWhitespace()
         let start = index
-        guard let (state, end) = bytes.withUnsafeBufferPointer({ CanonicalStateCheck.wholeState($0, at: start) }) else {
+        // Taken out for the pass and put back after it, so that it stays uniquely held.
+        var strings = CanonicalStrings()
+        swap(&strings, &canonicalStrings)
+        let whole = bytes.withUnsafeBufferPointer { buffer in
+            strings.remember(buffer)
+            return CanonicalStateCheck.wholeState(buffer, at: start, strings: &strings)
+        }
+        swap(&strings, &canonicalStrings)
+        guard let (state, end) = whole else {
             return (try RecordState(reading: &self, path: path()), nil)
         }
         index = end

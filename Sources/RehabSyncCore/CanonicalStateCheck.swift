@@ -21,7 +21,10 @@ struct CanonicalStateCheck {
     private(set) var newest = HLCTimestamp.zero
     private(set) var kept: [RecordState.Field] = []
     /// Where each replica id parsed so far was spelled, and what it was; the context names
-    /// every replica that wrote the state, so every dot's id is met here again.
+    /// every replica that wrote the state, so every dot's id is met here again. The first
+    /// is held apart (its offset -1 until met): most states have one writer, and then no
+    /// array is allocated and freed per state.
+    private var firstReplica = (offset: -1, replica: ReplicaID(high: 0, low: 0))
     private var metReplicas: [(offset: Int, replica: ReplicaID)] = []
     /// Replica ids remembered at most: a state has few writers, and a longer list would
     /// cost more to search than parsing.
@@ -38,9 +41,12 @@ struct CanonicalStateCheck {
     /// Decodes every field, not only those named in `keeping`: for a reader that needs the
     /// whole state and would otherwise decode it in a second pass.
     var keepsEveryField = false
-    /// The author of the sibling kept last: one clinician usually wrote every field, and
-    /// sharing the String saves an allocation per sibling.
-    private var lastAuthor: String?
+    /// The author of the sibling kept last, and where its bytes lie: one clinician usually
+    /// wrote every field, and sharing the String saves building one per sibling.
+    private var lastAuthor: (String, Range<Int>)?
+    /// The strings built for kept fields, remembered across the states of one reader when
+    /// it lends its own (swapped in and back out, so that it stays uniquely held).
+    var strings = CanonicalStrings()
 
     /// Containers nested inside one value, at most. The decoder allows 60 below a sibling
     /// value; anything deeper than this is left to it.
@@ -60,8 +66,17 @@ struct CanonicalStateCheck {
     /// order and covered, counters, clocks and authors in range), so the state is taken
     /// without validating it again; the property tests hold the two to the same states.
     static func wholeState(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (state: RecordState, end: Int)? {
+        var strings = CanonicalStrings()
+        return wholeState(bytes, at: index, strings: &strings)
+    }
+
+    /// ``wholeState(_:at:)`` building its strings with `strings`, a reader's remembered ones.
+    static func wholeState(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, strings: inout CanonicalStrings)
+        -> (state: RecordState, end: Int)? {
         var check = CanonicalStateCheck(bytes, at: index, keeping: .none)
         check.keepsEveryField = true
+        swap(&check.strings, &strings)
+        defer { swap(&check.strings, &strings) }
         guard check.state() else { return nil }
         return (RecordState(checkedContext: check.context, fields: check.kept), check.index)
     }
@@ -118,12 +133,9 @@ struct CanonicalStateCheck {
                 literal(#","dot":"#), byte(UInt8(ascii: "[")), let replica = replicaID(), byte(UInt8(ascii: ",")),
                 let counter = counter(), counter > 0,
                 literal(#"],"hlc":["#), let milliseconds = self.counter(), byte(UInt8(ascii: ",")), let logical = self.counter(),
-                literal(#"],"value":"#)
+                literal(#"],"value":"#), let value = value(depth: 0, building: keep),
+                literal(#","wall":"#), let wall = self.counter(), byte(UInt8(ascii: "}"))
             else { return false }
-            let valueStart = index
-            guard value(depth: 0) else { return false }
-            let valueEnd = index
-            guard literal(#","wall":"#), let wall = self.counter(), byte(UInt8(ascii: "}")) else { return false }
             let dot = Dot(replica: replica, counter: counter)
             if let previous, !(previous < dot) { return false }
             previous = dot
@@ -138,99 +150,157 @@ struct CanonicalStateCheck {
                                     (siblingStart - runOrigin)..<(index - runOrigin)))
             }
             if keep {
-                guard let value = decodedValue(valueStart..<valueEnd) else { return false }
-                let authorBytes = UnsafeBufferPointer(rebasing: bytes[author])
-                let authorText: String
-                // Compared eight bytes at a time: the generic elementsEqual costs ~500
-                // instructions for an HSA-id, paid for every sibling.
-                if var last = lastAuthor, last.withUTF8({ text in
-                    guard let start = text.baseAddress, text.count == authorBytes.count else { return false }
-                    return Self.equal(bytes, at: author.lowerBound, UnsafeRawPointer(start), text.count)
-                }) {
-                    authorText = last
+                let sibling = FieldSibling(value: value, dot: dot, hlc: hlc, author: authorString(author), wallMilliseconds: wall)
+                // A field nearly always has one sibling: an array of one is a single
+                // allocation, cheaper than growing an empty array.
+                if siblings.isEmpty {
+                    siblings = [sibling]
                 } else {
-                    authorText = String(decoding: authorBytes, as: UTF8.self)
-                    lastAuthor = authorText
+                    siblings.append(sibling)
                 }
-                siblings.append(FieldSibling(value: value, dot: dot, hlc: hlc, author: authorText, wallMilliseconds: wall))
             }
         } while byte(UInt8(ascii: ","))
         guard byte(UInt8(ascii: "]")) else { return false }
         if count > 1 { inConflict = true }
         if keep {
-            kept.append(RecordState.Field(name: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self),
-                                          siblings: siblings))
+            // Most states have a handful of fields: room for them at once instead of
+            // growing the array three times.
+            if kept.isEmpty { kept.reserveCapacity(8) }
+            kept.append(RecordState.Field(name: strings.string(bytes, name), siblings: consume siblings))
         }
         return true
     }
 
-    /// A value this pass has checked, as the decoder reads it. A string, the common case,
-    /// is taken from its bytes (the pass refused escapes and ill-formed UTF-8, so they are
-    /// its content); anything else is parsed.
-    private func decodedValue(_ range: Range<Int>) -> JSONValue? {
-        guard bytes[range.lowerBound] == Self.quote else { return try? JSONParser.parse(Array(bytes[range])) }
-        return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]), as: UTF8.self))
+    /// The author at `range`, checked: one clinician usually wrote every field, so the
+    /// String of the author met last is shared when the bytes are the same (compared where
+    /// both lie, eight at a time); otherwise the reader's remembered strings are asked.
+    private mutating func authorString(_ range: Range<Int>) -> String {
+        if let (last, lastRange) = lastAuthor, lastRange.count == range.count, let base = bytes.baseAddress,
+           Self.equal(bytes, at: range.lowerBound, UnsafeRawPointer(base + lastRange.lowerBound), range.count) {
+            return last
+        }
+        let made = strings.string(bytes, range)
+        lastAuthor = (made, range)
+        return made
     }
 
     /// A JSON value as the canonical writer writes it: strings without escapes, integers
     /// of at most 17 digits, literals, and arrays and objects of those with members in
     /// byte order. Fractions and exponents are left to the decoder.
-    private mutating func value(depth: Int) -> Bool {
-        guard index < bytes.count else { return false }
+    ///
+    /// With `building`, the value as the decoder reads it (the bytes are exactly what its
+    /// reading of them would encode back to); without, `.null` for any value that passes.
+    /// Nil when the bytes are not such a value.
+    private mutating func value(depth: Int, building: Bool) -> JSONValue? {
+        guard index < bytes.count else { return nil }
         switch bytes[index] {
         case Self.quote:
-            return string() != nil
+            guard let (range, ascii) = unvalidatedString() else { return nil }
+            guard building else { return ascii || Self.isWellFormedUTF8(bytes[range]) ? .null : nil }
+            // Bytes equal to those of a string built before were found well formed then.
+            let (remembered, slot) = strings.find(bytes, range)
+            if let remembered { return .string(remembered) }
+            guard ascii || Self.isWellFormedUTF8(bytes[range]) else { return nil }
+            // The check refused escapes and ill-formed UTF-8: the bytes are the content.
+            let made = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            strings.keep(made, at: slot, range)
+            return .string(made)
         case UInt8(ascii: "{"):
-            guard depth < Self.maximumValueDepth else { return false }
+            guard depth < Self.maximumValueDepth else { return nil }
             index += 1
-            if byte(UInt8(ascii: "}")) { return true }
+            var members: [String: JSONValue] = [:]
+            if byte(UInt8(ascii: "}")) { return building ? .object(members) : .null }
             var previous: Range<Int>?
             repeat {
-                guard let key = string(), byte(UInt8(ascii: ":")) else { return false }
-                if let previous, !precedes(previous, key) { return false }
+                guard let key = string(), byte(UInt8(ascii: ":")) else { return nil }
+                if let previous, !precedes(previous, key) { return nil }
                 previous = key
-                guard value(depth: depth + 1) else { return false }
+                guard let member = value(depth: depth + 1, building: building) else { return nil }
+                // Keys strictly in byte order: none is met twice.
+                if building { members[strings.string(bytes, key)] = member }
             } while byte(UInt8(ascii: ","))
-            return byte(UInt8(ascii: "}"))
+            guard byte(UInt8(ascii: "}")) else { return nil }
+            return building ? .object(members) : .null
         case UInt8(ascii: "["):
-            guard depth < Self.maximumValueDepth else { return false }
+            guard depth < Self.maximumValueDepth else { return nil }
             index += 1
-            if byte(UInt8(ascii: "]")) { return true }
+            var elements: [JSONValue] = []
+            if byte(UInt8(ascii: "]")) { return building ? .array(elements) : .null }
             repeat {
-                guard value(depth: depth + 1) else { return false }
+                guard let element = value(depth: depth + 1, building: building) else { return nil }
+                // The first as an array of one: one allocation, where growing costs more.
+                if building { if elements.isEmpty { elements = [element] } else { elements.append(element) } }
             } while byte(UInt8(ascii: ","))
-            return byte(UInt8(ascii: "]"))
-        case UInt8(ascii: "t"): return literal("true")
-        case UInt8(ascii: "f"): return literal("false")
-        case UInt8(ascii: "n"): return literal("null")
+            guard byte(UInt8(ascii: "]")) else { return nil }
+            return building ? .array(elements) : .null
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
-        default: return false
+        default: return nil
         }
     }
 
     /// An integer in canonical form: no leading zero, no `-0`, at most 17 digits (so it
     /// fits an Int64 and the decoder reads it as an integer), no fraction or exponent.
-    private mutating func integer() -> Bool {
+    private mutating func integer() -> JSONValue? {
         var position = index
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
         let digitsStart = position
-        while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+        var magnitude: Int64 = 0
+        while position < bytes.count, Self.isDigit(bytes[position]) {
+            // Wrapping: a number too long to fit is refused just below.
+            magnitude = magnitude &* 10 &+ Int64(bytes[position] &- UInt8(ascii: "0"))
+            position += 1
+        }
         let digits = position - digitsStart
-        guard digits > 0, digits <= 17 else { return false }
+        guard digits > 0, digits <= 17 else { return nil }
         // "0" alone; never "-0" (it decodes to 0 and encodes without the sign) nor "01".
-        if bytes[digitsStart] == UInt8(ascii: "0"), digits > 1 || digitsStart != index { return false }
+        if bytes[digitsStart] == UInt8(ascii: "0"), digits > 1 || digitsStart != index { return nil }
         if position < bytes.count {
             let next = bytes[position]
-            if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return false }
+            if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return nil }
         }
         index = position
-        return true
+        return .integer(negative ? -magnitude : magnitude)
     }
 
     /// A non-negative counter or clock reading in canonical form, at most
     /// ``Dot/maximumCounter``.
+    // Inlined: every sibling reads four, and the call was a fifth of the reading.
+    @inline(__always)
     private mutating func counter() -> Int64? {
         let start = index
+        // Up to fifteen digits from two words, without a loop over bytes: every sibling
+        // carries four readings. A sixteenth digit, or the end of the bytes near, is left
+        // to the loop below.
+        if start + 16 <= bytes.count, let base = bytes.baseAddress {
+            let here = UnsafeRawPointer(base + start)
+            let word = UInt64(littleEndian: here.loadUnaligned(as: UInt64.self))
+            let digits = Self.leadingDigits(word)
+            var value: UInt64 = 0
+            var count = digits
+            if digits < 8 {
+                value = Self.valueOfDigits(word, digits)
+            } else {
+                let next = UInt64(littleEndian: here.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                let more = Self.leadingDigits(next)
+                if more < 8 {
+                    value = Self.valueOfEightDigits(word) &* Self.powersOfTen[more] &+ Self.valueOfDigits(next, more)
+                    count = 8 + more
+                } else {
+                    count = 0
+                }
+            }
+            if count > 0 {
+                guard count == 1 || here.load(as: UInt8.self) != UInt8(ascii: "0") else { return nil }
+                // At most fifteen digits: below Dot.maximumCounter, which has sixteen.
+                index = start + count
+                return Int64(value)
+            }
+            if digits == 0 { return nil }
+        }
         // At most 16 digits: Dot.maximumCounter has 16, and more cannot overflow the sum.
         let end = min(bytes.count, start + 17)
         var position = start
@@ -266,6 +336,29 @@ struct CanonicalStateCheck {
         return (word & highHalves) | (((word &+ 0x0606_0606_0606_0606) & highHalves) >> 4) == 0x3333_3333_3333_3333
     }
 
+    /// How many of the bytes of `word`, from its low byte, are ASCII digits before the
+    /// first that is not (eight when all are). A byte is a digit when XOR `0` leaves at
+    /// most 9: adding 0x76 to the low seven bits then leaves the high bit clear, and cannot
+    /// carry into the next byte.
+    @inline(__always)
+    static func leadingDigits(_ word: UInt64) -> Int {
+        let offsets = word ^ 0x3030_3030_3030_3030
+        let notDigits = (((offsets & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | offsets) & EightBytes.highBits
+        return notDigits.trailingZeroBitCount >> 3
+    }
+
+    /// The number the first `count` (at most seven) bytes of `word` spell, all digits:
+    /// moved to the top of the word below `0`s, which add nothing in front.
+    @inline(__always)
+    static func valueOfDigits(_ word: UInt64, _ count: Int) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let shift = UInt64(64 - 8 * count)
+        return valueOfEightDigits((word &<< shift) | (0x3030_3030_3030_3030 &>> UInt64(8 * count)))
+    }
+
+    /// 10 to the powers 0 to 7.
+    private static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+
     /// The number eight ASCII digits spell, the first (most significant) in the low byte
     /// of `word`: pairs of digits are combined, then pairs of pairs, then the two halves,
     /// each step one multiplication.
@@ -285,6 +378,13 @@ struct CanonicalStateCheck {
               let base = bytes.baseAddress else { return nil }
         let here = UnsafeRawPointer(base + index + 1)
         let head = here.loadUnaligned(as: UInt64.self)
+        if firstReplica.offset >= 0 {
+            let there = UnsafeRawPointer(base + firstReplica.offset)
+            if there.loadUnaligned(as: UInt64.self) == head, Self.equal(bytes, at: index + 1, there, 36) {
+                index += 38
+                return firstReplica.replica
+            }
+        }
         for met in metReplicas {
             let there = UnsafeRawPointer(base + met.offset)
             if there.loadUnaligned(as: UInt64.self) == head, Self.equal(bytes, at: index + 1, there, 36) {
@@ -293,7 +393,9 @@ struct CanonicalStateCheck {
             }
         }
         guard let replica = ReplicaID.parse(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 37)])) else { return nil }
-        if metReplicas.count < Self.rememberedReplicas {
+        if firstReplica.offset < 0 {
+            firstReplica = (index + 1, replica)
+        } else if metReplicas.count < Self.rememberedReplicas - 1 {
             if metReplicas.isEmpty { metReplicas.reserveCapacity(8) }
             metReplicas.append((index + 1, replica))
         }
@@ -303,26 +405,48 @@ struct CanonicalStateCheck {
 
     /// A string the writer copies as it is: valid UTF-8, no control character, quote or
     /// backslash. Returns the range of its content.
+    // Inlined: a sibling reads three (name, author, value), most of them short.
+    @inline(__always)
     private mutating func string() -> Range<Int>? {
+        guard let (range, ascii) = unvalidatedString() else { return nil }
+        guard ascii || Self.isWellFormedUTF8(bytes[range]) else { return nil }
+        return range
+    }
+
+    /// ``string()`` but for the UTF-8 validation of a string that is not all ASCII, which
+    /// is left to the caller (`ascii` false): a value equal to one remembered needs none.
+    @inline(__always)
+    private mutating func unvalidatedString() -> (range: Range<Int>, ascii: Bool)? {
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         let start = index + 1
         let count = bytes.count
         var position = start
         var high: UInt8 = 0
-        // Eight bytes at a time while none of them ends the string or needs a look (a
-        // quote, a backslash, a control character); the bytes loop below takes the rest.
-        // Values and authors are most of a state's bytes.
+        // Eight bytes at a time up to the first that ends the string or needs a look (a
+        // quote, a backslash, a control character), found in its word by the word's mask;
+        // the bytes loop below takes the last few bytes of the buffer. Values and authors
+        // are most of a state's bytes.
+        var ended = false
         if let base = bytes.baseAddress {
             var highBits: UInt64 = 0
             while position + 8 <= count {
-                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                guard !EightBytes.needsJSONEscape(word) else { break }
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let marked = EightBytes.jsonEscapeBytes(word)
+                if marked != 0 {
+                    let offset = marked.trailingZeroBitCount >> 3
+                    guard base[position + offset] == Self.quote else { return nil }
+                    // Only the bytes before the quote are the string's.
+                    highBits |= word & ((1 &<< UInt64(offset &* 8)) &- 1)
+                    position += offset
+                    ended = true
+                    break
+                }
                 highBits |= word
                 position += 8
             }
             if highBits & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
         }
-        while position < count {
+        while !ended, position < count {
             let byte = bytes[position]
             if byte == Self.quote { break }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
@@ -330,10 +454,8 @@ struct CanonicalStateCheck {
             position += 1
         }
         guard position < count else { return nil }
-        let ascii = high < 0x80
-        if !ascii, !Self.isWellFormedUTF8(bytes[start..<position]) { return nil }
         index = position + 1
-        return start..<position
+        return (start..<position, high < 0x80)
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most
@@ -357,6 +479,9 @@ struct CanonicalStateCheck {
         UnsafeBufferPointer(rebasing: bytes[lhs]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[rhs]))
     }
 
+    // Always inlined: the literal's length is then a constant, and the comparison a few
+    // words, where a call cost more than the comparing.
+    @inline(__always)
     private mutating func literal(_ text: StaticString) -> Bool {
         let length = text.utf8CodeUnitCount
         guard index + length <= bytes.count, Self.equal(bytes, at: index, UnsafeRawPointer(text.utf8Start), length) else {

@@ -1,7 +1,8 @@
 /// Questions about the eight bytes of a `UInt64` at once (SWAR), for the loops that scan
 /// strings: the canonical state check and the writer's unescaped copy. Each mask answers
-/// only "is there such a byte", which it gets exactly right; which bytes it marks may be
-/// wrong (a borrow can mark a byte after a true match), so no caller asks.
+/// "is there such a byte" exactly right, and its lowest marked byte (the first in memory,
+/// read little-endian) is the first such byte; marks above that may be wrong (a borrow
+/// can mark a byte after a true match), so no caller looks past the lowest.
 enum EightBytes {
     /// 0x01 in every byte: times a byte, that byte repeated eight times.
     static var lowBits: UInt64 { 0x0101_0101_0101_0101 }
@@ -27,7 +28,14 @@ enum EightBytes {
     /// the one branch, so a scan takes one branch per eight bytes.
     @inline(__always)
     static func needsJSONEscape(_ word: UInt64) -> Bool {
+        jsonEscapeBytes(word) != 0
+    }
+
+    /// Nonzero exactly when ``needsJSONEscape(_:)``; its lowest marked byte is the first
+    /// byte of `word` that must be escaped.
+    @inline(__always)
+    static func jsonEscapeBytes(_ word: UInt64) -> UInt64 {
         bytes(of: word, equalTo: UInt8(ascii: "\"")) | bytes(of: word, equalTo: UInt8(ascii: "\\"))
-            | bytes(of: word, below: 0x20) != 0
+            | bytes(of: word, below: 0x20)
     }
 }

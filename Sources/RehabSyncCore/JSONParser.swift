@@ -10,6 +10,9 @@ public struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    /// The strings the canonical state check built for the states read so far, so that a
+    /// reader of many states builds each recurring one once (``CanonicalStrings``).
+    var canonicalStrings = CanonicalStrings()
 
     /// A reader over one document, for the streaming `read…` methods.
     public init(_ bytes: [UInt8]) {
