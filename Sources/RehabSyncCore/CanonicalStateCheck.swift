@@ -212,11 +212,15 @@ struct CanonicalStateCheck {
             if byte(UInt8(ascii: "}")) { return building ? .object(members) : .null }
             var previous: Range<Int>?
             repeat {
-                guard let key = string(), byte(UInt8(ascii: ":")) else { return nil }
+                // A key that is not all ASCII goes to the full decoder: two such keys in
+                // strictly ascending bytes may still be one Swift string ("e" with a
+                // combining accent, and "é"), which it refuses as a repeated member, where
+                // here the second would silently replace the first.
+                guard let (key, ascii) = unvalidatedString(), ascii, byte(UInt8(ascii: ":")) else { return nil }
                 if let previous, !precedes(previous, key) { return nil }
                 previous = key
                 guard let member = value(depth: depth + 1, building: building) else { return nil }
-                // Keys strictly in byte order: none is met twice.
+                // ASCII keys strictly in byte order: none is met twice, as bytes or as strings.
                 if building { members[strings.string(bytes, key)] = member }
             } while byte(UInt8(ascii: ","))
             guard byte(UInt8(ascii: "}")) else { return nil }

@@ -131,6 +131,24 @@ struct CanonicalStateCheckTests {
         #expect(reader.readCanonicalState(keeping: []) == nil)
     }
 
+    @Test("An object value whose keys differ in bytes but are one string (a combining accent and a precomposed letter) is refused, never stored with one member dropped")
+    func keysThatAreOneStringAreRefused() {
+        let prefix = #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":{""#
+        // "e" + U+0301 (65 CC 81) sorts before "é" (C3 A9) by bytes: strictly ascending,
+        // valid UTF-8, canonical in every other respect; Swift compares them equal.
+        let text = prefix + "e\u{0301}" + #"":1,""# + "\u{00E9}" + #"":2},"wall":1}]}}"#
+        let bytes = Array(text.utf8)
+        var checker = JSONParser(bytes)
+        #expect(checker.readCanonicalState(keeping: ["a"]) == nil)
+        var pushed = JSONParser(bytes)
+        #expect(throws: CoreError.self) { try pushed.readState(keepingCanonicalBytes: "") }
+        var decoder = JSONParser(bytes)
+        #expect(throws: CoreError.self) { try RecordState(reading: &decoder, path: "") }
+        // ASCII keys are still checked in one pass and kept.
+        var plain = JSONParser(Array((prefix + #"a":1,"b":2},"wall":1}]}}"#).utf8))
+        #expect(plain.readCanonicalState(keeping: ["a"]) != nil)
+    }
+
     @Test("Invalid UTF-8 inside a value is refused by the one-pass check as by Swift's own validation")
     func invalidUTF8IsRefused() {
         let prefix = #"{"context":{"00000000-0000-4000-8000-000000000001":1},"fields":{"a":[{"author":"x","dot":["00000000-0000-4000-8000-000000000001",1],"hlc":[1,0],"value":""#
