@@ -211,19 +211,33 @@ struct CanonicalStateCheck {
             var members: [String: JSONValue] = [:]
             if byte(UInt8(ascii: "}")) { return building ? .object(members) : .null }
             var previous: Range<Int>?
+            // Keys in strictly ascending bytes are never the same bytes twice, but may still
+            // be one Swift string once one is not ASCII: "e" with a combining accent and "é",
+            // or "K" and the Kelvin sign. The full decoder refuses such a repeat; so must the
+            // check, or a dictionary would silently keep one member while the kept bytes
+            // hold both. Building, the dictionary tells; checking only, the keys are compared
+            // as strings when one of them is not ASCII.
+            var keys: [Range<Int>] = []
+            var allASCII = true
             repeat {
-                // A key that is not all ASCII goes to the full decoder: two such keys in
-                // strictly ascending bytes may still be one Swift string ("e" with a
-                // combining accent, and "é"), which it refuses as a repeated member, where
-                // here the second would silently replace the first.
-                guard let (key, ascii) = unvalidatedString(), ascii, byte(UInt8(ascii: ":")) else { return nil }
+                guard let key = string(), byte(UInt8(ascii: ":")) else { return nil }
                 if let previous, !precedes(previous, key) { return nil }
                 previous = key
                 guard let member = value(depth: depth + 1, building: building) else { return nil }
-                // ASCII keys strictly in byte order: none is met twice, as bytes or as strings.
-                if building { members[strings.string(bytes, key)] = member }
+                if building {
+                    if members.updateValue(member, forKey: strings.string(bytes, key)) != nil { return nil }
+                } else {
+                    keys.append(key)
+                    if allASCII, !isASCII(key) { allASCII = false }
+                }
             } while byte(UInt8(ascii: ","))
             guard byte(UInt8(ascii: "}")) else { return nil }
+            if !building, !allASCII {
+                var seen = Set<String>()
+                for key in keys where !seen.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self)).inserted {
+                    return nil
+                }
+            }
             return building ? .object(members) : .null
         case UInt8(ascii: "["):
             guard depth < Self.maximumValueDepth else { return nil }
@@ -460,6 +474,10 @@ struct CanonicalStateCheck {
         guard position < count else { return nil }
         index = position + 1
         return (start..<position, high < 0x80)
+    }
+
+    private func isASCII(_ range: Range<Int>) -> Bool {
+        bytes[range].allSatisfy { $0 < 0x80 }
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most

@@ -144,9 +144,25 @@ struct CanonicalStateCheckTests {
         #expect(throws: CoreError.self) { try pushed.readState(keepingCanonicalBytes: "") }
         var decoder = JSONParser(bytes)
         #expect(throws: CoreError.self) { try RecordState(reading: &decoder, path: "") }
-        // ASCII keys are still checked in one pass and kept.
-        var plain = JSONParser(Array((prefix + #"a":1,"b":2},"wall":1}]}}"#).utf8))
-        #expect(plain.readCanonicalState(keeping: ["a"]) != nil)
+        // The same when the field is only checked, not decoded (a pull page's other fields).
+        var checkedOnly = JSONParser(bytes)
+        #expect(checkedOnly.readCanonicalState(keeping: []) == nil)
+        // "K" and the Kelvin sign (U+212A), the second not ASCII, are one string too.
+        let kelvin = Array((prefix + #"K":1,""# + "\u{212A}" + #"":2},"wall":1}]}}"#).utf8)
+        var kelvinChecked = JSONParser(kelvin)
+        #expect(kelvinChecked.readCanonicalState(keeping: []) == nil)
+        var kelvinPushed = JSONParser(kelvin)
+        #expect(throws: CoreError.self) { try kelvinPushed.readState(keepingCanonicalBytes: "") }
+        // Keys that are distinct strings, ASCII or not, are still checked in one pass and kept.
+        for members in [#"a":1,"b":2"#, #"n":2,"niv"# + "\u{00E5}" + #"":1"#] {
+            let distinct = Array((prefix + members + #"},"wall":1}]}}"#).utf8)
+            var built = JSONParser(distinct)
+            #expect(built.readCanonicalState(keeping: ["a"]) != nil)
+            var checked = JSONParser(distinct)
+            #expect(checked.readCanonicalState(keeping: []) != nil)
+            var kept = JSONParser(distinct)
+            #expect((try? kept.readState(keepingCanonicalBytes: ""))?.canonicalBytes == distinct)
+        }
     }
 
     @Test("Invalid UTF-8 inside a value is refused by the one-pass check as by Swift's own validation")
