@@ -42,6 +42,10 @@ public final class ServerApplication: Sendable {
                                   configuration: settings.syncConfiguration,
                                   database: DatabaseConfiguration(busyTimeoutMilliseconds: Int32(settings.busyTimeoutMilliseconds)),
                                   auditKeyPath: settings.auditKeyPath, now: now)
+        if !SQLiteLibrary.settingsApplied {
+            logger.warning("SQLite refused its process-wide settings (statement journals in memory, no memory statistics); "
+                           + "it runs with its defaults, which are slower", [])
+        }
         // One line when the storage stops committing and one when it recovers, rather than
         // one per refused request.
         service.store.database.observeCommitFaults { fault, error in

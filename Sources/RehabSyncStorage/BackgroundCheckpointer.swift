@@ -13,11 +13,19 @@ import Synchronization
 /// long the WAL has grown; should the queue ever fall far behind, the hook checkpoints
 /// inline as SQLite would have, so the WAL stays bounded either way.
 final class BackgroundCheckpointer: Sendable {
-    /// WAL frames (pages) after which a checkpoint is started; SQLite's own default.
-    let thresholdFrames: Int32 = 1_000
+    /// WAL bytes after which a checkpoint is started: about the 1,000 pages of SQLite's own
+    /// default at the 16 KiB pages of a file made now (4,096 of an older file's 4 KiB pages).
+    static let thresholdBytes = 16 << 20
 
-    /// Beyond this the writer checkpoints inline: the queue is not keeping up.
-    let inlineFrames: Int32 = 16_000
+    /// WAL bytes beyond which the writer checkpoints inline: the queue is not keeping up.
+    /// A bound in bytes, not pages, so that a device's WAL stays this small whatever the
+    /// page size of its file.
+    static let inlineBytes = 64 << 20
+
+    /// ``thresholdBytes`` and ``inlineBytes`` in WAL frames (pages) of this file, whose
+    /// page size the writer has fixed before the checkpointer opens it.
+    let thresholdFrames: Int32
+    let inlineFrames: Int32
 
     private let connection: ConnectionBox
     private let queue = DispatchQueue(label: "rehabsync.checkpoint")
@@ -29,6 +37,9 @@ final class BackgroundCheckpointer: Sendable {
         // A checkpoint syncs the WAL before copying and the database after, as the
         // writer's durability setting asks.
         try connection.execute(configuration.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+        let pageSize = max(Int(try connection.pragmaInt("page_size") ?? 4_096), 512)
+        thresholdFrames = Int32(Self.thresholdBytes / pageSize)
+        inlineFrames = Int32(Self.inlineBytes / pageSize)
         self.connection = ConnectionBox(connection)
     }
 

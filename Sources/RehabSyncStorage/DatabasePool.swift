@@ -76,6 +76,9 @@ public final class DatabasePool: Sendable {
         path: String, configuration: DatabaseConfiguration = .init(), migrator: Migrator
     ) throws {
         precondition(configuration.maximumReaderCount >= 1, "maximumReaderCount must be >= 1")
+        // SQLite ignores any other page size without a word.
+        precondition((512...65_536).contains(configuration.pageSizeBytes) && configuration.pageSizeBytes.nonzeroBitCount == 1,
+                     "pageSizeBytes must be a power of two from 512 to 65536")
         let connection = try Connection(
             path: path, readOnly: false,
             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)

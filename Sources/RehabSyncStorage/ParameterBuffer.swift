@@ -133,8 +133,9 @@ extension Statement {
                 sqlite3_bind_text(handle, index, $0, Int32(count), nil)
             }
         } else {
-            // The empty string, not NULL (which a nil pointer would bind). A literal lives forever.
-            code = sqlite3_bind_text(handle, index, "", 0, nil)
+            // The empty string, not NULL (which a nil pointer would bind), copied by SQLite:
+            // the pointer Swift makes for a literal is only promised for the call.
+            code = sqlite3_bind_text(handle, index, "", 0, rehabsync_sqlite_transient())
         }
         guard code == SQLITE_OK else { throw DatabaseError(code: code, connection: sqlite3_db_handle(handle), sql: sql) }
     }

@@ -2,7 +2,7 @@ internal import CSQLite
 
 /// Process-wide settings of the SQLite library, which SQLite takes only before its first
 /// connection opens: every open in this module calls ``configureOnce()`` first.
-enum SQLiteLibrary {
+public enum SQLiteLibrary {
     /// How large a statement journal grows in memory before SQLite moves it to a temporary
     /// file. SQLite's default is 64 KiB.
     ///
@@ -22,6 +22,13 @@ enum SQLiteLibrary {
     /// SQLite's defaults, which are only slower, stay in effect.
     static func configureOnce() {
         _ = configured
+    }
+
+    /// Whether SQLite took the settings (it refuses them once it has been initialised by
+    /// other code in the process); without them SQLite's defaults, which are only slower,
+    /// stay in effect. The server logs a warning when it is false.
+    public static var settingsApplied: Bool {
+        configured
     }
 
     private static let configured: Bool = {

@@ -151,24 +151,25 @@ struct BatchMergeTests {
         }
     }
 
-    @Test("new records fewer than sixteen in a row go in eight, four or two to a statement, in order, around a stored one and one created meanwhile")
-    func newRecordsFewerThanSixteenInARowGoInEightFourOrTwoToAStatement() throws {
+    @Test("new records in runs shorter than sixteen, around a stored one and one created meanwhile, are stored in order with the batch's sequence numbers")
+    func newRecordsInRunsShorterThanSixteenAreStoredInOrder() throws {
         let scratch = try ScratchDirectory()
         let device = try RecordStore(path: scratch.path("device.sqlite"))
         let other = try RecordStore(path: scratch.path("other.sqlite"))
         let server = try RecordStore(path: scratch.path("server.sqlite"))
-        // Stored before the snapshot: p7 splits the batch into runs of seven and six new records.
-        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p7", "Theirs")]) }
-        let batch = try (0..<14).map { try Self.write(device, "p\($0)", "Plan \($0)") }
+        // Stored before the snapshot: p11 splits the batch into runs of eleven (eight, two
+        // and one) and eight new records.
+        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p11", "Theirs")]) }
+        let batch = try (0..<20).map { try Self.write(device, "p\($0)", "Plan \($0)") }
         let prepared = try server.read { try server.prepareMerges(batch, queries: $0) }
-        // Created after the snapshot, inside the run of four that p8 starts.
-        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p10", "Theirs")]) }
+        // Created after the snapshot, inside the run of eight that p12 starts.
+        _ = try server.write { transaction, _ in try transaction.merge([try Self.write(other, "p14", "Theirs")]) }
         let results = try server.write { transaction, _ in try transaction.applyNew(batch: prepared) }
-        #expect(results.indices.filter { results[$0] == nil } == [10])
+        #expect(results.indices.filter { results[$0] == nil } == [14])
         let stored = results.compactMap { $0 }
         #expect(stored.allSatisfy { $0.changed })
-        #expect(stored.map(\.key) == batch.map(\.key).filter { $0 != Self.plan("p10") })
-        #expect(stored.map(\.record.sequence) == Array(3...15))
+        #expect(stored.map(\.key) == batch.map(\.key).filter { $0 != Self.plan("p14") })
+        #expect(stored.map(\.record.sequence) == Array(3...21))
         for result in stored {
             #expect(try server.read { try $0.record(result.key) } == result.record)
         }

@@ -4,6 +4,14 @@ import RehabSyncStorage
 
 /// The settings a pool gives the files it creates, and SQLite's process-wide settings.
 struct DatabaseFileSettingsTests {
+    @Test("SQLite takes the process-wide settings before the first connection opens")
+    func sqliteTakesTheProcessWideSettings() throws {
+        try withTemporaryDirectory { directory in
+            _ = try DatabasePool(path: databasePath(in: directory), migrator: counterMigrator)
+            #expect(SQLiteLibrary.settingsApplied)
+        }
+    }
+
     @Test("A file the pool creates gets the configured page size, and a file made with another size keeps its own")
     func aNewFileGetsTheConfiguredPageSizeAndAnOldOneKeepsItsOwn() throws {
         try withTemporaryDirectory { directory in
@@ -31,6 +39,7 @@ struct DatabaseFileSettingsTests {
         }
     }
 
+#if os(Linux)
     /// Bytes this thread has passed to write(2) and its kin (Linux's per-thread `wchar`).
     private static func threadWrittenBytes() throws -> Int {
         let text = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
@@ -69,4 +78,5 @@ struct DatabaseFileSettingsTests {
             #expect(try pool.read { try $0.prepare("SELECT count(*) FROM blobs WHERE length(body) = 2001").firstRow { $0.int64(at: 0) } } == 400)
         }
     }
+#endif
 }

@@ -56,9 +56,12 @@ struct ParameterBufferTests {
         var parameters = ParameterBuffer()
         parameters.append("one")
         try insert.execute(parameters)
-        #expect(throws: DatabaseError.self) { try insert.execute(parameters) }
-        // Unbound, the parameter is NULL, which the NOT NULL column refuses.
-        #expect(throws: DatabaseError.self) { try insert.execute() }
+        let repeated = #expect(throws: DatabaseError.self) { try insert.execute(parameters) }
+        #expect(repeated?.extendedResultCode == 2_067)  // SQLITE_CONSTRAINT_UNIQUE
+        // Unbound, the parameter is NULL, which the NOT NULL column refuses; a binding left
+        // behind would insert "one" again and fail on UNIQUE instead.
+        let unbound = #expect(throws: DatabaseError.self) { try insert.execute() }
+        #expect(unbound?.extendedResultCode == 1_299)  // SQLITE_CONSTRAINT_NOTNULL
         parameters.removeAll()
         parameters.append("two")
         try insert.execute(parameters)
