@@ -43,7 +43,8 @@ struct MergeScenario {
         let persistSeconds = try Self.persist(joined, batchSize: batchSize, path: directory.appendingPathComponent("merge.sqlite").path)
         let rows = joined.map { (collection: $0.key.collection, recordID: $0.key.recordID, state: $0.state.canonicalBytes) }
         joined = []
-        let (rawSeconds, rawSQLiteSeconds) = try RawInsert.bothWays(rows: rows, batchSize: batchSize, directory: directory)
+        let raw = try RawInsert.yardsticks(rows: rows, batchSize: batchSize, directory: directory)
+        let rawSeconds = raw.backgroundSeconds
 
         var report = BenchmarkReport(
             scenario: "merge", records: records, seconds: persistSeconds,
@@ -54,7 +55,7 @@ struct MergeScenario {
             ("join_seconds", joinSeconds),
             ("raw_seconds", rawSeconds),
             ("mean_state_bytes", Double(rows.reduce(0) { $0 + $1.state.count }) / Double(max(rows.count, 1))),
-        ] + RawInsert.sqliteCheckpointFigures(records: records, seconds: persistSeconds, sqliteSeconds: rawSQLiteSeconds)
+        ] + RawInsert.comparisonFigures(records: records, seconds: persistSeconds, yardsticks: raw)
         return report
     }
 

@@ -17,12 +17,12 @@ struct PushScenario {
         let (seconds, cpuSeconds, rows) = try pushThroughServer()
         let total = rows.count
         // The server and its checkpointer have stopped: the yardstick gets the same machine.
-        let raw = try RawInsert.bothWays(rows: rows, batchSize: batchSize, directory: directory)
+        let raw = try RawInsert.yardsticks(rows: rows, batchSize: batchSize, directory: directory)
         var report = BenchmarkReport(scenario: "push", records: total, seconds: seconds,
                                      recordsPerSecond: Double(total) / seconds, rawRecordsPerSecond: Double(total) / raw.backgroundSeconds)
         report.extra = [("goal_ratio", Self.goalRatio), ("devices", Double(devices)), ("batch_records", Double(batchSize)),
                         ("raw_seconds", raw.backgroundSeconds)]
-            + RawInsert.sqliteCheckpointFigures(records: total, seconds: seconds, sqliteSeconds: raw.sqliteSeconds)
+            + RawInsert.comparisonFigures(records: total, seconds: seconds, yardsticks: raw)
             + [("cpu_microseconds_per_record", cpuSeconds * 1e6 / Double(total))]
         return report
     }

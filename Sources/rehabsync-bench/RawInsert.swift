@@ -10,12 +10,15 @@ import RehabSyncStorage
 /// automatic checkpoint, as a plain program would.
 enum RawInsert {
     /// Seconds taken to insert `rows` (collection, record id, state bytes) into a new file.
+    /// With `keyed`, the table has a unique index on the record's address (collection and
+    /// id), as any store that finds a record by its address must.
     static func seconds(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int, path: String,
-                        checkpointsInBackground: Bool = false) throws -> Double {
+                        checkpointsInBackground: Bool = false, keyed: Bool = false) throws -> Double {
         let raw = try DatabasePool(path: path, configuration: DatabaseConfiguration(checkpointsInBackground: checkpointsInBackground),
                                    migrator: Migrator([
             Migration(version: 1, name: "raw") { connection in
-                try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL)")
+                try connection.execute("CREATE TABLE raw (collection TEXT NOT NULL, record_id TEXT NOT NULL, state BLOB NOT NULL"
+                                       + (keyed ? ", UNIQUE (collection, record_id))" : ")"))
             },
         ]))
         return try seconds(rows: rows, batchSize: batchSize, into: raw)
@@ -55,25 +58,40 @@ enum RawInsert {
         }
     }
 
-    /// The yardstick both ways, in new files in `directory`, after whatever was measured
-    /// before has stopped (its server and checkpointer too, so neither competes for a core):
-    /// first with the background checkpointer the server uses (the fair yardstick, which
-    /// the headline ratio compares with), then with SQLite's own checkpoint inside the
-    /// commit, as a plain program would have it.
-    static func bothWays(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
-                         directory: URL) throws -> (backgroundSeconds: Double, sqliteSeconds: Double) {
+    /// The loop's seconds three ways, each into a new file in `directory`.
+    struct Yardsticks {
+        /// With the server's background checkpointer: the fair yardstick, which the
+        /// headline ratio compares with.
+        let backgroundSeconds: Double
+        /// With SQLite's own checkpoint inside the commit, as a plain program would have it.
+        let sqliteSeconds: Double
+        /// With the background checkpointer, into a table with a unique index on the
+        /// record's address: the least a store that finds records by their address writes.
+        let keyedSeconds: Double
+    }
+
+    /// The yardstick three ways, after whatever was measured before has stopped (its server
+    /// and checkpointer too, so neither competes for a core).
+    static func yardsticks(rows: [(collection: String, recordID: String, state: [UInt8])], batchSize: Int,
+                           directory: URL) throws -> Yardsticks {
         let backgroundSeconds = try Self.seconds(rows: rows, batchSize: batchSize,
                                                  path: directory.appendingPathComponent("raw-background.sqlite").path,
                                                  checkpointsInBackground: true)
         let sqliteSeconds = try Self.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw.sqlite").path)
-        return (backgroundSeconds, sqliteSeconds)
+        let keyedSeconds = try Self.seconds(rows: rows, batchSize: batchSize, path: directory.appendingPathComponent("raw-keyed.sqlite").path,
+                                            checkpointsInBackground: true, keyed: true)
+        return Yardsticks(backgroundSeconds: backgroundSeconds, sqliteSeconds: sqliteSeconds, keyedSeconds: keyedSeconds)
     }
 
-    /// The report's figures for the comparison with the loop that checkpoints inside its
-    /// commits, which is not the headline: it has one core where the server has two.
-    static func sqliteCheckpointFigures(records: Int, seconds: Double, sqliteSeconds: Double) -> [(String, Double)] {
-        let rawPerSecond = Double(records) / sqliteSeconds
-        return [("raw_sqlite_checkpoint_records_per_s", rawPerSecond),
-                ("ratio_to_raw_sqlite_checkpoint", Double(records) / seconds / rawPerSecond)]
+    /// The report's figures for the comparisons that are not the headline: with the loop
+    /// that checkpoints inside its commits (one core where the server has two), and with
+    /// the keyed loop (an index the headline's loop does without).
+    static func comparisonFigures(records: Int, seconds: Double, yardsticks: Yardsticks) -> [(String, Double)] {
+        let sqlitePerSecond = Double(records) / yardsticks.sqliteSeconds
+        let keyedPerSecond = Double(records) / yardsticks.keyedSeconds
+        return [("raw_sqlite_checkpoint_records_per_s", sqlitePerSecond),
+                ("ratio_to_raw_sqlite_checkpoint", Double(records) / seconds / sqlitePerSecond),
+                ("raw_keyed_records_per_s", keyedPerSecond),
+                ("ratio_to_raw_keyed", Double(records) / seconds / keyedPerSecond)]
     }
 }
