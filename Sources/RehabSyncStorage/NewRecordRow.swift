@@ -38,7 +38,9 @@ protocol NewRecordSource {
     var newestClock: HLCTimestamp { get }
 }
 
-/// A push's record the snapshot did not hold: the incoming state itself.
+/// A push's record the snapshot did not hold: the incoming state itself. Only a merge
+/// whose `stored` is nil is one (``RecordTransaction/applyNew(batch:)`` picks them); for
+/// any other, `inConflict` and `newestClock` describe the incoming state alone, not the join.
 extension PreparedMerge: NewRecordSource {
     var context: VersionVector { incoming.context }
     var newestClock: HLCTimestamp { incomingNewestClock }
