@@ -220,7 +220,9 @@ struct CanonicalStateCheck {
             var keys: [Range<Int>] = []
             var allASCII = true
             repeat {
-                guard let key = string(), byte(UInt8(ascii: ":")) else { return nil }
+                guard let (key, ascii) = unvalidatedString(), ascii || Self.isWellFormedUTF8(bytes[key]),
+                      byte(UInt8(ascii: ":"))
+                else { return nil }
                 if let previous, !precedes(previous, key) { return nil }
                 previous = key
                 guard let member = value(depth: depth + 1, building: building) else { return nil }
@@ -228,7 +230,7 @@ struct CanonicalStateCheck {
                     if members.updateValue(member, forKey: strings.string(bytes, key)) != nil { return nil }
                 } else {
                     keys.append(key)
-                    if allASCII, !isASCII(key) { allASCII = false }
+                    allASCII = allASCII && ascii
                 }
             } while byte(UInt8(ascii: ","))
             guard byte(UInt8(ascii: "}")) else { return nil }
@@ -474,10 +476,6 @@ struct CanonicalStateCheck {
         guard position < count else { return nil }
         index = position + 1
         return (start..<position, high < 0x80)
-    }
-
-    private func isASCII(_ range: Range<Int>) -> Bool {
-        bytes[range].allSatisfy { $0 < 0x80 }
     }
 
     /// A field name: an ASCII letter, then letters, digits and `_`, at most

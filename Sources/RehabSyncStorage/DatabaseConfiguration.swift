@@ -36,8 +36,9 @@ public struct DatabaseConfiguration: Sendable {
     /// 512 to 65536); a file that exists keeps the size it was made with. Default 16 KiB, not
     /// SQLite's 4 KiB: a record's state is a kilobyte or two, and a 4 KiB page holds only two
     /// such rows, so a third of the file was empty space, written twice (into the WAL, then by
-    /// the checkpoint) like the rest. With 16 KiB pages a device stored a pull of 100,000
-    /// records in a quarter less CPU, half the system time and a quarter fewer file bytes.
+    /// the checkpoint) like the rest. With 16 KiB pages (and statement journals in memory) a
+    /// device stored a pull of 100,000 records in 16.4 instead of 18.7 µs of CPU a record,
+    /// half the system time, and 326 instead of 423 MB written.
     public var pageSizeBytes: Int
 
     /// Creates a configuration; every parameter has a production-safe default.

@@ -20,9 +20,6 @@ struct ParameterBuffer {
     private var values: [Value] = []
     private var bytes: [UInt8] = []
 
-    /// The number of parameters appended so far.
-    var count: Int { values.count }
-
     /// Forgets every parameter, keeping the memory for the next run.
     mutating func removeAll() {
         values.removeAll(keepingCapacity: true)
